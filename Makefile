@@ -1,0 +1,40 @@
+# Worklog Report: `make run` starts everything, `make test` runs every test.
+# Both work on a fresh machine: they create .venv and install what they need.
+SHELL := /bin/bash
+PYTHON ?= $(shell command -v python3.11 || command -v python3)
+VENV := .venv
+PY := $(VENV)/bin/python
+STAMP := $(VENV)/.installed-stamp
+
+.PHONY: install run test lint format chromium clean
+
+$(STAMP): pyproject.toml
+	@test -x $(PY) || $(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install --quiet --disable-pip-version-check --upgrade pip
+	$(PY) -m pip install --quiet --disable-pip-version-check -e '.[dev]'
+	@touch $(STAMP)
+
+install: $(STAMP)
+
+## Start the sandbox, the app and the task worker with demo data (Ctrl-C stops them all).
+run: $(STAMP)
+	@$(PY) scripts/run_dev.py
+
+## The whole suite: unit, integration (real sandbox process) and end-to-end (Chromium).
+test: $(STAMP) chromium
+	$(PY) -m pytest $(PYTEST_ARGS)
+
+## Debian's Chromium for the Playwright tests, when missing and possible (root or sudo).
+chromium:
+	@bash scripts/install_chromium.sh
+
+lint: $(STAMP)
+	$(VENV)/bin/ruff check .
+	$(VENV)/bin/ruff format --check .
+
+format: $(STAMP)
+	$(VENV)/bin/ruff check --fix .
+	$(VENV)/bin/ruff format .
+
+clean:
+	rm -rf $(VENV) var staticfiles .pytest_cache .ruff_cache

@@ -1,0 +1,173 @@
+"""The loopback-only control endpoint under /_sandbox/ (tests, `sandbox_token`, `make run`).
+
+JSON in, JSON out, no CSRF (callers are scripts). Every view refuses clients that are not on
+this machine, so a sandbox accidentally exposed on a network cannot be steered from it.
+`sandbox/client.py` is its Python client.
+"""
+
+from __future__ import annotations
+
+import json
+import secrets
+from collections.abc import Callable
+from functools import wraps
+from typing import Any
+
+from django.http import HttpRequest, HttpResponse, JsonResponse
+from django.views.decorators.csrf import csrf_exempt
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
+
+from sandbox.loopback import is_loopback
+from sandbox.models import Fault, FaultKind, RequestCounter, Service
+from sandbox.scopes import DEFAULT_EXPIRY_DAYS
+from sandbox.tempo.models import Token, TokenError
+
+View = Callable[..., HttpResponse]
+
+
+class ControlError(Exception):
+    """Bad input to the control endpoint: answered 400 with this message."""
+
+
+def control_view(view: View) -> View:
+    """Loopback only, CSRF-exempt, and `ControlError` turned into a 400."""
+
+    @csrf_exempt
+    @wraps(view)
+    def wrapper(request: HttpRequest, *args: object, **kwargs: object) -> HttpResponse:
+        if not is_loopback(request.META.get("REMOTE_ADDR", "")):
+            return _error(403, "The sandbox control endpoint answers loopback clients only.")
+        try:
+            return view(request, *args, **kwargs)
+        except ControlError as error:
+            return _error(400, str(error))
+
+    return wrapper
+
+
+@control_view
+@require_GET
+def health(request: HttpRequest) -> HttpResponse:
+    return JsonResponse({"ok": True})
+
+
+@control_view
+@require_POST
+def mint_token(request: HttpRequest) -> HttpResponse:
+    body = _json_body(request)
+    scopes = body.get("scopes") or {}
+    if not isinstance(scopes, dict):
+        raise ControlError('\'scopes\' must be an object like {"worklogs": "view"}.')
+    if body.get("full") and scopes:
+        raise ControlError("Give either 'full' or 'scopes', not both.")
+    # Neither given means full access, the most useful token for a quick manual test.
+    full = bool(body.get("full")) or not scopes
+    name = body.get("name") or f"token-{secrets.token_hex(4)}"
+    days = body.get("expires_in_days")
+    try:
+        token, value = Token.issue(
+            name=str(name),
+            full_access=full,
+            scopes=scopes,
+            expires_in_days=DEFAULT_EXPIRY_DAYS
+            if days is None
+            else _integer(days, "expires_in_days"),
+            expired=bool(body.get("expired")),
+        )
+    except TokenError as error:
+        raise ControlError(str(error)) from None
+    return JsonResponse({"token": value, "id": token.pk, "name": token.name}, status=201)
+
+
+@control_view
+@require_POST
+def delete_token(request: HttpRequest) -> HttpResponse:
+    token = _token_from_body(request)
+    if token is None:
+        return _error(404, "No such token.")
+    token.delete()
+    return JsonResponse({"ok": True})
+
+
+@control_view
+@require_POST
+def regenerate_token(request: HttpRequest) -> HttpResponse:
+    token = _token_from_body(request)
+    if token is None:
+        return _error(404, "No such token.")
+    try:
+        value = token.regenerate()
+    except TokenError as error:
+        return _error(409, str(error))
+    return JsonResponse({"token": value, "id": token.pk, "name": token.name})
+
+
+@control_view
+@require_http_methods(["POST", "DELETE"])
+def faults(request: HttpRequest) -> HttpResponse:
+    if request.method == "DELETE":
+        Fault.objects.all().delete()
+        return JsonResponse({"ok": True})
+    body = _json_body(request)
+    service = _choice(body.get("service"), Service.values, "service")
+    kind = _choice(str(body.get("kind")), FaultKind.values, "kind")
+    count = _integer(body.get("count", 1), "count")
+    retry_after = body.get("retry_after")
+    delay = body.get("delay") or 0
+    if not isinstance(delay, int | float) or isinstance(delay, bool) or delay < 0:
+        raise ControlError("'delay' must be a number of seconds, 0 or more.")
+    fault = Fault.objects.create(
+        service=service,
+        kind=kind,
+        remaining=count,
+        retry_after=None if retry_after is None else _integer(retry_after, "retry_after", 0),
+        delay=float(delay),
+    )
+    return JsonResponse({"id": fault.pk, "service": service, "kind": kind}, status=201)
+
+
+@control_view
+@require_GET
+def request_count(request: HttpRequest) -> HttpResponse:
+    service = _choice(request.GET.get("service"), Service.values, "service")
+    return JsonResponse({"service": service, "count": RequestCounter.value(service)})
+
+
+@control_view
+@require_POST
+def reset_request_count(request: HttpRequest) -> HttpResponse:
+    RequestCounter.reset()
+    return JsonResponse({"ok": True})
+
+
+def _json_body(request: HttpRequest) -> dict[str, Any]:
+    try:
+        body = json.loads(request.body or b"{}")
+    except ValueError:
+        raise ControlError("The request body is not valid JSON.") from None
+    if not isinstance(body, dict):
+        raise ControlError("The request body must be a JSON object.")
+    return body
+
+
+def _token_from_body(request: HttpRequest) -> Token | None:
+    value = _json_body(request).get("token")
+    if not isinstance(value, str) or not value:
+        raise ControlError("'token' must be the token's value.")
+    return Token.find(value)
+
+
+def _integer(raw: Any, name: str, minimum: int = 1) -> int:
+    if isinstance(raw, bool) or not isinstance(raw, int) or raw < minimum:
+        raise ControlError(f"'{name}' must be a whole number, {minimum} or more.")
+    return raw
+
+
+def _choice(raw: Any, allowed: list[str], name: str) -> str:
+    if raw not in allowed:
+        raise ControlError(f"'{name}' must be one of: {', '.join(allowed)}.")
+    return raw
+
+
+def _error(status: int, message: str) -> JsonResponse:
+    return JsonResponse({"error": message}, status=status)

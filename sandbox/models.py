@@ -1,0 +1,89 @@
+"""Misbehaviour and bookkeeping shared by every emulated service.
+
+Both live in the sandbox's database rather than in memory because the control endpoint, the
+threaded server and the tests must agree on them, and SQL makes "take one use of a fault"
+atomic without locks of our own.
+"""
+
+from __future__ import annotations
+
+from django.db import IntegrityError, models, transaction
+from django.db.models import F
+
+
+class Service(models.TextChoices):
+    TEMPO = "tempo", "Tempo"
+    JIRA = "jira", "Jira"
+
+
+class FaultKind(models.TextChoices):
+    RATE_LIMITED = "429", "429 Too Many Requests"
+    SERVER_ERROR = "500", "500 Internal Server Error"
+    UNAVAILABLE = "503", "503 Service Unavailable"
+    SLOW = "slow", "Slow answer"
+    HTML = "html", "200 with an HTML body"
+    TRUNCATED = "truncated", "200 with a cut-off JSON body"
+    DROP = "drop", "Connection closed without an answer"
+
+
+class Fault(models.Model):
+    """A misbehaviour queued for the next `remaining` API calls to one service."""
+
+    service = models.CharField(max_length=16, choices=Service.choices)
+    kind = models.CharField(max_length=16, choices=FaultKind.choices)
+    remaining = models.PositiveIntegerField()
+    retry_after = models.PositiveIntegerField(null=True, blank=True)
+    delay = models.FloatField(default=0.0)
+
+    class Meta:
+        indexes = [models.Index(fields=["service", "remaining"])]
+
+    def __str__(self) -> str:
+        return f"{self.service} {self.kind} ×{self.remaining}"
+
+    @classmethod
+    def take(cls, service: str) -> Fault | None:
+        """Consume one use of the oldest pending fault of `service`, or return None.
+
+        Concurrent requests race on a conditional UPDATE: only as many of them win as the
+        fault has uses left, so a fault with count N misbehaves exactly N times.
+        """
+        while True:
+            fault = cls.objects.filter(service=service, remaining__gt=0).order_by("id").first()
+            if fault is None:
+                return None
+            won = cls.objects.filter(pk=fault.pk, remaining__gt=0).update(
+                remaining=F("remaining") - 1
+            )
+            if won:
+                cls.objects.filter(pk=fault.pk, remaining=0).delete()
+                return fault
+
+
+class RequestCounter(models.Model):
+    """How many API calls a service has received since the last reset (tests count these)."""
+
+    service = models.CharField(max_length=16, choices=Service.choices, primary_key=True)
+    count = models.PositiveBigIntegerField(default=0)
+
+    def __str__(self) -> str:
+        return f"{self.service}: {self.count}"
+
+    @classmethod
+    def increment(cls, service: str) -> None:
+        if cls.objects.filter(service=service).update(count=F("count") + 1):
+            return
+        try:
+            with transaction.atomic():
+                cls.objects.create(service=service, count=1)
+        except IntegrityError:
+            # Another thread created the row first: count on top of it.
+            cls.objects.filter(service=service).update(count=F("count") + 1)
+
+    @classmethod
+    def value(cls, service: str) -> int:
+        return cls.objects.filter(service=service).values_list("count", flat=True).first() or 0
+
+    @classmethod
+    def reset(cls) -> None:
+        cls.objects.update(count=0)

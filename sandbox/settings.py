@@ -1,0 +1,105 @@
+"""Settings of the sandbox emulator, read from `SANDBOX_*` environment variables.
+
+The sandbox is a development tool that only ever listens on loopback, so every setting has a
+working default: `python sandbox/manage.py runserver` needs no configuration. Its variables
+carry a `SANDBOX_` prefix so they never collide with the app's own (`DEBUG`, `DATABASE_URL`).
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import environ
+
+# The repository root: the sandbox keeps its default database in <repo>/var/ beside the app's.
+BASE_DIR = Path(__file__).resolve().parent.parent
+
+env = environ.Env()
+
+DEBUG = env.bool("SANDBOX_DEBUG", default=True)
+SECRET_KEY = env.str("SANDBOX_SECRET_KEY", default="sandbox-dev-only-not-a-secret")
+ALLOWED_HOSTS = ["127.0.0.1", "localhost", "[::1]"]
+
+INSTALLED_APPS = [
+    # Before staticfiles: the sandbox's `runserver` (which can drop connections) must win.
+    "sandbox",
+    "sandbox.tempo",
+    "django.contrib.messages",
+    "django.contrib.staticfiles",
+]
+
+MIDDLEWARE = [
+    # Outermost, so a fault answers before anything else runs (PRODUCT.md §2).
+    "sandbox.faults.FaultMiddleware",
+    "django.middleware.security.SecurityMiddleware",
+    "django.contrib.sessions.middleware.SessionMiddleware",
+    "django.middleware.common.CommonMiddleware",
+    "django.middleware.csrf.CsrfViewMiddleware",
+    "django.contrib.messages.middleware.MessageMiddleware",
+    "django.middleware.clickjacking.XFrameOptionsMiddleware",
+]
+
+ROOT_URLCONF = "sandbox.urls"
+WSGI_APPLICATION = "sandbox.wsgi.application"
+
+TEMPLATES = [
+    {
+        "BACKEND": "django.template.backends.django.DjangoTemplates",
+        "DIRS": [],
+        "APP_DIRS": True,
+        "OPTIONS": {
+            "context_processors": [
+                "django.template.context_processors.request",
+                "django.contrib.messages.context_processors.messages",
+            ],
+        },
+    },
+]
+
+DATABASES = {
+    "default": env.db(
+        "SANDBOX_DATABASE_URL", default=f"sqlite:///{BASE_DIR / 'var' / 'sandbox.sqlite3'}"
+    ),
+}
+if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
+    # The server is threaded and the control endpoint writes while API calls read: WAL lets
+    # readers proceed during a write, IMMEDIATE takes the write lock up front instead of
+    # failing on a lock upgrade, and the timeout waits for it rather than erroring.
+    DATABASES["default"].setdefault("OPTIONS", {}).update(
+        {
+            "timeout": 20,
+            "transaction_mode": "IMMEDIATE",
+            "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;",
+        }
+    )
+
+DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
+
+# Sessions live in process memory: they carry a freshly minted token value from the POST that
+# created it to the page that shows it once, and that value must never reach the database.
+SESSION_ENGINE = "django.contrib.sessions.backends.cache"
+CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
+MESSAGE_STORAGE = "django.contrib.messages.storage.session.SessionStorage"
+
+LANGUAGE_CODE = "en-us"
+TIME_ZONE = "UTC"
+USE_I18N = False
+USE_TZ = True
+
+STATIC_URL = "static/"
+
+# Where emulated Tempo objects point for Jira issues and users (API-CONTRACTS.md §1).
+SANDBOX_JIRA_SITE_URL = env.str(
+    "SANDBOX_JIRA_SITE_URL", default="https://sandbox.atlassian.net"
+).rstrip("/")
+
+LOGGING = {
+    "version": 1,
+    "disable_existing_loggers": False,
+    "handlers": {"console": {"class": "logging.StreamHandler"}},
+    # Request lines only (runserver); 4xx warnings from django.request would add noise to the
+    # log of a process whose job is to answer 401, 403 and 429 on purpose.
+    "loggers": {
+        "django.request": {"handlers": ["console"], "level": "ERROR", "propagate": False},
+    },
+}

@@ -1,0 +1,140 @@
+"""The emulated Tempo Cloud REST API v4 worklog routes (API-CONTRACTS.md §1)."""
+
+from __future__ import annotations
+
+import dataclasses
+import json
+
+from django.conf import settings
+from django.http import HttpRequest, HttpResponse, JsonResponse
+from django.urls import reverse
+from django.views.decorators.csrf import csrf_exempt
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
+
+from sandbox.tempo.auth import tempo_api
+from sandbox.tempo.models import Worklog
+from sandbox.tempo.query import (
+    Page,
+    WorklogQuery,
+    page_from_params,
+    query_from_body,
+    query_from_params,
+)
+from sandbox.tempo.responses import BadRequest, json_error
+from sandbox.tempo.serializers import WorklogSerializer, worklog_rows
+
+WORKLOGS = "worklogs"
+
+
+@require_GET
+@tempo_api(WORKLOGS)
+def worklogs(request: HttpRequest) -> HttpResponse:
+    return _page(request, query_from_params(request.GET))
+
+
+@require_POST
+@tempo_api(WORKLOGS, read_only=True)
+def search_worklogs(request: HttpRequest) -> HttpResponse:
+    try:
+        body = json.loads(request.body or b"{}")
+    except ValueError:
+        raise BadRequest("The request body is not valid JSON") from None
+    return _page(request, query_from_body(body))
+
+
+@require_http_methods(["GET", "DELETE"])
+@tempo_api(WORKLOGS)
+def worklog(request: HttpRequest, worklog_id: int) -> HttpResponse:
+    """One worklog; DELETE (a *manage* call) removes it, as Tempo's route does."""
+    worklogs = Worklog.objects.filter(pk=worklog_id)
+    row = worklog_rows(worklogs).first()
+    if row is None:
+        return json_error(404, f"Worklog with id {worklog_id} does not exist")
+    if request.method == "DELETE":
+        worklogs.delete()
+        return HttpResponse(status=204)
+    return JsonResponse(_serializer(request)(row))
+
+
+@require_GET
+@tempo_api(WORKLOGS)
+def project_worklogs(request: HttpRequest, project_id: int) -> HttpResponse:
+    # The sandbox knows a project through its worklogs: one without any is unknown.
+    if not Worklog.objects.filter(project_id=project_id).exists():
+        return json_error(404, f"Project with id {project_id} does not exist")
+    return _parent_page(request, project_ids=[project_id])
+
+
+@require_GET
+@tempo_api(WORKLOGS)
+def issue_worklogs(request: HttpRequest, issue_id: int) -> HttpResponse:
+    if not Worklog.objects.filter(issue_id=issue_id).exists():
+        return json_error(404, f"Issue with id {issue_id} does not exist")
+    return _parent_page(request, issue_ids=[issue_id])
+
+
+@require_GET
+@tempo_api(WORKLOGS)
+def user_worklogs(request: HttpRequest, account_id: str) -> HttpResponse:
+    if not Worklog.objects.filter(author_account_id=account_id).exists():
+        return json_error(404, f"User with accountId {account_id} does not exist")
+    return _parent_page(request, author_ids=[account_id])
+
+
+@csrf_exempt
+def not_found(request: HttpRequest) -> HttpResponse:
+    """Unknown routes under /4/ answer in Tempo's JSON, not Django's HTML 404 page."""
+    return json_error(404, "Not found")
+
+
+def _parent_page(request: HttpRequest, **parent: list[int] | list[str]) -> HttpResponse:
+    """A `/4/worklogs/<parent>/<id>` route: the parent replaces the list filters."""
+    lists: dict[str, list[int] | list[str]] = {"project_ids": [], "issue_ids": [], "author_ids": []}
+    query = dataclasses.replace(query_from_params(request.GET), **{**lists, **parent})
+    return _page(request, query)
+
+
+def _page(request: HttpRequest, query: WorklogQuery) -> JsonResponse:
+    """One page in Tempo's envelope, without counting the whole result.
+
+    Fetching one row more than the limit tells whether a next page exists; Tempo's metadata
+    has no total, so no COUNT(*) is ever needed.
+    """
+    page = page_from_params(request.GET)
+    rows = list(
+        worklog_rows(query.apply(Worklog.objects.all()))[page.offset : page.offset + page.limit + 1]
+    )
+    has_next = len(rows) > page.limit
+    rows = rows[: page.limit]
+    metadata: dict[str, int | str] = {
+        "count": len(rows),
+        "offset": page.offset,
+        "limit": page.limit,
+    }
+    if has_next:
+        metadata["next"] = _page_url(request, Page(page.offset + page.limit, page.limit))
+    if page.offset > 0:
+        metadata["previous"] = _page_url(
+            request, Page(max(0, page.offset - page.limit), page.limit)
+        )
+    serialize = _serializer(request)
+    return JsonResponse(
+        {
+            "self": _page_url(request, page),
+            "metadata": metadata,
+            "results": [serialize(row) for row in rows],
+        }
+    )
+
+
+def _page_url(request: HttpRequest, page: Page) -> str:
+    """This route with the same query string but another offset/limit (absolute)."""
+    params = request.GET.copy()
+    params["offset"] = str(page.offset)
+    params["limit"] = str(page.limit)
+    return request.build_absolute_uri(f"{request.path}?{params.urlencode()}")
+
+
+def _serializer(request: HttpRequest) -> WorklogSerializer:
+    worklogs_url = request.build_absolute_uri(reverse("sandbox_tempo:worklogs"))
+    return WorklogSerializer(worklogs_url, settings.SANDBOX_JIRA_SITE_URL)

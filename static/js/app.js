@@ -1,0 +1,50 @@
+/* Worklog Report: small progressive enhancements. Every page works without this file. */
+(function () {
+  "use strict";
+
+  // Flags: the close button removes the flag.
+  document.addEventListener("click", function (event) {
+    var close = event.target.closest("[data-dismiss-flag]");
+    if (close) {
+      var flag = close.closest(".flag");
+      if (flag) flag.remove();
+    }
+  });
+
+  // Dialogs: a link with data-open-dialog opens the <dialog> instead of its fallback page.
+  document.addEventListener("click", function (event) {
+    var opener = event.target.closest("[data-open-dialog]");
+    if (opener) {
+      var dialog = document.getElementById(opener.getAttribute("data-open-dialog"));
+      if (dialog && typeof dialog.showModal === "function") {
+        event.preventDefault();
+        dialog.returnFocusTo = opener;
+        dialog.showModal();
+      }
+      return;
+    }
+    var closer = event.target.closest("[data-close-dialog]");
+    if (closer) {
+      closer.closest("dialog").close();
+    }
+  });
+  document.addEventListener(
+    "close",
+    function (event) {
+      var dialog = event.target;
+      if (dialog.tagName === "DIALOG" && dialog.returnFocusTo) dialog.returnFocusTo.focus();
+    },
+    true
+  );
+
+  // Forms: a submit button marked data-once cannot send the same form twice.
+  document.addEventListener("submit", function (event) {
+    var button = event.target.querySelector("[data-once]");
+    if (button) {
+      window.setTimeout(function () {
+        button.disabled = true;
+        button.setAttribute("aria-busy", "true");
+      }, 0);
+    }
+  });
+})();

@@ -1,0 +1,168 @@
+"""The Tempo integration: one encrypted token per site, and its history (PRODUCT.md §4.1, §7)."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from django.conf import settings
+from django.db import IntegrityError, models, transaction
+from django.utils import timezone
+
+from . import crypto
+from .redaction import register_secret
+
+# The check that runs when the tab opens is skipped when the last one is this recent.
+STALE_AFTER = dt.timedelta(minutes=10)
+# The tab warns this many days before the recorded expiry date.
+EXPIRY_WARNING_DAYS = 7
+
+
+class TempoIntegration(models.Model):
+    """The site's Tempo API token, encrypted. At most one row exists (``slot`` is always 1)."""
+
+    class Status(models.TextChoices):
+        ACTIVE = "active", "Active"
+        INVALID = "invalid", "Invalid"
+
+    slot = models.PositiveSmallIntegerField(default=1, unique=True, editable=False)
+    token_ciphertext = models.TextField()
+    key_id = models.CharField(max_length=12, help_text="Fingerprint of the key that encrypted it.")
+    token_last4 = models.CharField(max_length=4)
+    status = models.CharField(max_length=10, choices=Status.choices, default=Status.ACTIVE)
+    added_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    added_by_name = models.CharField(max_length=150)
+    added_at = models.DateTimeField()
+    last_verified_at = models.DateTimeField(null=True)
+    invalid_since = models.DateTimeField(null=True)
+    expires_on = models.DateField(null=True, blank=True)
+
+    class Meta:
+        constraints = [
+            models.CheckConstraint(condition=models.Q(slot=1), name="tempo_integration_one_slot"),
+        ]
+
+    def __str__(self) -> str:
+        return f"Tempo integration ({self.get_status_display()}, token …{self.token_last4})"
+
+    @classmethod
+    def current(cls) -> TempoIntegration | None:
+        return cls.objects.filter(slot=1).first()
+
+    @classmethod
+    def store(cls, token: str, user) -> TempoIntegration:
+        """Encrypt and save a token Tempo has just accepted, replacing any earlier one."""
+        sealed = crypto.encrypt(token)
+        now = timezone.now()
+        fields = {
+            "token_ciphertext": sealed.ciphertext,
+            "key_id": sealed.key_id,
+            "token_last4": token[-4:],
+            "status": cls.Status.ACTIVE,
+            "added_by": user,
+            "added_by_name": user.get_username(),
+            "added_at": now,
+            "last_verified_at": now,
+            "invalid_since": None,
+        }
+        try:
+            with transaction.atomic():
+                integration, created = cls.objects.update_or_create(slot=1, defaults=fields)
+        except IntegrityError:
+            # Two Adds raced and the other one inserted first: ours replaces it.
+            cls.objects.filter(slot=1).update(**fields)
+            integration, created = cls.objects.get(slot=1), False
+        IntegrationEvent.record(
+            IntegrationEvent.Kind.ADDED,
+            user,
+            f"Added the token ending in {token[-4:]}."
+            if created
+            else f"Replaced the token with the one ending in {token[-4:]}.",
+        )
+        return integration
+
+    def token(self) -> str:
+        """The plain token, for the Tempo client only. Raises crypto.SecretUnreadable."""
+        value = crypto.decrypt(self.token_ciphertext)
+        register_secret(value)
+        return value
+
+    def client(self, **options):
+        from .client import TempoClient
+
+        return TempoClient(self.token(), **options)
+
+    def revoke(self, user) -> None:
+        IntegrationEvent.record(
+            IntegrationEvent.Kind.REVOKED, user, f"Revoked the token ending in {self.token_last4}."
+        )
+        self.delete()
+
+    def mark_invalid(self, reason: str) -> None:
+        """Tempo refused the stored token: stop using it until a new one is added."""
+        updated = TempoIntegration.objects.filter(pk=self.pk, status=self.Status.ACTIVE).update(
+            status=self.Status.INVALID, invalid_since=timezone.now()
+        )
+        self.refresh_from_db()
+        if updated:  # record the change once, not on every failed call
+            IntegrationEvent.record(IntegrationEvent.Kind.INVALIDATED, None, reason)
+
+    def mark_verified(self) -> None:
+        self.last_verified_at = timezone.now()
+        self.save(update_fields=["last_verified_at"])
+
+    @property
+    def is_active(self) -> bool:
+        return self.status == self.Status.ACTIVE
+
+    @property
+    def masked_token(self) -> str:
+        return f"••••••••{self.token_last4}"
+
+    def needs_check(self, now: dt.datetime | None = None) -> bool:
+        now = now or timezone.now()
+        return self.is_active and (
+            self.last_verified_at is None or now - self.last_verified_at > STALE_AFTER
+        )
+
+    def days_until_expiry(self, today: dt.date | None = None) -> int | None:
+        """Days left when the recorded expiry is within the warning window, else None."""
+        if self.expires_on is None:
+            return None
+        days = (self.expires_on - (today or timezone.localdate())).days
+        return days if days <= EXPIRY_WARNING_DAYS else None
+
+
+class IntegrationEvent(models.Model):
+    """One line of the History: who did what to the integration, and when. Never the token."""
+
+    class Kind(models.TextChoices):
+        ADDED = "added", "Added"
+        ADD_FAILED = "add_failed", "Add failed"
+        REVOKED = "revoked", "Revoked"
+        INVALIDATED = "invalidated", "Became invalid"
+        EXPIRY_SET = "expiry_set", "Expiry date"
+
+    kind = models.CharField(max_length=20, choices=Kind.choices)
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    actor_name = models.CharField(max_length=150, blank=True)
+    created_at = models.DateTimeField(default=timezone.now, db_index=True)
+    detail = models.CharField(max_length=300)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+
+    def __str__(self) -> str:
+        return f"{self.get_kind_display()} by {self.actor_name or 'the app'}: {self.detail}"
+
+    @classmethod
+    def record(cls, kind: str, user, detail: str) -> IntegrationEvent:
+        return cls.objects.create(
+            kind=kind,
+            actor=user,
+            actor_name=user.get_username() if user else "",
+            detail=detail,
+        )

@@ -1,0 +1,41 @@
+"""Every sentence the Tempo integration shows to people (PRODUCT.md §4.1), word for word.
+
+Views, forms, templates and tests all import them from here, so the wording lives in one place.
+"""
+
+ENTER_TOKEN = "Enter a Tempo API Token."
+NOT_A_TOKEN = "That does not look like a Tempo API Token."
+ADDED = "Tempo API Token integrated successfully!"
+INVALID_TOKEN = "Invalid API Token! Please check for expired or missing API Token!"
+NO_WORKLOG_SCOPE = (
+    'This token cannot view worklogs. Create a token with the Worklogs scope "View worklogs".'
+)
+UNREACHABLE = "Tempo could not be reached, so the token was not saved. Please try again."
+REVOKE_QUESTION = (
+    "Revoke the Tempo integration? Customers will no longer see billable hours from Tempo."
+)
+REVOKED = "Tempo integration revoked."
+
+# Cases PRODUCT.md leaves open, worded in the same voice.
+NOTHING_TO_REVOKE = "There is no Tempo integration to revoke."
+EXPIRY_SAVED = "Expiry date saved."
+EXPIRY_CLEARED = "Expiry date removed."
+EXPIRY_IN_PAST = "The expiry date cannot be in the past."
+NO_INTEGRATION_FOR_EXPIRY = "Add a Tempo API Token before recording its expiry date."
+UNREADABLE_TOKEN = (
+    "The stored Tempo API Token cannot be decrypted with the configured ENCRYPTION_KEYS. "
+    "Restore the old key, or revoke the integration and add the token again."
+)
+
+
+def expiry_warning(days_left: int, expires_on: str) -> str:
+    if days_left < 0:
+        return (
+            f"The Tempo API Token expired on {expires_on}. "
+            "Create a new token in Tempo, revoke this integration and add the new token."
+        )
+    when = {0: "today", 1: "tomorrow"}.get(days_left, f"in {days_left} days")
+    return (
+        f"The Tempo API Token expires {when} ({expires_on}). "
+        "Create a new token in Tempo and add it here before then."
+    )

@@ -1,0 +1,13 @@
+from django.urls import path
+
+from . import views
+
+app_name = "tempo_integration"
+
+urlpatterns = [
+    path("", views.tempo_tab, name="tab"),
+    path("add/", views.add, name="add"),
+    path("revoke/", views.revoke, name="revoke"),
+    path("revoke/confirm/", views.revoke_confirm, name="revoke_confirm"),
+    path("expiry/", views.save_expiry, name="expiry"),
+]

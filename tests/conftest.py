@@ -1,0 +1,56 @@
+"""Shared fixtures: the people of PRODUCT.md §1 and the sandbox process."""
+
+from __future__ import annotations
+
+import pytest
+from django.contrib.auth import get_user_model
+
+pytest_plugins = ["tests.sandbox_fixtures"]
+
+PASSWORD = "correct horse battery staple"
+
+
+@pytest.fixture
+def admin_user(db):
+    return get_user_model().objects.create_user(
+        "admin", "admin@example.com", PASSWORD, is_staff=True, is_superuser=True
+    )
+
+
+@pytest.fixture
+def alice(db):
+    return get_user_model().objects.create_user(
+        "alice@acme.example", "alice@acme.example", PASSWORD, first_name="Alice"
+    )
+
+
+@pytest.fixture
+def admin_client(client, admin_user):
+    client.force_login(admin_user)
+    return client
+
+
+@pytest.fixture
+def alice_client(client, alice):
+    client.force_login(alice)
+    return client
+
+
+@pytest.fixture(autouse=True)
+def _no_retry_sleep(monkeypatch):
+    """Unit tests never sleep between retries; the client's arithmetic is tested on its own."""
+    monkeypatch.setattr("tempo_integration.client._sleep", lambda seconds: None)
+
+
+@pytest.fixture(autouse=True)
+def _plain_static_storage(settings):
+    """Production hashes static names after collectstatic; tests serve the source files."""
+    settings.STORAGES = {
+        **settings.STORAGES,
+        "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
+    }
+
+
+@pytest.fixture(autouse=True)
+def _fast_password_hasher(settings):
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]

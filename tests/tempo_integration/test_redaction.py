@@ -1,0 +1,38 @@
+"""The log filter blanks secrets that reach a log line by any road."""
+
+from __future__ import annotations
+
+import logging
+import sys
+
+from tempo_integration.redaction import REDACTED, RedactSecretsFilter, redact, register_secret
+
+
+def test_authorization_headers_and_bearer_values_are_blanked():
+    assert "abc123secret" not in redact("headers={'Authorization': 'Bearer abc123secret'}")
+    assert "abc123secret" not in redact("Authorization: Basic abc123secret")
+    assert "abc123secret" not in redact("sent bearer abc123secret to tempo")
+
+
+def test_registered_secrets_are_blanked_anywhere():
+    register_secret("Registered-Secret-Value-42")
+    assert redact("oops Registered-Secret-Value-42 leaked") == f"oops {REDACTED} leaked"
+
+
+def test_filter_rewrites_message_args_and_tracebacks():
+    register_secret("Another-Secret-Value-77")
+    try:
+        raise ValueError("bad Another-Secret-Value-77")
+    except ValueError:
+        record = logging.LogRecord(
+            "x",
+            logging.ERROR,
+            __file__,
+            1,
+            "token %s",
+            ("Another-Secret-Value-77",),
+            sys.exc_info(),
+        )
+    RedactSecretsFilter().filter(record)
+    assert "Another-Secret-Value-77" not in record.getMessage()
+    assert "Another-Secret-Value-77" not in record.exc_text
