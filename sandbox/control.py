@@ -23,6 +23,7 @@ from sandbox.scopes import DEFAULT_EXPIRY_DAYS
 from sandbox.tempo.models import Token, TokenError
 
 View = Callable[..., HttpResponse]
+NAME_MAX_LENGTH = Token._meta.get_field("name").max_length
 
 
 class ControlError(Exception):
@@ -62,16 +63,19 @@ def mint_token(request: HttpRequest) -> HttpResponse:
         raise ControlError("Give either 'full' or 'scopes', not both.")
     # Neither given means full access, the most useful token for a quick manual test.
     full = bool(body.get("full")) or not scopes
-    name = body.get("name") or f"token-{secrets.token_hex(4)}"
+    name = str(body.get("name") or f"token-{secrets.token_hex(4)}")
+    if len(name) > NAME_MAX_LENGTH:
+        raise ControlError(f"'name' must be at most {NAME_MAX_LENGTH} characters.")
     days = body.get("expires_in_days")
     try:
         token, value = Token.issue(
-            name=str(name),
+            name=name,
             full_access=full,
             scopes=scopes,
-            expires_in_days=DEFAULT_EXPIRY_DAYS
-            if days is None
-            else _integer(days, "expires_in_days"),
+            # The range (1 to 5000) is the model's to check, with Tempo's wording.
+            expires_in_days=(
+                DEFAULT_EXPIRY_DAYS if days is None else _integer(days, "expires_in_days", None)
+            ),
             expired=bool(body.get("expired")),
         )
     except TokenError as error:
@@ -157,9 +161,11 @@ def _token_from_body(request: HttpRequest) -> Token | None:
     return Token.find(value)
 
 
-def _integer(raw: Any, name: str, minimum: int = 1) -> int:
-    if isinstance(raw, bool) or not isinstance(raw, int) or raw < minimum:
-        raise ControlError(f"'{name}' must be a whole number, {minimum} or more.")
+def _integer(raw: Any, name: str, minimum: int | None = 1) -> int:
+    if isinstance(raw, bool) or not isinstance(raw, int):
+        raise ControlError(f"'{name}' must be a whole number.")
+    if minimum is not None and raw < minimum:
+        raise ControlError(f"'{name}' must be {minimum} or more.")
     return raw
 
 

@@ -62,6 +62,8 @@ DATABASES = {
     ),
 }
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
+    # var/ is not in git: `python sandbox/manage.py migrate` must work on a fresh clone.
+    Path(DATABASES["default"]["NAME"]).parent.mkdir(parents=True, exist_ok=True)
     # The server is threaded and the control endpoint writes while API calls read: WAL lets
     # readers proceed during a write, IMMEDIATE takes the write lock up front instead of
     # failing on a lock upgrade, and the timeout waits for it rather than erroring.

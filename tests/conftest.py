@@ -39,7 +39,7 @@ def alice_client(client, alice):
 @pytest.fixture(autouse=True)
 def _no_retry_sleep(monkeypatch):
     """Unit tests never sleep between retries; the client's arithmetic is tested on its own."""
-    monkeypatch.setattr("tempo_integration.client._sleep", lambda seconds: None)
+    monkeypatch.setattr("worklog_report.http_client._sleep", lambda seconds: None)
 
 
 @pytest.fixture(autouse=True)

@@ -49,6 +49,7 @@ INSTALLED_APPS = [
     "django_tasks",
     "django_tasks_db",
     "accounts",
+    "jsm",
     "tempo_integration",
     "portal",
 ]
@@ -148,6 +149,9 @@ TEMPO_RETRY_BUDGET = env.float("TEMPO_RETRY_BUDGET", default=30.0)
 JIRA_BASE_URL = env.str("JIRA_BASE_URL", default="").rstrip("/")
 JIRA_EMAIL = env.str("JIRA_EMAIL", default="")
 JIRA_API_TOKEN = env.str("JIRA_API_TOKEN", default="")
+JIRA_CONNECT_TIMEOUT = env.float("JIRA_CONNECT_TIMEOUT", default=5.0)
+JIRA_READ_TIMEOUT = env.float("JIRA_READ_TIMEOUT", default=30.0)
+JIRA_RETRY_BUDGET = env.float("JIRA_RETRY_BUDGET", default=60.0)
 SYNC_INTERVAL = env.int("SYNC_INTERVAL", default=900)
 
 # The sandbox's loopback control endpoint, used by `manage.py sandbox_token` (development only).

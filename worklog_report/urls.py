@@ -13,6 +13,8 @@ urlpatterns = [
         name="configuration",
     ),
     path("configuration/tempo/", include("tempo_integration.urls")),
+    path("configuration/projects/", include("portal.configuration_urls")),
+    path("configuration/sync/", include("jsm.urls")),
     path("portal/", include("portal.urls")),
     path("admin/", admin.site.urls),
 ]

@@ -1,0 +1,1 @@
+"""The emulated Tempo Cloud: API v4 worklog routes and the API Integration settings page."""

@@ -46,12 +46,12 @@ def search_worklogs(request: HttpRequest) -> HttpResponse:
 @tempo_api(WORKLOGS)
 def worklog(request: HttpRequest, worklog_id: int) -> HttpResponse:
     """One worklog; DELETE (a *manage* call) removes it, as Tempo's route does."""
-    worklogs = Worklog.objects.filter(pk=worklog_id)
-    row = worklog_rows(worklogs).first()
+    matching = Worklog.objects.filter(pk=worklog_id)
+    row = worklog_rows(matching).first()
     if row is None:
         return json_error(404, f"Worklog with id {worklog_id} does not exist")
     if request.method == "DELETE":
-        worklogs.delete()
+        matching.delete()
         return HttpResponse(status=204)
     return JsonResponse(_serializer(request)(row))
 

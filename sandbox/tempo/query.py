@@ -24,12 +24,12 @@ MAX_LIMIT = 5000  # Tempo v4's largest page; larger requests are clamped (assume
 # and in POST search unless told otherwise, the order is ascending.
 GET_ORDER_BY_DESCENDING = True
 
-ORDERINGS = {
+SORT_COLUMNS = {
     "ID": ("id",),
-    "START_DATE_TIME": ("start_date", "start_time", "id"),
-    "UPDATED": ("updated_at", "id"),
+    "START_DATE_TIME": ("start_date", "start_time"),
+    "UPDATED": ("updated_at",),
 }
-DEFAULT_ORDERING = ORDERINGS["START_DATE_TIME"]
+DEFAULT_ORDERING = ("start_date", "start_time", "id")
 DATE_RE = re.compile(r"\d{4}-\d{2}-\d{2}")
 INTEGER_RE = re.compile(r"-?\d{1,18}")  # 64-bit, as the database stores ids
 
@@ -85,7 +85,8 @@ def query_from_params(params: QueryDict) -> WorklogQuery:
         )
     order_by = DEFAULT_ORDERING
     if "orderBy" in params:
-        order_by = _ordering(params["orderBy"], descending=GET_ORDER_BY_DESCENDING)
+        descending = GET_ORDER_BY_DESCENDING
+        order_by = _stable(_columns(params["orderBy"], descending), descending)
     return WorklogQuery(
         project_ids=_integers("projectId", params.getlist("projectId")),
         issue_ids=_integers("issueId", params.getlist("issueId")),
@@ -162,22 +163,30 @@ def _updated_from(raw: Any) -> datetime | None:
     return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
 
 
-def _ordering(field_name: str, *, descending: bool) -> tuple[str, ...]:
-    if field_name not in ORDERINGS:
-        raise BadRequest(f"'orderBy' must be one of: {', '.join(ORDERINGS)}")
-    fields = ORDERINGS[field_name]
-    return tuple(f"-{f}" for f in fields) if descending else fields
+def _columns(field_name: str, descending: bool) -> list[str]:
+    if field_name not in SORT_COLUMNS:
+        raise BadRequest(f"'orderBy' must be one of: {', '.join(SORT_COLUMNS)}")
+    return [f"-{column}" if descending else column for column in SORT_COLUMNS[field_name]]
+
+
+def _stable(columns: list[str], descending: bool) -> tuple[str, ...]:
+    """Break ties by id, so offset paging never skips or repeats a worklog."""
+    if not any(column.lstrip("-") == "id" for column in columns):
+        columns.append("-id" if descending else "id")
+    return tuple(columns)
 
 
 def _search_ordering(raw: Any) -> tuple[str, ...]:
     if not isinstance(raw, list) or not all(isinstance(item, dict) for item in raw):
         raise BadRequest('\'orderBy\' must be a list of {"field", "order"} objects')
     columns: list[str] = []
+    descending = False
     for item in raw:
         direction = str(item.get("order", "ASC")).upper()
         if direction not in ("ASC", "DESC"):
             raise BadRequest("'order' must be one of: ASC, DESC")
-        for column in _ordering(str(item.get("field")), descending=direction == "DESC"):
+        descending = direction == "DESC"
+        for column in _columns(str(item.get("field")), descending):
             if column.lstrip("-") not in {c.lstrip("-") for c in columns}:
                 columns.append(column)
-    return tuple(columns) or DEFAULT_ORDERING
+    return _stable(columns, descending)

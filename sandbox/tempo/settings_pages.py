@@ -45,10 +45,11 @@ def token_new(request: HttpRequest) -> HttpResponse:
 @require_GET
 def token_value(request: HttpRequest, token_id: int) -> HttpResponse:
     token = get_object_or_404(Token, pk=token_id)
-    revealed = request.session.pop(REVEAL_SESSION_KEY, None)
-    if not revealed or revealed.get("token_id") != token.pk:
+    revealed = request.session.get(REVEAL_SESSION_KEY)
+    if not revealed or revealed["token_id"] != token.pk:
         messages.info(request, texts.VALUE_GONE)
         return redirect("sandbox_tempo:token_list")
+    del request.session[REVEAL_SESSION_KEY]
     return render(
         request,
         "sandbox/tempo/token_value.html",

@@ -120,9 +120,7 @@ def test_tempo_down_stores_nothing(admin_client, settings, db):
     assert add(admin_client, "Wf7kq2NcT9xZbLr4mPa8vYs3dHe6uJg1") == [sentences.UNREACHABLE]
 
 
-def test_token_deleted_in_tempo_turns_the_integration_invalid_on_the_next_check(
-    admin_client, mint
-):
+def test_token_deleted_in_tempo_turns_the_integration_invalid_on_the_next_check(admin_client, mint):
     token = mint("--scope", "worklogs:view")
     add(admin_client, token)
     call_command("sandbox_token", "--delete", token)

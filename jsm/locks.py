@@ -1,0 +1,65 @@
+"""A lease-based lock so two syncs of the same kind never overlap (PRODUCT.md §6)."""
+
+from __future__ import annotations
+
+import datetime as dt
+import uuid
+from collections.abc import Iterator
+from contextlib import contextmanager
+
+from django.db import IntegrityError, transaction
+from django.db.models import Q
+from django.utils import timezone
+
+from .models import SyncLock
+
+# Renewed after every page a sync writes; a killed worker's lease runs out after this.
+LEASE = dt.timedelta(minutes=5)
+
+
+class SyncAlreadyRunning(Exception):
+    """Another process holds the lock."""
+
+
+class LockLost(Exception):
+    """Our lease ran out and another process took the lock: stop writing."""
+
+
+class Lease:
+    def __init__(self, name: str, owner: str) -> None:
+        self.name = name
+        self.owner = owner
+
+    def renew(self) -> None:
+        renewed = SyncLock.objects.filter(name=self.name, owner=self.owner).update(
+            expires_at=timezone.now() + LEASE
+        )
+        if not renewed:
+            raise LockLost(f"The {self.name} sync lost its lock to another run.")
+
+
+def is_locked(name: str) -> bool:
+    return SyncLock.objects.filter(name=name, expires_at__gt=timezone.now()).exists()
+
+
+@contextmanager
+def sync_lock(name: str) -> Iterator[Lease]:
+    """Hold the named lock for the duration of the block, or raise SyncAlreadyRunning."""
+    try:
+        with transaction.atomic():
+            SyncLock.objects.get_or_create(name=name)
+    except IntegrityError:
+        pass  # created by a concurrent caller: fine, we only needed the row to exist
+    owner = uuid.uuid4().hex
+    now = timezone.now()
+    taken = (
+        SyncLock.objects.filter(name=name)
+        .filter(Q(expires_at__isnull=True) | Q(expires_at__lte=now))
+        .update(owner=owner, expires_at=now + LEASE)
+    )
+    if not taken:
+        raise SyncAlreadyRunning(f"A {name} sync is already running.")
+    try:
+        yield Lease(name, owner)
+    finally:
+        SyncLock.objects.filter(name=name, owner=owner).update(owner="", expires_at=None)

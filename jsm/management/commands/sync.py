@@ -1,0 +1,92 @@
+"""`manage.py sync [--loop SECONDS]`: sync Jira (then Tempo) now, or forever (PRODUCT.md §3).
+
+With --loop it is the production worker for the periodic sync: it runs, sleeps, runs again,
+and stops cleanly between runs on SIGTERM or Ctrl-C.
+"""
+
+from __future__ import annotations
+
+import signal
+import sys
+import threading
+
+from django.core.management.base import BaseCommand, CommandParser
+from tqdm import tqdm
+
+from jsm.locks import SyncAlreadyRunning
+from jsm.models import SyncRun
+from jsm.sync import sync_jira
+
+
+class BarProgress:
+    """A tqdm bar per stage on a terminal; plain lines otherwise (logs, CI)."""
+
+    def __init__(self, stream) -> None:
+        self.stream = stream
+        self.interactive = stream.isatty()
+        self.bar: tqdm | None = None
+
+    def start(self, label: str, total: int | None) -> None:
+        self.close()
+        if self.interactive:
+            self.bar = tqdm(total=total, desc=label, unit="", file=self.stream, leave=False)
+        else:
+            self.stream.write(f"{label}: {total if total is not None else '?'} to sync\n")
+
+    def advance(self, amount: int = 1) -> None:
+        if self.bar is not None:
+            self.bar.update(amount)
+
+    def close(self) -> None:
+        if self.bar is not None:
+            self.bar.close()
+            self.bar = None
+
+
+class Command(BaseCommand):
+    help = "Sync JSM projects, requests, customers and organizations from Jira, now or in a loop."
+
+    def add_arguments(self, parser: CommandParser) -> None:
+        parser.add_argument(
+            "--loop",
+            type=int,
+            metavar="SECONDS",
+            help="Repeat forever, waiting SECONDS between runs (the production worker).",
+        )
+
+    def handle(self, *args, **options) -> None:
+        interval = options["loop"]
+        if interval is not None and interval < 1:
+            self.stderr.write("--loop needs a number of seconds of at least 1.")
+            sys.exit(2)
+        stop = threading.Event()
+        if interval is not None:
+            for sig in (signal.SIGTERM, signal.SIGINT):
+                signal.signal(sig, lambda *_: stop.set())
+        while True:
+            failed = self.run_once()
+            if interval is None:
+                if failed:
+                    sys.exit(1)
+                return
+            if stop.wait(interval):
+                self.stdout.write("Stopped.")
+                return
+
+    def run_once(self) -> bool:
+        progress = BarProgress(self.stderr._out)
+        try:
+            run = sync_jira(progress=progress)
+        except SyncAlreadyRunning as exc:
+            self.stdout.write(f"{exc} Skipped this run.")
+            return False
+        finally:
+            progress.close()
+        seconds = run.duration.total_seconds() if run.duration else 0.0
+        if run.status == SyncRun.Status.SUCCEEDED:
+            self.stdout.write(
+                self.style.SUCCESS(f"Jira sync succeeded in {seconds:.1f} s: {run.summary}.")
+            )
+            return False
+        self.stderr.write(f"Jira sync failed after {seconds:.1f} s: {run.error}")
+        return True

@@ -1,0 +1,143 @@
+"""Local copies of what Jira Service Management knows (PRODUCT.md §6, Jira part).
+
+Filled only by ``jsm.sync``; pages read them and never call Jira. Jira ids are kept as
+strings (Jira sends them as digit strings; Tempo as integers, normalised on the way in).
+"""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.db import models
+
+
+class JiraProject(models.Model):
+    """A JSM project (service desk). Software projects are never stored."""
+
+    jira_id = models.CharField(max_length=20, unique=True)
+    key = models.CharField(max_length=20, unique=True)
+    name = models.CharField(max_length=255)
+    service_desk_id = models.CharField(max_length=20)
+
+    class Meta:
+        ordering = ["name", "key"]
+
+    def __str__(self) -> str:
+        return f"{self.name} ({self.key})"
+
+
+class Customer(models.Model):
+    """A Jira account seen as a JSM customer, an organization member, a reporter or a
+    participant. ``user`` is the portal account made for it when it has an e-mail address."""
+
+    account_id = models.CharField(max_length=128, unique=True)
+    email = models.EmailField(blank=True, db_index=True)
+    display_name = models.CharField(max_length=255, blank=True)
+    active = models.BooleanField(default=True)
+    user = models.OneToOneField(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="jsm_customer",
+    )
+
+    def __str__(self) -> str:
+        return self.display_name or self.email or self.account_id
+
+
+class Organization(models.Model):
+    jira_id = models.CharField(max_length=20, unique=True)
+    name = models.CharField(max_length=255)
+    projects = models.ManyToManyField(JiraProject, related_name="organizations", blank=True)
+    members = models.ManyToManyField(Customer, related_name="organizations", blank=True)
+
+    class Meta:
+        ordering = ["name"]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class Request(models.Model):
+    """A JSM request (a Jira issue of a JSM project)."""
+
+    jira_id = models.CharField(max_length=20, unique=True)
+    key = models.CharField(max_length=40, unique=True)
+    project = models.ForeignKey(JiraProject, on_delete=models.CASCADE, related_name="requests")
+    summary = models.CharField(max_length=500)
+    status = models.CharField(max_length=100)
+    status_category = models.CharField(max_length=20, blank=True)
+    reporter = models.ForeignKey(
+        Customer, null=True, blank=True, on_delete=models.SET_NULL, related_name="reported"
+    )
+    participants = models.ManyToManyField(Customer, related_name="participating", blank=True)
+    organizations = models.ManyToManyField(Organization, related_name="requests", blank=True)
+    created = models.DateTimeField()
+    updated = models.DateTimeField()
+
+    class Meta:
+        ordering = ["-created"]
+        indexes = [models.Index(fields=["project", "created"])]
+
+    def __str__(self) -> str:
+        return f"{self.key} {self.summary}"
+
+
+class SyncRun(models.Model):
+    """One run of a sync, shown on the Sync tab (PRODUCT.md §4.4)."""
+
+    class Kind(models.TextChoices):
+        JIRA = "jira", "Jira"
+        TEMPO = "tempo", "Tempo"
+
+    class Status(models.TextChoices):
+        RUNNING = "running", "Running"
+        SUCCEEDED = "succeeded", "Succeeded"
+        FAILED = "failed", "Failed"
+
+    kind = models.CharField(max_length=10, choices=Kind.choices)
+    status = models.CharField(max_length=10, choices=Status.choices, default=Status.RUNNING)
+    started_at = models.DateTimeField(auto_now_add=True)
+    finished_at = models.DateTimeField(null=True, blank=True)
+    counts = models.JSONField(default=dict, blank=True)
+    error = models.TextField(blank=True, help_text="What went wrong, as a sentence for people.")
+    requests_made = models.PositiveIntegerField(default=0)
+
+    class Meta:
+        ordering = ["-started_at", "-id"]
+        indexes = [models.Index(fields=["kind", "-started_at"])]
+
+    def __str__(self) -> str:
+        return f"{self.get_kind_display()} sync {self.started_at:%Y-%m-%d %H:%M} ({self.status})"
+
+    @property
+    def duration(self):
+        return self.finished_at - self.started_at if self.finished_at else None
+
+    @property
+    def summary(self) -> str:
+        """The counts as a phrase: "2 projects, 300 requests, 4 removed requests"."""
+        parts = []
+        for name, value in self.counts.items():
+            words = name.split("_")
+            if value or len(words) == 1:  # always the main counts, changes only when any
+                parts.append(f"{value} {' '.join(words)}")
+        return ", ".join(parts) + (
+            f"; {self.requests_made} API calls" if self.requests_made else ""
+        )
+
+
+class SyncLock(models.Model):
+    """A lease that keeps two syncs of the same kind from running at once, across processes.
+
+    Acquired with one conditional UPDATE (works the same on SQLite and PostgreSQL, holds no
+    transaction open), renewed while the sync runs, and expiring on its own if the worker
+    is killed, so a crash never leaves the sync locked for good.
+    """
+
+    name = models.CharField(max_length=20, unique=True)
+    owner = models.CharField(max_length=64, blank=True)
+    expires_at = models.DateTimeField(null=True, blank=True)
+
+    def __str__(self) -> str:
+        return f"{self.name} lock"

@@ -1,0 +1,367 @@
+"""The Jira sync: JSM projects, requests, customers and organizations (PRODUCT.md §6).
+
+Reads everything through ``JiraClient`` and writes it in bulk, one transaction per
+project, so a failure half-way leaves every project either as the last good sync left it or
+fully refreshed, and the next run simply completes. It is idempotent (upserts keyed on Jira
+ids), removes what Jira no longer has, holds the ``jira`` lock, and records a ``SyncRun``.
+The query count depends on the number of projects and organizations, never on the number
+of requests or customers.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Iterable
+from dataclasses import dataclass
+from typing import Any, Protocol
+
+from django.conf import settings
+from django.contrib.auth import get_user_model
+from django.contrib.auth.hashers import make_password
+from django.db import transaction
+from django.utils import timezone
+from django.utils.dateparse import parse_datetime
+
+from .client import JiraAuthError, JiraClient, JiraError, JiraNotFound, JiraPermissionError
+from .locks import Lease, sync_lock
+from .models import Customer, JiraProject, Organization, Request, SyncRun
+
+logger = logging.getLogger(__name__)
+BATCH = 500
+
+
+class Progress(Protocol):
+    def start(self, label: str, total: int | None) -> None: ...
+    def advance(self, amount: int = 1) -> None: ...
+
+
+class _Silent:
+    def start(self, label: str, total: int | None) -> None:
+        pass
+
+    def advance(self, amount: int = 1) -> None:
+        pass
+
+
+class JiraNotConfigured(JiraError):
+    pass
+
+
+def describe_failure(exc: Exception) -> str:
+    """A sentence for the Sync tab: what went wrong and what to do."""
+    if isinstance(exc, JiraNotConfigured):
+        return "Jira is not configured. Set JIRA_BASE_URL, JIRA_EMAIL and JIRA_API_TOKEN."
+    if isinstance(exc, JiraAuthError):
+        return (
+            "Jira rejected the e-mail address and API token. "
+            "Check JIRA_EMAIL and JIRA_API_TOKEN (the token may have been revoked)."
+        )
+    if isinstance(exc, JiraPermissionError | JiraNotFound):
+        return f"The Jira account cannot see everything the sync needs: {exc}"
+    if isinstance(exc, JiraError):
+        return f"{exc} The data from the last successful sync is kept; the next run retries."
+    return "The sync failed unexpectedly; the details are in the worker's log."
+
+
+@dataclass
+class _ProjectData:
+    project: JiraProject
+    organizations: list[dict]
+    members: dict[str, list[dict]]
+    customers: list[dict]
+    issues: list[dict]
+
+
+@dataclass
+class Counts:
+    projects: int = 0
+    requests: int = 0
+    customers: int = 0
+    organizations: int = 0
+    projects_removed: int = 0
+    requests_removed: int = 0
+    accounts_created: int = 0
+
+    def as_dict(self) -> dict[str, int]:
+        return dict(self.__dict__)
+
+
+def sync_jira(*, client: JiraClient | None = None, progress: Progress | None = None) -> SyncRun:
+    """Run one Jira sync now, in this process. Raises SyncAlreadyRunning if one is running."""
+    with sync_lock("jira") as lease:
+        run = SyncRun.objects.create(kind=SyncRun.Kind.JIRA)
+        own_client = client is None
+        try:
+            if own_client:
+                if not settings.JIRA_BASE_URL:
+                    raise JiraNotConfigured("Jira is not configured.")
+                client = JiraClient()
+            counts = _sync(client, lease, progress or _Silent())
+        except Exception as exc:
+            if not isinstance(exc, JiraError):
+                logger.exception("Jira sync failed")
+            run.status = SyncRun.Status.FAILED
+            run.error = describe_failure(exc)
+        else:
+            run.status = SyncRun.Status.SUCCEEDED
+            run.counts = counts.as_dict()
+        finally:
+            run.finished_at = timezone.now()
+            run.requests_made = client.request_count if client else 0
+            run.save()
+            if own_client and client is not None:
+                client.close()
+    return run
+
+
+def _sync(client: JiraClient, lease: Lease, progress: Progress) -> Counts:
+    counts = Counts()
+    field_ids = client.custom_field_ids()
+    fields = ["summary", "status", "reporter", "created", "updated"] + [
+        f for f in field_ids.values() if f
+    ]
+    desks = list(client.service_desks())
+    progress.start("Jira projects", len(desks))
+    projects = _upsert_projects(desks)
+    seen_project_ids = {p.jira_id for p in projects}
+    _, removed = JiraProject.objects.exclude(jira_id__in=seen_project_ids).delete()
+    counts.projects_removed = removed.get("jsm.JiraProject", 0)
+    for project in projects:
+        data = _read_project(client, project, fields)
+        with transaction.atomic():
+            lease.renew()
+            _write_project(data, field_ids, counts)
+        counts.projects += 1
+        progress.advance()
+    Organization.objects.filter(projects__isnull=True).delete()
+    counts.accounts_created = ensure_customer_accounts()
+    counts.customers = Customer.objects.count()
+    counts.organizations = Organization.objects.count()
+    return counts
+
+
+def _upsert_projects(desks: Iterable[dict]) -> list[JiraProject]:
+    rows = [
+        JiraProject(
+            jira_id=str(desk["projectId"]),
+            key=str(desk["projectKey"]),
+            name=str(desk.get("projectName") or desk["projectKey"]),
+            service_desk_id=str(desk["id"]),
+        )
+        for desk in desks
+    ]
+    JiraProject.objects.bulk_create(
+        rows,
+        update_conflicts=True,
+        unique_fields=["jira_id"],
+        update_fields=["key", "name", "service_desk_id"],
+    )
+    return list(JiraProject.objects.filter(jira_id__in=[r.jira_id for r in rows]))
+
+
+def _read_project(client: JiraClient, project: JiraProject, fields: list[str]) -> _ProjectData:
+    """Everything one project needs, read before anything is written."""
+    organizations = list(client.organizations(project.service_desk_id))
+    members = {
+        str(org["id"]): list(client.organization_members(str(org["id"]))) for org in organizations
+    }
+    customers = list(client.customers(project.service_desk_id))
+    issues = list(client.requests_of_project(project.jira_id, fields))
+    return _ProjectData(project, organizations, members, customers, issues)
+
+
+def _users_in(data: _ProjectData, field_ids: dict[str, str | None]) -> dict[str, dict]:
+    """Every Jira account the project mentions, keyed by accountId, richest record first."""
+    users: dict[str, dict] = {}
+
+    def add(user: Any) -> None:
+        if not isinstance(user, dict) or not user.get("accountId"):
+            return
+        known = users.get(user["accountId"])
+        if known is None or (not known.get("emailAddress") and user.get("emailAddress")):
+            users[user["accountId"]] = user
+
+    for user in data.customers:
+        add(user)
+    for group in data.members.values():
+        for user in group:
+            add(user)
+    participants_field = field_ids.get("participants")
+    for issue in data.issues:
+        fields = issue.get("fields") or {}
+        add(fields.get("reporter"))
+        for user in (fields.get(participants_field) if participants_field else None) or []:
+            add(user)
+    return users
+
+
+def _write_project(data: _ProjectData, field_ids: dict[str, str | None], counts: Counts) -> None:
+    project = data.project
+    users = _users_in(data, field_ids)
+    Customer.objects.bulk_create(
+        [
+            Customer(
+                account_id=account_id,
+                email=(user.get("emailAddress") or "").strip().lower(),
+                display_name=user.get("displayName") or "",
+                active=bool(user.get("active", True)),
+            )
+            for account_id, user in users.items()
+        ],
+        update_conflicts=True,
+        unique_fields=["account_id"],
+        update_fields=["email", "display_name", "active"],
+        batch_size=BATCH,
+    )
+    customer_pk = dict(
+        Customer.objects.filter(account_id__in=users).values_list("account_id", "pk")
+    )
+
+    Organization.objects.bulk_create(
+        [
+            Organization(jira_id=str(o["id"]), name=str(o.get("name", "")))
+            for o in data.organizations
+        ],
+        update_conflicts=True,
+        unique_fields=["jira_id"],
+        update_fields=["name"],
+        batch_size=BATCH,
+    )
+    org_pk = dict(
+        Organization.objects.filter(
+            jira_id__in=[str(o["id"]) for o in data.organizations]
+        ).values_list("jira_id", "pk")
+    )
+    ProjectLink = Organization.projects.through
+    ProjectLink.objects.filter(jiraproject=project).delete()
+    ProjectLink.objects.bulk_create(
+        [ProjectLink(organization_id=pk, jiraproject_id=project.pk) for pk in org_pk.values()]
+    )
+    MemberLink = Organization.members.through
+    MemberLink.objects.filter(organization_id__in=org_pk.values()).delete()
+    MemberLink.objects.bulk_create(
+        [
+            MemberLink(organization_id=org_pk[org_id], customer_id=customer_pk[u["accountId"]])
+            for org_id, group in data.members.items()
+            for u in group
+            if isinstance(u, dict) and u.get("accountId") in customer_pk
+        ],
+        ignore_conflicts=True,
+        batch_size=BATCH,
+    )
+
+    requests = []
+    participants: list[tuple[str, str]] = []
+    shared_with: list[tuple[str, str]] = []
+    for issue in data.issues:
+        fields = issue.get("fields") or {}
+        jira_id = str(issue["id"])
+        reporter = fields.get("reporter") or {}
+        status = fields.get("status") or {}
+        requests.append(
+            Request(
+                jira_id=jira_id,
+                key=str(issue["key"]),
+                project=project,
+                summary=str(fields.get("summary") or "")[:500],
+                status=str(status.get("name") or ""),
+                status_category=str((status.get("statusCategory") or {}).get("key") or ""),
+                reporter_id=customer_pk.get(reporter.get("accountId")),
+                created=_timestamp(fields.get("created")),
+                updated=_timestamp(fields.get("updated") or fields.get("created")),
+            )
+        )
+        for user in fields.get(field_ids.get("participants") or "") or []:
+            if isinstance(user, dict) and user.get("accountId") in customer_pk:
+                participants.append((jira_id, user["accountId"]))
+        for org in fields.get(field_ids.get("organizations") or "") or []:
+            if isinstance(org, dict) and str(org.get("id")) in org_pk:
+                shared_with.append((jira_id, str(org["id"])))
+
+    Request.objects.bulk_create(
+        requests,
+        update_conflicts=True,
+        unique_fields=["jira_id"],
+        update_fields=[
+            "key",
+            "project",
+            "summary",
+            "status",
+            "status_category",
+            "reporter",
+            "created",
+            "updated",
+        ],
+        batch_size=BATCH,
+    )
+    seen = [r.jira_id for r in requests]
+    _, removed = Request.objects.filter(project=project).exclude(jira_id__in=seen).delete()
+    counts.requests_removed += removed.get("jsm.Request", 0)
+    request_pk = dict(Request.objects.filter(project=project).values_list("jira_id", "pk"))
+
+    ParticipantLink = Request.participants.through
+    ParticipantLink.objects.filter(request__project=project).delete()
+    ParticipantLink.objects.bulk_create(
+        [
+            ParticipantLink(request_id=request_pk[r], customer_id=customer_pk[a])
+            for r, a in participants
+        ],
+        ignore_conflicts=True,
+        batch_size=BATCH,
+    )
+    SharedLink = Request.organizations.through
+    SharedLink.objects.filter(request__project=project).delete()
+    SharedLink.objects.bulk_create(
+        [SharedLink(request_id=request_pk[r], organization_id=org_pk[o]) for r, o in shared_with],
+        ignore_conflicts=True,
+        batch_size=BATCH,
+    )
+    counts.requests += len(requests)
+
+
+def _timestamp(value: Any):
+    parsed = parse_datetime(str(value)) if value else None
+    return parsed or timezone.now()
+
+
+def ensure_customer_accounts() -> int:
+    """A portal account for every customer with an e-mail address (PRODUCT.md §1).
+
+    The username is the lower-cased address; accounts start without a usable password
+    (customers set one with "First time here?"). Existing accounts are linked, not changed.
+    """
+    User = get_user_model()
+    by_email: dict[str, Customer] = {}
+    for customer in Customer.objects.filter(user__isnull=True).exclude(email="").order_by("pk"):
+        by_email.setdefault(customer.email.lower(), customer)
+    if not by_email:
+        return 0
+    already_linked = set(
+        Customer.objects.filter(user__username__in=by_email).values_list(
+            "user__username", flat=True
+        )
+    )
+    for email in already_linked:
+        by_email.pop(email, None)
+    existing = set(User.objects.filter(username__in=by_email).values_list("username", flat=True))
+    unusable = make_password(None)
+    new_users = []
+    for email, customer in by_email.items():
+        if email in existing:
+            continue
+        first, _, last = customer.display_name.partition(" ")
+        new_users.append(
+            User(
+                username=email,
+                email=email,
+                first_name=first[:150],
+                last_name=last[:150],
+                password=unusable,
+            )
+        )
+    User.objects.bulk_create(new_users, ignore_conflicts=True, batch_size=BATCH)
+    user_pk = dict(User.objects.filter(username__in=by_email).values_list("username", "pk"))
+    for email, customer in by_email.items():
+        customer.user_id = user_pk.get(email)
+    Customer.objects.bulk_update(list(by_email.values()), ["user"], batch_size=BATCH)
+    return len(new_users)

@@ -1,0 +1,10 @@
+from django.urls import path
+
+from . import views
+
+app_name = "jsm"
+
+urlpatterns = [
+    path("", views.sync_tab, name="sync"),
+    path("now/", views.sync_now, name="sync_now"),
+]

@@ -1,0 +1,171 @@
+"""An in-memory Jira for unit tests of the sync, served through `responses` callbacks.
+
+It speaks the same paging styles as the real API (JSM start/limit/isLastPage, enhanced
+search nextPageToken) with tiny pages, so paging bugs show up with a handful of rows.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass, field
+from urllib.parse import parse_qs, urlsplit
+
+import responses
+
+BASE = "http://jira.test"
+PARTICIPANTS = "customfield_10026"
+ORGANIZATIONS = "customfield_10002"
+
+
+def user(account_id: str, email: str | None = None, name: str = "") -> dict:
+    return {
+        "accountId": account_id,
+        "emailAddress": email,
+        "displayName": name or account_id,
+        "active": True,
+    }
+
+
+@dataclass
+class FakeJira:
+    desks: list[dict] = field(default_factory=list)
+    orgs: dict[str, list[dict]] = field(default_factory=dict)  # desk id -> orgs
+    members: dict[str, list[dict]] = field(default_factory=dict)  # org id -> users
+    customers: dict[str, list[dict]] = field(default_factory=dict)  # desk id -> users
+    issues: dict[str, list[dict]] = field(default_factory=dict)  # project id -> issues
+    page_size: int = 2
+    calls: int = 0
+
+    def add_project(self, project_id: str, key: str, name: str, desk_id: str) -> None:
+        self.desks.append(
+            {"id": desk_id, "projectId": project_id, "projectKey": key, "projectName": name}
+        )
+        self.orgs.setdefault(desk_id, [])
+        self.customers.setdefault(desk_id, [])
+        self.issues.setdefault(project_id, [])
+
+    def add_issue(self, project_id, jira_id, key, reporter, participants=(), orgs=(), **extra):
+        self.issues[project_id].append(
+            {
+                "id": jira_id,
+                "key": key,
+                "fields": {
+                    "summary": extra.get("summary", f"Request {key}"),
+                    "status": {
+                        "name": extra.get("status", "Open"),
+                        "statusCategory": {"key": "new"},
+                    },
+                    "reporter": reporter,
+                    "created": "2026-10-01T09:00:00.000+0000",
+                    "updated": extra.get("updated", "2026-10-02T09:00:00.000+0000"),
+                    PARTICIPANTS: list(participants) or None,
+                    ORGANIZATIONS: [{"id": o["id"], "name": o["name"]} for o in orgs] or None,
+                },
+            }
+        )
+
+    # -- responses wiring ---------------------------------------------------------------
+
+    def install(self, rsps: responses.RequestsMock) -> None:
+        rsps.add_callback(responses.GET, f"{BASE}/rest/api/3/field", self._fields)
+        rsps.add_callback(
+            responses.GET,
+            f"{BASE}/rest/servicedeskapi/servicedesk",
+            self._jsm(lambda p: self.desks),
+        )
+        rsps.add_callback(
+            responses.GET,
+            _pattern(r"/rest/servicedeskapi/servicedesk/(\w+)/organization"),
+            self._jsm(lambda p: self.orgs.get(p.split("/")[-2], [])),
+        )
+        rsps.add_callback(
+            responses.GET,
+            _pattern(r"/rest/servicedeskapi/organization/(\w+)/user"),
+            self._jsm(lambda p: self.members.get(p.split("/")[-2], [])),
+        )
+        rsps.add_callback(
+            responses.GET,
+            _pattern(r"/rest/servicedeskapi/servicedesk/(\w+)/customer"),
+            self._customers,
+        )
+        rsps.add_callback(responses.POST, f"{BASE}/rest/api/3/search/jql", self._search)
+
+    def _fields(self, request):
+        self.calls += 1
+        return (
+            200,
+            {},
+            json.dumps(
+                [
+                    {
+                        "id": "summary",
+                        "name": "Summary",
+                        "custom": False,
+                        "schema": {"type": "string"},
+                    },
+                    {
+                        "id": PARTICIPANTS,
+                        "name": "Request participants",
+                        "custom": True,
+                        "schema": {
+                            "type": "array",
+                            "items": "user",
+                            "custom": "com.atlassian.servicedesk:sd-request-participants",
+                        },
+                    },
+                    {
+                        "id": ORGANIZATIONS,
+                        "name": "Organizations",
+                        "custom": True,
+                        "schema": {
+                            "type": "array",
+                            "items": "sd-customerorganization",
+                            "custom": "com.atlassian.servicedesk:sd-customer-organizations",
+                        },
+                    },
+                ]
+            ),
+        )
+
+    def _jsm(self, values_for):
+        def callback(request):
+            self.calls += 1
+            url = urlsplit(request.url)
+            query = parse_qs(url.query)
+            start = int(query.get("start", ["0"])[0])
+            values = values_for(url.path)
+            page = values[start : start + self.page_size]
+            last = start + self.page_size >= len(values)
+            body = {
+                "size": len(page),
+                "start": start,
+                "limit": self.page_size,
+                "isLastPage": last,
+                "values": page,
+            }
+            return 200, {}, json.dumps(body)
+
+        return callback
+
+    def _customers(self, request):
+        if request.headers.get("X-ExperimentalApi") != "opt-in":
+            return 403, {}, json.dumps({"errorMessage": "This API is experimental."})
+        return self._jsm(lambda p: self.customers.get(p.split("/")[-2], []))(request)
+
+    def _search(self, request):
+        self.calls += 1
+        body = json.loads(request.body)
+        project_id = body["jql"].split()[2]
+        issues = self.issues.get(project_id, [])
+        start = int(body.get("nextPageToken") or 0)
+        page = issues[start : start + self.page_size]
+        answer = {"issues": page, "isLast": start + self.page_size >= len(issues)}
+        if not answer["isLast"]:
+            answer["nextPageToken"] = str(start + self.page_size)
+        return 200, {}, json.dumps(answer)
+
+
+def _pattern(path_regex: str):
+    import re
+
+    return re.compile(re.escape(BASE) + path_regex + r"(\?.*)?$")

@@ -1,0 +1,175 @@
+"""The Jira sync against an in-memory Jira (tests/jsm/fake_jira.py) with tiny pages."""
+
+from __future__ import annotations
+
+import pytest
+import requests
+import responses
+from django.contrib.auth import get_user_model
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+
+from jsm.locks import SyncAlreadyRunning, sync_lock
+from jsm.models import Customer, JiraProject, Organization, Request, SyncRun
+from jsm.sync import sync_jira
+
+from .conftest import ACME, ALICE, BOB
+from .fake_jira import BASE
+
+
+def test_first_sync_brings_in_everything(fake_jira, db):
+    run = sync_jira()
+    assert run.status == SyncRun.Status.SUCCEEDED, run.error
+    assert sorted(JiraProject.objects.values_list("key", flat=True)) == ["ITSD", "SUP"]
+    assert Request.objects.count() == 5
+    itsd1 = Request.objects.get(key="ITSD-1")
+    assert itsd1.reporter.email == "alice@acme.example"  # lower-cased
+    assert list(itsd1.participants.values_list("account_id", flat=True)) == ["acc-bob"]
+    assert list(itsd1.organizations.values_list("name", flat=True)) == ["Acme"]
+    acme = Organization.objects.get(name="Acme")
+    assert set(acme.members.values_list("account_id", flat=True)) == {"acc-alice", "acc-bob"}
+    assert set(acme.projects.values_list("key", flat=True)) == {"ITSD", "SUP"}
+    assert run.counts["requests"] == 5 and run.counts["projects"] == 2
+    assert run.requests_made == fake_jira.calls
+
+
+def test_customer_accounts_for_every_customer_with_an_email(fake_jira, db):
+    get_user_model().objects.create_user("bob@acme.example", "bob@acme.example", "pw")
+    run = sync_jira()
+    users = get_user_model().objects
+    assert set(users.values_list("username", flat=True)) == {
+        "alice@acme.example",
+        "bob@acme.example",
+        "carol@globex.example",
+    }
+    alice = users.get(username="alice@acme.example")
+    assert not alice.has_usable_password() and alice.first_name == "Alice"
+    assert users.get(username="bob@acme.example").check_password("pw")  # linked, untouched
+    assert Customer.objects.get(account_id="acc-bob").user.username == "bob@acme.example"
+    assert Customer.objects.get(account_id="acc-hidden").user is None
+    assert run.counts["accounts_created"] == 2
+
+
+def test_second_sync_changes_nothing(fake_jira, db):
+    sync_jira()
+    before = {
+        "requests": list(Request.objects.order_by("pk").values()),
+        "customers": list(Customer.objects.order_by("pk").values()),
+        "users": get_user_model().objects.count(),
+    }
+    run = sync_jira()
+    assert run.status == SyncRun.Status.SUCCEEDED
+    assert list(Request.objects.order_by("pk").values()) == before["requests"]
+    assert list(Customer.objects.order_by("pk").values()) == before["customers"]
+    assert get_user_model().objects.count() == before["users"]
+    assert run.counts["accounts_created"] == 0
+
+
+def test_changes_and_deletions_in_jira_are_reflected(fake_jira, db):
+    sync_jira()
+    issues = fake_jira.issues["10000"]
+    issues[0]["fields"]["summary"] = "Printer on fire"
+    issues[0]["fields"]["customfield_10026"] = None
+    del issues[1]  # ITSD-2 deleted in Jira
+    fake_jira.members["1"] = [ALICE]  # bob left Acme
+    fake_jira.desks = [d for d in fake_jira.desks if d["projectKey"] != "SUP"]
+    run = sync_jira()
+    assert run.counts["requests_removed"] == 1 and run.counts["projects_removed"] == 1
+    itsd1 = Request.objects.get(key="ITSD-1")
+    assert itsd1.summary == "Printer on fire"
+    assert not itsd1.participants.exists()
+    assert not Request.objects.filter(key__in=["ITSD-2", "SUP-1"]).exists()
+    assert list(
+        Organization.objects.get(name="Acme").members.values_list("account_id", flat=True)
+    ) == ["acc-alice"]
+
+
+def test_query_count_does_not_grow_with_requests(fake_jira, db):
+    sync_jira()
+    with CaptureQueriesContext(connection) as small:
+        sync_jira()
+    for n in range(40):
+        fake_jira.add_issue(
+            "10000", str(30000 + n), f"ITSD-{100 + n}", ALICE, participants=[BOB], orgs=[ACME]
+        )
+    with CaptureQueriesContext(connection) as large:
+        sync_jira()
+    assert Request.objects.count() == 45
+    assert len(large) == len(small)
+
+
+def test_failure_half_way_keeps_the_last_good_data_and_the_next_run_completes(fake_jira, db):
+    sync_jira()
+    fake_jira.issues["10001"][0]["fields"]["summary"] = "changed"
+    fake_jira.issues["10000"][0]["fields"]["summary"] = "changed too"
+    # Projects sync in name order: SUP ("Customer Support") reads fine, then ITSD's search
+    # fails for longer than the retry budget.
+    original_search = fake_jira._search
+
+    def flaky(request):
+        body = request.body.decode() if isinstance(request.body, bytes) else request.body
+        if "10000" in body:
+            return 500, {}, "<html>boom</html>"
+        return original_search(request)
+
+    fake_jira.rsps.remove(responses.POST, f"{BASE}/rest/api/3/search/jql")
+    fake_jira.rsps.add_callback(responses.POST, f"{BASE}/rest/api/3/search/jql", flaky)
+    run = sync_jira()
+    assert run.status == SyncRun.Status.FAILED
+    assert "Jira failed (500)" in run.error and "last successful sync is kept" in run.error
+    assert Request.objects.get(key="SUP-1").summary == "changed"  # committed project
+    assert Request.objects.get(key="ITSD-1").summary == "Request ITSD-1"  # untouched project
+    assert Request.objects.count() == 5
+
+    fake_jira.rsps.remove(responses.POST, f"{BASE}/rest/api/3/search/jql")
+    fake_jira.rsps.add_callback(responses.POST, f"{BASE}/rest/api/3/search/jql", original_search)
+    assert sync_jira().status == SyncRun.Status.SUCCEEDED
+    assert Request.objects.get(key="ITSD-1").summary == "changed too"
+
+
+@pytest.mark.parametrize(
+    "status,words",
+    [(401, "rejected the e-mail address and API token"), (403, "cannot see everything")],
+)
+def test_refusals_are_recorded_as_sentences(jira_settings, db, status, words):
+    with responses.RequestsMock() as rsps:
+        rsps.get(f"{BASE}/rest/api/3/field", status=status, json={"errorMessages": ["nope"]})
+        run = sync_jira()
+    assert run.status == SyncRun.Status.FAILED
+    assert words in run.error
+
+
+def test_garbage_json_is_a_failed_run_not_a_crash(jira_settings, db):
+    with responses.RequestsMock() as rsps:
+        rsps.get(f"{BASE}/rest/api/3/field", body="{not json", content_type="application/json")
+        run = sync_jira()
+    assert run.status == SyncRun.Status.FAILED
+    assert "not JSON" in run.error
+
+
+def test_jira_down_is_a_failed_run(jira_settings, db):
+    with responses.RequestsMock() as rsps:
+        rsps.get(f"{BASE}/rest/api/3/field", body=requests.ConnectionError("refused"))
+        run = sync_jira()
+    assert run.status == SyncRun.Status.FAILED
+    assert "could not be reached" in run.error
+
+
+def test_not_configured_says_which_settings(settings, db):
+    settings.JIRA_BASE_URL = ""
+    run = sync_jira()
+    assert run.status == SyncRun.Status.FAILED
+    assert "JIRA_BASE_URL" in run.error
+
+
+def test_two_syncs_never_overlap(fake_jira, db):
+    with sync_lock("jira"), pytest.raises(SyncAlreadyRunning):
+        sync_jira()
+    assert sync_jira().status == SyncRun.Status.SUCCEEDED  # released afterwards
+
+
+def test_credentials_travel_only_in_the_authorization_header(fake_jira, db):
+    sync_jira()
+    for call in fake_jira.rsps.calls:
+        assert call.request.headers["Authorization"].startswith("Basic ")
+        assert "jira-api-token-123" not in call.request.url

@@ -1,0 +1,56 @@
+"""Background work, queued with django-tasks and run by `manage.py db_worker` (PRODUCT.md §2).
+
+Web requests only enqueue; the worker runs the sync. Tests use the immediate backend.
+"""
+
+from __future__ import annotations
+
+import logging
+
+from django.db import transaction
+from django_tasks import task
+
+from jsm.locks import SyncAlreadyRunning, is_locked
+from jsm.models import SyncLock
+from jsm.sync import sync_jira
+
+logger = logging.getLogger(__name__)
+
+
+@task()
+def sync_everything() -> dict[str, str]:
+    """Jira first (requests are what worklogs hang on), then Tempo."""
+    try:
+        jira = sync_jira()
+    except SyncAlreadyRunning:
+        logger.info("Skipped a queued sync: another one is running.")
+        return {"jira": "skipped"}
+    return {"jira": jira.status}
+
+
+def sync_is_pending() -> bool:
+    """A sync is running, or queued and not yet picked up by the worker."""
+    from django_tasks.base import TaskResultStatus
+    from django_tasks_db.models import DBTaskResult
+
+    queued = DBTaskResult.objects.filter(
+        task_path=sync_everything.module_path,
+        status__in=[TaskResultStatus.READY, TaskResultStatus.RUNNING],
+    ).exists()
+    return queued or is_locked("jira")
+
+
+def request_sync() -> bool:
+    """Queue a sync unless one is already queued or running. True when one was queued.
+
+    Two clicks at the same moment must queue one sync: the UPDATE on the lock row serialises
+    callers (a row lock on PostgreSQL, the write lock on SQLite) until commit, and the
+    database backend writes the queued task inside the same transaction.
+    """
+    SyncLock.objects.get_or_create(name="jira")
+    with transaction.atomic():
+        SyncLock.objects.filter(name="jira").update(name="jira")
+        if sync_is_pending():
+            return False
+        sync_everything.enqueue()
+    return True
