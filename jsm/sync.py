@@ -35,7 +35,7 @@ class Progress(Protocol):
     def advance(self, amount: int = 1) -> None: ...
 
 
-class _Silent:
+class Silent:
     def start(self, label: str, total: int | None) -> None:
         pass
 
@@ -96,7 +96,7 @@ def sync_jira(*, client: JiraClient | None = None, progress: Progress | None = N
                 if not settings.JIRA_BASE_URL:
                     raise JiraNotConfigured("Jira is not configured.")
                 client = JiraClient()
-            counts = _sync(client, lease, progress or _Silent())
+            counts = _sync(client, lease, progress or Silent())
         except Exception as exc:
             if not isinstance(exc, JiraError):
                 logger.exception("Jira sync failed")

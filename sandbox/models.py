@@ -87,3 +87,37 @@ class RequestCounter(models.Model):
     @classmethod
     def reset(cls) -> None:
         cls.objects.update(count=0)
+
+
+class IdSequence(models.Model):
+    """The last id handed out for one kind of object, so a deleted id is never reused.
+
+    Jira and Tempo never give a new object the id of a deleted one; a sync test that deletes
+    a request and creates another must see two ids, not one that "changed". The database's
+    own counters cannot promise that (SQLite reuses the highest id after it is deleted).
+    """
+
+    name = models.CharField(max_length=64, primary_key=True)
+    last = models.PositiveBigIntegerField()
+
+    def __str__(self) -> str:
+        return f"{self.name}: {self.last}"
+
+    @classmethod
+    def take(cls, name: str, floor: int) -> int:
+        """The next id of `name`: one more than the last one, and more than `floor`.
+
+        `floor` is the highest id in use, which starts the sequence after a fresh seed.
+        """
+        with transaction.atomic():
+            sequence, _ = cls.objects.select_for_update().get_or_create(
+                name=name, defaults={"last": floor}
+            )
+            sequence.last = max(sequence.last, floor) + 1
+            sequence.save(update_fields=["last"])
+            return sequence.last
+
+    @classmethod
+    def restart(cls) -> None:
+        """Forget every sequence (a reseed), so ids follow the fresh data again."""
+        cls.objects.all().delete()

@@ -11,6 +11,8 @@ from pathlib import Path
 
 import environ
 
+from sandbox.jira import credentials
+
 # The repository root: the sandbox keeps its default database in <repo>/var/ beside the app's.
 BASE_DIR = Path(__file__).resolve().parent.parent
 
@@ -24,6 +26,7 @@ INSTALLED_APPS = [
     # Before staticfiles: the sandbox's `runserver` (which can drop connections) must win.
     "sandbox",
     "sandbox.tempo",
+    "sandbox.jira",
     "django.contrib.messages",
     "django.contrib.staticfiles",
 ]
@@ -94,6 +97,12 @@ STATIC_URL = "static/"
 SANDBOX_JIRA_SITE_URL = env.str(
     "SANDBOX_JIRA_SITE_URL", default="https://sandbox.atlassian.net"
 ).rstrip("/")
+
+# The one Jira account the emulated Jira accepts (Basic auth). The token itself is not kept:
+# only its SHA-256, which the check compares against.
+SANDBOX_JIRA_EMAIL, _jira_api_token = credentials.configured(env)
+SANDBOX_JIRA_API_TOKEN_SHA256 = credentials.token_hash(_jira_api_token)
+del _jira_api_token
 
 LOGGING = {
     "version": 1,

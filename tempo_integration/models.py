@@ -94,10 +94,17 @@ class TempoIntegration(models.Model):
         return TempoClient(self.token(), **options)
 
     def revoke(self, user) -> None:
-        IntegrationEvent.record(
-            IntegrationEvent.Kind.REVOKED, user, f"Revoked the token ending in {self.token_last4}."
-        )
-        self.delete()
+        """Erase the token and every synced Tempo worklog (PRODUCT.md §4.1)."""
+        with transaction.atomic():
+            erased, _ = Worklog.objects.all().delete()
+            ProjectSyncState.objects.all().delete()
+            IntegrationEvent.record(
+                IntegrationEvent.Kind.REVOKED,
+                user,
+                f"Revoked the token ending in {self.token_last4} and erased "
+                f"{erased} synced Tempo worklog(s).",
+            )
+            self.delete()
 
     def mark_invalid(self, reason: str) -> None:
         """Tempo refused the stored token: stop using it until a new one is added."""
@@ -166,3 +173,51 @@ class IntegrationEvent(models.Model):
             actor_name=user.get_username() if user else "",
             detail=detail,
         )
+
+
+class WorklogQuerySet(models.QuerySet):
+    def for_requests(self, requests) -> WorklogQuerySet:
+        return self.filter(request__in=requests)
+
+    def in_period(self, start: dt.date, end: dt.date) -> WorklogQuerySet:
+        return self.filter(start_date__gte=start, start_date__lte=end)
+
+
+class Worklog(models.Model):
+    """A Tempo worklog on a synced JSM request (written only by ``tempo_integration.sync``)."""
+
+    tempo_id = models.BigIntegerField(unique=True)
+    request = models.ForeignKey(
+        "jsm.Request", on_delete=models.CASCADE, related_name="tempo_worklogs"
+    )
+    author_account_id = models.CharField(max_length=128)
+    time_spent_seconds = models.PositiveIntegerField()
+    billable_seconds = models.PositiveIntegerField()
+    start_date = models.DateField()
+    start_time = models.TimeField(null=True, blank=True)
+    description = models.TextField(blank=True)
+    tempo_updated_at = models.DateTimeField()
+
+    objects = WorklogQuerySet.as_manager()
+
+    class Meta:
+        indexes = [
+            models.Index(fields=["request", "start_date"]),
+            models.Index(fields=["start_date"]),
+        ]
+
+    def __str__(self) -> str:
+        return f"Tempo worklog {self.tempo_id} on {self.request_id}"
+
+
+class ProjectSyncState(models.Model):
+    """Where the Tempo sync of one project stands: its high-water mark and last full read."""
+
+    project = models.OneToOneField(
+        "jsm.JiraProject", on_delete=models.CASCADE, related_name="tempo_sync_state"
+    )
+    updated_watermark = models.DateTimeField(null=True, blank=True)
+    last_full_sync_at = models.DateTimeField(null=True, blank=True)
+
+    def __str__(self) -> str:
+        return f"Tempo sync state of {self.project_id}"

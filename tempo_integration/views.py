@@ -8,6 +8,7 @@ from django.shortcuts import redirect, render
 from django.views.decorators.http import require_GET, require_POST
 
 from accounts.decorators import staff_required
+from worklog_report.tasks import request_sync
 
 from . import sentences
 from .forms import ExpiryForm, TempoTokenForm
@@ -57,6 +58,8 @@ def add(request):
         return redirect("tempo_integration:tab")
     result = add_token(form.cleaned_data["token"], request.user)
     (messages.success if result.ok else messages.error)(request, result.message)
+    if result.ok:
+        request_sync()  # in the background: the worker brings the worklogs in
     return redirect("tempo_integration:tab")
 
 

@@ -13,19 +13,24 @@ from django_tasks import task
 from jsm.locks import SyncAlreadyRunning, is_locked
 from jsm.models import SyncLock
 from jsm.sync import sync_jira
+from tempo_integration.sync import sync_tempo
 
 logger = logging.getLogger(__name__)
 
 
 @task()
-def sync_everything() -> dict[str, str]:
+def sync_everything(full: bool = False) -> dict[str, str]:
     """Jira first (requests are what worklogs hang on), then Tempo."""
-    try:
-        jira = sync_jira()
-    except SyncAlreadyRunning:
-        logger.info("Skipped a queued sync: another one is running.")
-        return {"jira": "skipped"}
-    return {"jira": jira.status}
+    outcome = {}
+    for name, run_sync in (("jira", sync_jira), ("tempo", lambda: sync_tempo(full=full))):
+        try:
+            run = run_sync()
+        except SyncAlreadyRunning:
+            logger.info("Skipped the queued %s sync: another one is running.", name)
+            outcome[name] = "skipped"
+        else:
+            outcome[name] = run.status if run else "no token"
+    return outcome
 
 
 def sync_is_pending() -> bool:
@@ -37,7 +42,7 @@ def sync_is_pending() -> bool:
         task_path=sync_everything.module_path,
         status__in=[TaskResultStatus.READY, TaskResultStatus.RUNNING],
     ).exists()
-    return queued or is_locked("jira")
+    return queued or is_locked("jira") or is_locked("tempo")
 
 
 def request_sync() -> bool:

@@ -16,6 +16,7 @@ from tqdm import tqdm
 from jsm.locks import SyncAlreadyRunning
 from jsm.models import SyncRun
 from jsm.sync import sync_jira
+from tempo_integration.sync import sync_tempo
 
 
 class BarProgress:
@@ -44,7 +45,10 @@ class BarProgress:
 
 
 class Command(BaseCommand):
-    help = "Sync JSM projects, requests, customers and organizations from Jira, now or in a loop."
+    help = (
+        "Sync JSM projects, requests, customers and organizations from Jira, then Tempo "
+        "worklogs of the projects with Worklog Report enabled; now or in a loop."
+    )
 
     def add_arguments(self, parser: CommandParser) -> None:
         parser.add_argument(
@@ -52,6 +56,12 @@ class Command(BaseCommand):
             type=int,
             metavar="SECONDS",
             help="Repeat forever, waiting SECONDS between runs (the production worker).",
+        )
+        parser.add_argument(
+            "--full",
+            action="store_true",
+            help="Read every Tempo worklog again and remove those deleted in Tempo "
+            "(otherwise only changes are read; a full read also happens once a day).",
         )
 
     def handle(self, *args, **options) -> None:
@@ -64,7 +74,7 @@ class Command(BaseCommand):
             for sig in (signal.SIGTERM, signal.SIGINT):
                 signal.signal(sig, lambda *_: stop.set())
         while True:
-            failed = self.run_once()
+            failed = self.run_once(full=options["full"])
             if interval is None:
                 if failed:
                     sys.exit(1)
@@ -73,20 +83,30 @@ class Command(BaseCommand):
                 self.stdout.write("Stopped.")
                 return
 
-    def run_once(self) -> bool:
-        progress = BarProgress(self.stderr._out)
-        try:
-            run = sync_jira(progress=progress)
-        except SyncAlreadyRunning as exc:
-            self.stdout.write(f"{exc} Skipped this run.")
-            return False
-        finally:
-            progress.close()
-        seconds = run.duration.total_seconds() if run.duration else 0.0
-        if run.status == SyncRun.Status.SUCCEEDED:
-            self.stdout.write(
-                self.style.SUCCESS(f"Jira sync succeeded in {seconds:.1f} s: {run.summary}.")
-            )
-            return False
-        self.stderr.write(f"Jira sync failed after {seconds:.1f} s: {run.error}")
-        return True
+    def run_once(self, full: bool) -> bool:
+        """Jira, then Tempo. True when either failed."""
+        failed = False
+        for name, run_sync in (
+            ("Jira", sync_jira),
+            ("Tempo", lambda progress: sync_tempo(full=full, progress=progress)),
+        ):
+            progress = BarProgress(self.stderr._out)
+            try:
+                run = run_sync(progress=progress)
+            except SyncAlreadyRunning as exc:
+                self.stdout.write(f"{exc} Skipped this run.")
+                continue
+            finally:
+                progress.close()
+            if run is None:
+                self.stdout.write(f"{name} sync skipped: no working Tempo API Token is stored.")
+                continue
+            seconds = run.duration.total_seconds() if run.duration else 0.0
+            if run.status == SyncRun.Status.SUCCEEDED:
+                self.stdout.write(
+                    self.style.SUCCESS(f"{name} sync succeeded in {seconds:.1f} s: {run.summary}.")
+                )
+            else:
+                failed = True
+                self.stderr.write(f"{name} sync failed after {seconds:.1f} s: {run.error}")
+        return failed

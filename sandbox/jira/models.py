@@ -1,0 +1,254 @@
+"""Jira's data as the sandbox keeps it: projects, users, organizations, issues, worklogs.
+
+Ids are Jira's own numbers, stored as integers and written as digit strings by the
+serializers. Indexes follow the routes' filters and orders, which must stay fast at the
+benchmark's size (2,000 requests, 50,000 worklogs).
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from django.db import models
+from django.db.models import Q, QuerySet
+from django.utils import timezone
+
+from sandbox.jira import statuses
+from sandbox.models import IdSequence
+
+
+class ProjectType(models.TextChoices):
+    SERVICE_DESK = "service_desk", "Service management"
+    SOFTWARE = "software", "Software"
+
+
+class ProjectQuerySet(models.QuerySet["Project"]):
+    def by_ref(self, ref: str) -> Project | None:
+        """The project with this id (`"10000"`) or key (`"ITSD"`, any case), or None."""
+        ref = ref.strip()
+        if ref.isdigit():
+            return self.filter(pk=int(ref)).first()
+        return self.filter(key=ref.upper()).first()
+
+    def service_desks(self) -> ProjectQuerySet:
+        return self.filter(project_type_key=ProjectType.SERVICE_DESK)
+
+    def service_desk(self, ref: str) -> Project | None:
+        """A service desk by its own id, its project's id or its project's key.
+
+        JSM's `{serviceDeskId}` accepts all three. Desk ids are small numbers and project ids
+        five digits, so trying the desk id first never shadows a project.
+        """
+        desks = self.service_desks()
+        if ref.isdigit():
+            found = desks.filter(service_desk_id=int(ref)).first()
+            if found is not None:
+                return found
+        return desks.by_ref(ref)
+
+
+class Project(models.Model):
+    """A Jira project; a JSM one (`service_desk`) also has a service desk id."""
+
+    id = models.PositiveBigIntegerField(primary_key=True)
+    key = models.CharField(max_length=10, unique=True)
+    name = models.CharField(max_length=255)
+    project_type_key = models.CharField(max_length=16, choices=ProjectType.choices)
+    service_desk_id = models.PositiveIntegerField(null=True, blank=True, unique=True)
+    # The customers JSM lists for the desk (`GET /servicedesk/{id}/customer`).
+    customers = models.ManyToManyField("JiraUser", related_name="customer_of", blank=True)
+
+    objects = ProjectQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["key"]
+        constraints = [
+            models.CheckConstraint(
+                condition=(
+                    Q(project_type_key=ProjectType.SERVICE_DESK, service_desk_id__isnull=False)
+                    | (
+                        Q(service_desk_id__isnull=True)
+                        & ~Q(project_type_key=ProjectType.SERVICE_DESK)
+                    )
+                ),
+                name="sandbox_jira_project_desk_id_iff_service_desk",
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.name} ({self.key})"
+
+    @property
+    def is_service_desk(self) -> bool:
+        return self.project_type_key == ProjectType.SERVICE_DESK
+
+
+class AccountType(models.TextChoices):
+    ATLASSIAN = "atlassian", "Atlassian account (agent)"
+    CUSTOMER = "customer", "JSM customer"
+
+
+class JiraUserQuerySet(models.QuerySet["JiraUser"]):
+    def by_ref(self, ref: str) -> JiraUser | None:
+        """The user with this accountId, or with this e-mail address (any case)."""
+        if "@" in ref and not ref.startswith("qm:"):
+            return self.filter(email__iexact=ref.strip()).first()
+        return self.filter(pk=ref).first()
+
+
+class JiraUser(models.Model):
+    """An Atlassian account: an agent (`atlassian`) or a JSM customer (`customer`)."""
+
+    account_id = models.CharField(max_length=128, primary_key=True)
+    # None when the user's privacy settings hide it: the API then answers null.
+    email = models.EmailField(null=True, blank=True)
+    display_name = models.CharField(max_length=255)
+    active = models.BooleanField(default=True)
+    account_type = models.CharField(max_length=16, choices=AccountType.choices)
+
+    objects = JiraUserQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["account_id"]
+
+    def __str__(self) -> str:
+        return self.display_name
+
+
+class Organization(models.Model):
+    """A JSM customer organization: members, and the service desks it is linked to."""
+
+    id = models.PositiveBigIntegerField(primary_key=True)
+    name = models.CharField(max_length=255, unique=True)
+    created = models.DateTimeField()
+    members = models.ManyToManyField(JiraUser, related_name="organizations", blank=True)
+    service_desks = models.ManyToManyField(Project, related_name="organizations", blank=True)
+
+    class Meta:
+        ordering = ["id"]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class Issue(models.Model):
+    """A Jira issue; in a service desk project, a JSM request.
+
+    The status is one of `statuses.STATUSES`, kept by id. Participants and organizations are
+    the values of JSM's two custom fields (`fields.PARTICIPANTS_FIELD`, `ORGANIZATIONS_FIELD`).
+    """
+
+    id = models.PositiveBigIntegerField(primary_key=True)
+    project = models.ForeignKey(Project, on_delete=models.CASCADE, related_name="issues")
+    number = models.PositiveIntegerField()
+    key = models.CharField(max_length=32, unique=True)
+    summary = models.CharField(max_length=255)
+    status_id = models.CharField(
+        max_length=16, choices=[(s.id, s.name) for s in statuses.STATUSES.values()]
+    )
+    reporter = models.ForeignKey(
+        JiraUser, on_delete=models.SET_NULL, null=True, blank=True, related_name="reported"
+    )
+    participants = models.ManyToManyField(JiraUser, related_name="participating", blank=True)
+    organizations = models.ManyToManyField(
+        Organization, related_name="shared_requests", blank=True
+    )
+    created = models.DateTimeField()
+    updated = models.DateTimeField()
+
+    class Meta:
+        ordering = ["id"]
+        constraints = [
+            models.UniqueConstraint(fields=["project", "number"], name="sandbox_jira_issue_number")
+        ]
+        indexes = [
+            models.Index(fields=["project", "updated"]),
+            models.Index(fields=["project", "created"]),
+            models.Index(fields=["updated", "id"]),
+            models.Index(fields=["created", "id"]),
+        ]
+
+    def __str__(self) -> str:
+        return self.key
+
+    @property
+    def status(self) -> statuses.Status:
+        return statuses.STATUSES[self.status_id]
+
+    def touch(self, when: datetime | None = None) -> None:
+        """Record a change now, as Jira bumps `updated` on every edit (and on new worklogs)."""
+        self.updated = max(when or timezone.now(), self.updated)
+        Issue.objects.filter(pk=self.pk).update(updated=self.updated)
+
+
+class JiraWorklogQuerySet(models.QuerySet["JiraWorklog"]):
+    def delete_recording(self) -> list[int]:
+        """Delete these worklogs and remember them for `GET /worklog/deleted`; return ids."""
+        ids = list(self.values_list("id", flat=True))
+        now = timezone.now()
+        DeletedWorklog.objects.bulk_create(
+            [DeletedWorklog(worklog_id=worklog_id, deleted_at=now) for worklog_id in ids],
+            update_conflicts=True,
+            unique_fields=["worklog_id"],
+            update_fields=["deleted_at"],
+        )
+        self.delete()
+        return ids
+
+
+class JiraWorklog(models.Model):
+    """Time logged in Jira on an issue (the "Logged time (Jira)" hours source).
+
+    The comment is kept as plain text and written out as an Atlassian Document Format doc.
+    """
+
+    id = models.PositiveBigIntegerField(primary_key=True)
+    issue = models.ForeignKey(Issue, on_delete=models.CASCADE, related_name="worklogs")
+    author = models.ForeignKey(JiraUser, on_delete=models.PROTECT, related_name="+")
+    update_author = models.ForeignKey(JiraUser, on_delete=models.PROTECT, related_name="+")
+    comment = models.TextField(blank=True)
+    started = models.DateTimeField()
+    time_spent_seconds = models.PositiveIntegerField()
+    created = models.DateTimeField()
+    updated = models.DateTimeField()
+
+    objects = JiraWorklogQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["id"]
+        indexes = [
+            models.Index(fields=["issue", "started", "id"]),
+            models.Index(fields=["updated", "id"]),
+        ]
+
+    def __str__(self) -> str:
+        return f"Jira worklog {self.pk} on {self.issue_id}"
+
+
+class DeletedWorklog(models.Model):
+    """A Jira worklog that was deleted, for `GET /rest/api/3/worklog/deleted`."""
+
+    worklog_id = models.PositiveBigIntegerField(primary_key=True)
+    deleted_at = models.DateTimeField()
+
+    class Meta:
+        indexes = [models.Index(fields=["deleted_at", "worklog_id"])]
+
+    def __str__(self) -> str:
+        return f"Deleted Jira worklog {self.worklog_id}"
+
+
+def next_id(model: type[models.Model], floor: int = 0) -> int:
+    """A fresh id for a new `model` row, never one that was used before (`IdSequence`)."""
+    highest = model.objects.aggregate(highest=models.Max("pk"))["highest"] or 0
+    return IdSequence.take(model._meta.label_lower, max(highest, floor))
+
+
+def next_issue_number(project: Project) -> int:
+    highest = project.issues.aggregate(highest=models.Max("number"))["highest"] or 0
+    return IdSequence.take(f"issue-number:{project.pk}", highest)
+
+
+def service_desk_issues() -> QuerySet[Issue]:
+    """Issues that are JSM requests (those of service desk projects)."""
+    return Issue.objects.filter(project__project_type_key=ProjectType.SERVICE_DESK)

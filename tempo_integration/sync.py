@@ -1,0 +1,194 @@
+"""The Tempo worklog sync (PRODUCT.md §6, Tempo part).
+
+For every JSM project with Worklog Report enabled it reads the project's worklogs at
+Tempo's largest page size, following ``metadata.next``:
+
+- incrementally, with ``updatedFrom`` set a little before the newest ``updatedAt`` seen last
+  time (the overlap catches worklogs written while the previous run was reading);
+- fully (``sync --full``, the first time, and once a day), which also removes worklogs that
+  were deleted in Tempo — Tempo's lists never show deletions.
+
+Each page is upserted in bulk as it arrives (memory stays at a page, whatever the size),
+keyed on ``tempoWorklogId``, so a run interrupted half-way loses nothing and the next one
+completes it. Worklogs on issues that are not synced requests are counted and skipped.
+A 401 marks the integration Invalid and stops Tempo calls until a new token is added.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import logging
+from dataclasses import dataclass
+
+from django.db import transaction
+from django.utils import timezone
+from django.utils.dateparse import parse_date, parse_datetime, parse_time
+
+from jsm.locks import Lease, sync_lock
+from jsm.models import JiraProject, Request, SyncRun
+from jsm.sync import Progress, Silent
+
+from . import sentences
+from .client import MAX_PAGE_SIZE, TempoAuthError, TempoClient, TempoError, TempoScopeError
+from .crypto import SecretUnreadable
+from .models import ProjectSyncState, TempoIntegration, Worklog
+
+logger = logging.getLogger(__name__)
+
+# How far before the last high-water mark an incremental read starts.
+OVERLAP = dt.timedelta(minutes=5)
+# A full read (which also finds deletions) happens at least this often.
+FULL_SYNC_EVERY = dt.timedelta(days=1)
+BATCH = 1000
+
+
+class TempoNotReady(Exception):
+    """No working token: nothing to sync with."""
+
+
+@dataclass
+class Counts:
+    projects: int = 0
+    worklogs: int = 0
+    pages: int = 0
+    worklogs_removed: int = 0
+    skipped_unknown_issue: int = 0
+    skipped_malformed: int = 0
+
+
+def sync_tempo(
+    *, full: bool = False, progress: Progress | None = None, client: TempoClient | None = None
+) -> SyncRun | None:
+    """Run one Tempo sync now. Returns None when no working token is stored (nothing to do).
+
+    Raises SyncAlreadyRunning when another Tempo sync holds the lock.
+    """
+    integration = TempoIntegration.current()
+    if integration is None or not integration.is_active:
+        return None
+    progress = progress or Silent()
+    with sync_lock("tempo") as lease:
+        run = SyncRun.objects.create(kind=SyncRun.Kind.TEMPO)
+        counts = Counts()
+        try:
+            client = client or integration.client()
+            _sync(client, lease, counts, full, progress)
+        except (TempoAuthError, TempoScopeError, SecretUnreadable) as exc:
+            integration.mark_invalid(f"The sync was refused: {exc}")
+            run.status, run.error = SyncRun.Status.FAILED, sentences.INVALID_TOKEN
+        except TempoError as exc:
+            run.status = SyncRun.Status.FAILED
+            run.error = f"{exc} The worklogs from the last successful sync are kept."
+        except Exception:
+            logger.exception("Tempo sync failed")
+            run.status = SyncRun.Status.FAILED
+            run.error = "The sync failed unexpectedly; the details are in the worker's log."
+        else:
+            run.status = SyncRun.Status.SUCCEEDED
+        finally:
+            run.counts = dict(counts.__dict__)
+            run.finished_at = timezone.now()
+            run.requests_made = client.request_count if client else 0
+            run.save()
+            if client is not None:
+                client.close()
+    return run
+
+
+def enabled_projects():
+    return JiraProject.objects.filter(report_settings__enabled=True).order_by("key")
+
+
+def _sync(client: TempoClient, lease: Lease, counts: Counts, full: bool, progress) -> None:
+    projects = list(enabled_projects())
+    progress.start("Tempo projects", len(projects))
+    now = timezone.now()
+    for project in projects:
+        state, _ = ProjectSyncState.objects.get_or_create(project=project)
+        project_full = (
+            full
+            or state.last_full_sync_at is None
+            or now - state.last_full_sync_at > FULL_SYNC_EVERY
+        )
+        _sync_project(client, lease, project, state, project_full, counts)
+        counts.projects += 1
+        progress.advance()
+
+
+def _sync_project(client, lease, project, state, full: bool, counts: Counts) -> None:
+    params: dict = {"limit": MAX_PAGE_SIZE}
+    if not full and state.updated_watermark:
+        since = state.updated_watermark - OVERLAP
+        params["updatedFrom"] = since.astimezone(dt.UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+    request_pk = dict(Request.objects.filter(project=project).values_list("jira_id", "pk"))
+    seen: set[int] = set()
+    watermark = state.updated_watermark
+    for page in client.iter_pages(f"/4/worklogs/project/{int(project.jira_id)}", params):
+        counts.pages += 1
+        rows = []
+        for item in page["results"]:
+            row = _worklog(item, request_pk, counts)
+            if row is None:
+                continue
+            rows.append(row)
+            seen.add(row.tempo_id)
+            if watermark is None or row.tempo_updated_at > watermark:
+                watermark = row.tempo_updated_at
+        with transaction.atomic():
+            lease.renew()
+            Worklog.objects.bulk_create(
+                rows,
+                update_conflicts=True,
+                unique_fields=["tempo_id"],
+                update_fields=[
+                    "request",
+                    "author_account_id",
+                    "time_spent_seconds",
+                    "billable_seconds",
+                    "start_date",
+                    "start_time",
+                    "description",
+                    "tempo_updated_at",
+                ],
+                batch_size=BATCH,
+            )
+        counts.worklogs += len(rows)
+    with transaction.atomic():
+        if full:
+            # Only a complete read proves absence: what Tempo no longer lists was deleted.
+            stale = Worklog.objects.filter(request__project=project).exclude(tempo_id__in=seen)
+            counts.worklogs_removed += stale.delete()[0]
+            state.last_full_sync_at = timezone.now()
+        state.updated_watermark = watermark
+        state.save()
+
+
+def _worklog(item: dict, request_pk: dict[str, int], counts: Counts) -> Worklog | None:
+    try:
+        issue_id = str(int(item["issue"]["id"]))  # Tempo sends ints, Jira strings
+        tempo_id = int(item["tempoWorklogId"])
+        start_date = parse_date(item["startDate"])
+        updated = parse_datetime(item["updatedAt"])
+        spent = int(item["timeSpentSeconds"])
+        billable = int(item.get("billableSeconds") or 0)
+    except (KeyError, TypeError, ValueError):
+        counts.skipped_malformed += 1
+        return None
+    if start_date is None or updated is None or spent < 0 or billable < 0:
+        counts.skipped_malformed += 1
+        return None
+    if issue_id not in request_pk:
+        counts.skipped_unknown_issue += 1
+        return None
+    start_time = parse_time(item["startTime"]) if item.get("startTime") else None
+    return Worklog(
+        tempo_id=tempo_id,
+        request_id=request_pk[issue_id],
+        author_account_id=str((item.get("author") or {}).get("accountId") or ""),
+        time_spent_seconds=spent,
+        billable_seconds=billable,
+        start_date=start_date,
+        start_time=start_time,
+        description=str(item.get("description") or ""),
+        tempo_updated_at=updated,
+    )
