@@ -141,3 +141,38 @@ class SyncLock(models.Model):
 
     def __str__(self) -> str:
         return f"{self.name} lock"
+
+
+class JiraWorklog(models.Model):
+    """Time logged in Jira itself, for projects that show *Logged time (Jira)*."""
+
+    jira_id = models.CharField(max_length=20, unique=True)
+    request = models.ForeignKey(Request, on_delete=models.CASCADE, related_name="jira_worklogs")
+    author_account_id = models.CharField(max_length=128)
+    time_spent_seconds = models.PositiveIntegerField()
+    start_date = models.DateField()
+    description = models.TextField(blank=True)
+    jira_updated_at = models.DateTimeField()
+
+    class Meta:
+        indexes = [
+            models.Index(fields=["request", "start_date"]),
+            models.Index(fields=["start_date"]),
+        ]
+
+    def __str__(self) -> str:
+        return f"Jira worklog {self.jira_id} on {self.request_id}"
+
+
+class Worker(models.Model):
+    """A person who logs work (an agent), for showing worker names when a project allows it.
+
+    Tempo's worklogs carry only an accountId; Jira's worklogs also carry the display name,
+    so the sync fills this table from them.
+    """
+
+    account_id = models.CharField(max_length=128, unique=True)
+    display_name = models.CharField(max_length=255)
+
+    def __str__(self) -> str:
+        return self.display_name

@@ -1,9 +1,7 @@
-from django.urls import path, register_converter
+from django.urls import path
 
 from . import configuration_views as views
-from .converters import ProjectKeyConverter
-
-register_converter(ProjectKeyConverter, "project_key")
+from . import converters  # noqa: F401 - registers <project_key>
 
 app_name = "configuration_projects"
 

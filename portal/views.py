@@ -1,10 +1,118 @@
+"""The customer portal (PRODUCT.md §5): the project list and the Worklog Report."""
+
 from __future__ import annotations
 
+from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.shortcuts import render
+from django.http import Http404
+from django.shortcuts import get_object_or_404, render
+from django.utils import timezone
+from django.views.decorators.http import require_GET
+
+from jsm.models import JiraProject, Request
+
+from . import reports
+from .charts import build_chart
+from .exports import report_csv
+from .models import ReportSettings
+from .periods import PRESETS, parse_period
+from .visibility import MINE, ORGANIZATION, organization_scope_allowed, requests_visible_to
+
+SCOPE_LABELS = {MINE: "My requests", ORGANIZATION: "Organization requests"}
 
 
+@require_GET
 @login_required
 def home(request):
-    """The customer's list of Worklog Reports (the per-project reports arrive with the sync)."""
-    return render(request, "portal/home.html", {"projects": []})
+    """Projects with Worklog Report enabled in which this person has requests to see."""
+    enabled = JiraProject.objects.filter(report_settings__enabled=True).select_related(
+        "report_settings"
+    )
+    projects = [
+        project
+        for project in enabled
+        if request.user.is_staff
+        or any(
+            requests_visible_to(request.user, project, project.report_settings, scope).exists()
+            for scope in _scopes(project.report_settings)
+        )
+    ]
+    return render(request, "portal/home.html", {"projects": projects})
+
+
+def _scopes(report_settings: ReportSettings) -> list[str]:
+    return [MINE, ORGANIZATION] if organization_scope_allowed(report_settings) else [MINE]
+
+
+def _project_for(request, key: str) -> tuple[JiraProject, ReportSettings]:
+    """The project and its settings; 404 unless enabled (staff may preview a disabled one)."""
+    project = get_object_or_404(JiraProject.objects.select_related("report_settings"), key=key)
+    try:
+        report_settings = project.report_settings
+    except ReportSettings.DoesNotExist:
+        raise Http404 from None
+    if not report_settings.enabled and not request.user.is_staff:
+        raise Http404
+    return project, report_settings
+
+
+@require_GET
+@login_required
+def worklog_report(request, key: str):
+    project, report_settings = _project_for(request, key)
+    scopes = _scopes(report_settings)
+    scope = request.GET.get("scope", MINE)
+    if scope not in scopes:
+        scope = MINE
+    period, period_error = parse_period(request.GET, timezone.localdate())
+    if period_error:
+        messages.error(request, period_error)
+    visible = requests_visible_to(request.user, project, report_settings, scope)
+    report = reports.build_report(report_settings, visible, period)
+    if request.GET.get("format") == "csv":
+        return report_csv(report, project.key, SCOPE_LABELS[scope])
+    return render(
+        request,
+        "portal/worklog_report.html",
+        {
+            "project": project,
+            "settings": report_settings,
+            "report": report,
+            "chart": build_chart(report.bars, report_settings.time_format),
+            "scope": scope,
+            "scopes": [(s, SCOPE_LABELS[s]) for s in scopes],
+            "presets": PRESETS.items(),
+            "updated": reports.last_updated(report_settings),
+            "is_preview": request.user.is_staff,
+        },
+    )
+
+
+@require_GET
+@login_required
+def request_worklogs(request, key: str, request_key: str):
+    """The worklog lines behind one request's hours (a page, or a fragment for the table)."""
+    project, report_settings = _project_for(request, key)
+    visible = Request.objects.none()
+    for scope in _scopes(report_settings):
+        visible = visible | requests_visible_to(request.user, project, report_settings, scope)
+    jsm_request = get_object_or_404(visible, key=request_key)
+    period, _ = parse_period(request.GET, timezone.localdate())
+    lines = reports.worklog_lines(report_settings, jsm_request, period)
+    template = (
+        "portal/_worklog_lines.html"
+        if request.headers.get("X-Requested-With") == "fetch"
+        else "portal/request_worklogs.html"
+    )
+    return render(
+        request,
+        template,
+        {
+            "project": project,
+            "settings": report_settings,
+            "jsm_request": jsm_request,
+            "lines": lines,
+            "period": period,
+            "total": sum(line.seconds for line in lines),
+        },
+    )

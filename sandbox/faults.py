@@ -9,8 +9,10 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable
+from datetime import timedelta
 
 from django.http import HttpRequest, HttpResponse, JsonResponse
+from django.utils import timezone
 
 from sandbox.models import Fault, FaultKind, RequestCounter, Service
 from sandbox.server import hang_up
@@ -20,6 +22,10 @@ API_PREFIXES: tuple[tuple[str, str], ...] = (
     ("/tempo/4/", Service.TEMPO),
     ("/jira/", Service.JIRA),
 )
+
+# What a rate-limited Jira answer claims (assumed: Atlassian publishes no numbers).
+JIRA_RATE_LIMIT = 100
+JIRA_RATE_LIMIT_WINDOW = 60  # seconds until the quota resets when the fault names none
 
 GetResponse = Callable[[HttpRequest], HttpResponse]
 
@@ -61,14 +67,15 @@ def misbehave(fault: Fault, request: HttpRequest, get_response: GetResponse) -> 
     """Answer `request` the way `fault` says."""
     kind = fault.kind
     if kind == FaultKind.RATE_LIMITED:
-        response = JsonResponse({"errors": [{"message": "Rate limit exceeded"}]}, status=429)
-        if fault.retry_after is not None:
-            response["Retry-After"] = str(fault.retry_after)
-        return response
+        return _rate_limited(fault)
     if kind in (FaultKind.SERVER_ERROR, FaultKind.UNAVAILABLE):
         status = int(kind)
         reason = FaultKind(kind).label.split(" ", 1)[1]
-        return _html(_ERROR_PAGE.format(status=status, reason=reason), status)
+        response = _html(_ERROR_PAGE.format(status=status, reason=reason), status)
+        if kind == FaultKind.UNAVAILABLE and fault.retry_after is not None:
+            # Some of Jira's 503s say when to come back, as a 429 does.
+            response["Retry-After"] = str(fault.retry_after)
+        return response
     if kind == FaultKind.SLOW:
         time.sleep(fault.delay)
         return get_response(request)
@@ -81,6 +88,29 @@ def misbehave(fault: Fault, request: HttpRequest, get_response: GetResponse) -> 
         hang_up(request.environ)
         return HttpResponse(status=204)  # Never reaches the client.
     raise ValueError(f"Unknown fault kind {kind!r}")
+
+
+def _rate_limited(fault: Fault) -> HttpResponse:
+    """A 429 in the service's own shape (API-CONTRACTS.md §1 and §3).
+
+    Jira's carries the platform error body and its `X-RateLimit-*` headers; `Retry-After`
+    (seconds) only when the fault was given one, since Jira and Tempo sometimes omit it.
+    """
+    if fault.service == Service.JIRA:
+        response = JsonResponse(
+            {"errorMessages": ["Rate limit exceeded."], "errors": {}}, status=429
+        )
+        reset_in = timedelta(seconds=fault.retry_after or JIRA_RATE_LIMIT_WINDOW)
+        response["X-RateLimit-Limit"] = str(JIRA_RATE_LIMIT)
+        response["X-RateLimit-Remaining"] = "0"
+        response["X-RateLimit-NearLimit"] = "true"
+        response["X-RateLimit-Reset"] = f"{timezone.now() + reset_in:%Y-%m-%dT%H:%MZ}"
+        response["RateLimit-Reason"] = "jira-quota-based"
+    else:
+        response = JsonResponse({"errors": [{"message": "Rate limit exceeded"}]}, status=429)
+    if fault.retry_after is not None:
+        response["Retry-After"] = str(fault.retry_after)
+    return response
 
 
 def _html(body: str, status: int) -> HttpResponse:

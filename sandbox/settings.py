@@ -100,7 +100,7 @@ SANDBOX_JIRA_SITE_URL = env.str(
 
 # The one Jira account the emulated Jira accepts (Basic auth). The token itself is not kept:
 # only its SHA-256, which the check compares against.
-SANDBOX_JIRA_EMAIL, _jira_api_token = credentials.configured(env)
+SANDBOX_JIRA_EMAIL, _jira_api_token = credentials.configured()
 SANDBOX_JIRA_API_TOKEN_SHA256 = credentials.token_hash(_jira_api_token)
 del _jira_api_token
 

@@ -14,6 +14,7 @@ from sandbox import control
 urlpatterns = [
     path("", TemplateView.as_view(template_name="sandbox/home.html"), name="home"),
     path("tempo/", include("sandbox.tempo.urls")),
+    path("jira/", include("sandbox.jira.urls")),
     path("_sandbox/health", control.health, name="control_health"),
     path("_sandbox/tokens", control.mint_token, name="control_tokens"),
     path("_sandbox/tokens/delete", control.delete_token, name="control_delete_token"),

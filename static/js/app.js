@@ -37,6 +37,34 @@
     true
   );
 
+  // Report rows: the request link expands its worklog lines in place (the link itself
+  // opens them as a page without JavaScript).
+  document.addEventListener("click", function (event) {
+    var link = event.target.closest("[data-expand]");
+    if (!link || event.metaKey || event.ctrlKey || event.shiftKey) return;
+    var row = document.getElementById(link.getAttribute("data-expand"));
+    if (!row) return;
+    event.preventDefault();
+    var open = link.getAttribute("aria-expanded") === "true";
+    link.setAttribute("aria-expanded", open ? "false" : "true");
+    row.hidden = open;
+    var cell = row.querySelector("td");
+    if (open || cell.getAttribute("data-loaded")) return;
+    cell.textContent = "Loading…";
+    fetch(link.href, { headers: { "X-Requested-With": "fetch" }, credentials: "same-origin" })
+      .then(function (response) {
+        if (!response.ok) throw new Error(response.status);
+        return response.text();
+      })
+      .then(function (html) {
+        cell.innerHTML = html;
+        cell.setAttribute("data-loaded", "1");
+      })
+      .catch(function () {
+        cell.textContent = "The worklogs could not be loaded. Open the request to see them.";
+      });
+  });
+
   // Forms: a submit button marked data-once cannot send the same form twice.
   document.addEventListener("submit", function (event) {
     var button = event.target.querySelector("[data-once]");

@@ -1,0 +1,198 @@
+"""The Worklog Report's numbers, computed with SQL aggregates (PRODUCT.md §5.2, §8).
+
+Every function here takes the queryset of visible requests from ``portal.visibility`` and
+returns plain data; the number of queries never depends on how many requests or worklogs
+there are. Hours follow the project's settings: the source (Tempo billable or Jira logged)
+and the rounding of each worklog, done in SQL so totals, rows, chart and CSV agree.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass, field
+
+from django.db.models import F, IntegerField, QuerySet, Sum
+from django.db.models.expressions import ExpressionWrapper
+from django.db.models.functions import TruncDay, TruncMonth
+
+from jsm.models import JiraWorklog, Request, SyncRun, Worker
+from tempo_integration.models import Worklog
+
+from .models import ReportSettings
+from .periods import Period
+
+
+@dataclass(frozen=True)
+class Source:
+    model: type
+    seconds_field: str
+    sync_kind: str
+
+
+def source_of(report_settings: ReportSettings) -> Source:
+    if report_settings.hours_source == ReportSettings.HoursSource.JIRA_LOGGED:
+        return Source(JiraWorklog, "time_spent_seconds", SyncRun.Kind.JIRA)
+    return Source(Worklog, "billable_seconds", SyncRun.Kind.TEMPO)
+
+
+def shown_seconds(report_settings: ReportSettings):
+    """The seconds customers see for one worklog: the source's, rounded up per worklog."""
+    seconds = F(source_of(report_settings).seconds_field)
+    step = report_settings.rounding_minutes * 60
+    if not step:
+        return seconds
+    # Integer division on both SQLite and PostgreSQL: ceil(s / step) * step, and 0 stays 0.
+    return ExpressionWrapper((seconds + (step - 1)) / step * step, output_field=IntegerField())
+
+
+def worklogs_in(
+    report_settings: ReportSettings, requests: QuerySet[Request], period: Period
+) -> QuerySet:
+    return source_of(report_settings).model.objects.filter(
+        request__in=requests, start_date__gte=period.start, start_date__lte=period.end
+    )
+
+
+@dataclass
+class RequestRow:
+    request_id: int
+    key: str
+    summary: str
+    status: str
+    status_category: str
+    seconds: int
+
+
+@dataclass
+class ChartBar:
+    start: dt.date
+    label: str
+    seconds: int
+
+
+@dataclass
+class Report:
+    period: Period
+    rows: list[RequestRow]
+    bars: list[ChartBar] = field(default_factory=list)
+
+    @property
+    def total_seconds(self) -> int:
+        return sum(row.seconds for row in self.rows)
+
+
+def request_rows(report_settings, requests, period) -> list[RequestRow]:
+    """One row per visible request with hours in the period, newest request first."""
+    rows = (
+        worklogs_in(report_settings, requests, period)
+        .values(
+            "request_id",
+            "request__key",
+            "request__summary",
+            "request__status",
+            "request__status_category",
+            "request__created",
+        )
+        .annotate(seconds=Sum(shown_seconds(report_settings)))
+        .filter(seconds__gt=0)
+        .order_by("-request__created", "-request_id")
+    )
+    return [
+        RequestRow(
+            request_id=r["request_id"],
+            key=r["request__key"],
+            summary=r["request__summary"],
+            status=r["request__status"],
+            status_category=r["request__status_category"],
+            seconds=r["seconds"],
+        )
+        for r in rows
+    ]
+
+
+def chart_bars(report_settings, requests, period: Period) -> list[ChartBar]:
+    """Hours per day (a month or less) or per month, every bucket present, zeros included."""
+    trunc = TruncDay if period.by_day else TruncMonth
+    totals = {
+        _as_date(r["bucket"]): r["seconds"]
+        for r in worklogs_in(report_settings, requests, period)
+        .annotate(bucket=trunc("start_date"))
+        .values("bucket")
+        .annotate(seconds=Sum(shown_seconds(report_settings)))
+        .order_by("bucket")
+    }
+    bars = []
+    day = period.start if period.by_day else period.start.replace(day=1)
+    while day <= period.end:
+        label = f"{day:%-d}" if period.by_day else f"{day:%b %Y}"
+        bars.append(ChartBar(day, label, totals.get(day, 0) or 0))
+        day = day + dt.timedelta(days=1) if period.by_day else _next_month(day)
+    return bars
+
+
+def build_report(report_settings, requests, period: Period) -> Report:
+    return Report(
+        period=period,
+        rows=request_rows(report_settings, requests, period),
+        bars=chart_bars(report_settings, requests, period),
+    )
+
+
+@dataclass
+class WorklogLine:
+    date: dt.date
+    seconds: int
+    description: str
+    worker: str
+
+
+def worklog_lines(report_settings, request: Request, period: Period) -> list[WorklogLine]:
+    """The worklogs behind one request's hours in the period, oldest first."""
+    source = source_of(report_settings)
+    rows = list(
+        source.model.objects.filter(
+            request=request, start_date__gte=period.start, start_date__lte=period.end
+        )
+        .annotate(shown=shown_seconds(report_settings))
+        .filter(shown__gt=0)
+        .order_by("start_date", "pk")
+        .values("start_date", "shown", "description", "author_account_id")
+    )
+    names = {}
+    if report_settings.show_worker_names:
+        names = dict(
+            Worker.objects.filter(
+                account_id__in={r["author_account_id"] for r in rows}
+            ).values_list("account_id", "display_name")
+        )
+    return [
+        WorklogLine(
+            date=r["start_date"],
+            seconds=r["shown"],
+            description=r["description"] if report_settings.show_descriptions else "",
+            worker=names.get(r["author_account_id"], "")
+            if report_settings.show_worker_names
+            else "",
+        )
+        for r in rows
+    ]
+
+
+def last_updated(report_settings) -> dt.datetime | None:
+    """When the data behind the hours last arrived: the newest successful sync's end."""
+    return (
+        SyncRun.objects.filter(
+            kind=source_of(report_settings).sync_kind, status=SyncRun.Status.SUCCEEDED
+        )
+        .order_by("-finished_at")
+        .values_list("finished_at", flat=True)
+        .first()
+    )
+
+
+def _as_date(value) -> dt.date:
+    return value.date() if isinstance(value, dt.datetime) else value
+
+
+def _next_month(day: dt.date) -> dt.date:
+    return dt.date(day.year + day.month // 12, day.month % 12 + 1, 1)

@@ -1,0 +1,56 @@
+"""Who sees what (PRODUCT.md §5.3) — the one place that decides it.
+
+The report page, its CSV, its chart and the request detail all start from
+``requests_visible_to``; nothing else filters requests for customers.
+"""
+
+from __future__ import annotations
+
+from django.db.models import Exists, OuterRef, Q, QuerySet
+
+from jsm.models import Customer, JiraProject, Request
+
+from .models import ReportSettings
+
+MINE = "mine"
+ORGANIZATION = "organization"
+SCOPES = (MINE, ORGANIZATION)
+
+
+def customer_of(user) -> Customer | None:
+    try:
+        return user.jsm_customer
+    except Customer.DoesNotExist:
+        return None
+
+
+def organization_scope_allowed(report_settings: ReportSettings) -> bool:
+    return report_settings.visibility == ReportSettings.Visibility.ORGANIZATIONS
+
+
+def requests_visible_to(
+    user, project: JiraProject, report_settings: ReportSettings, scope: str = MINE
+) -> QuerySet[Request]:
+    """The requests of ``project`` that ``user`` may see in ``scope``.
+
+    ``mine``: requests they raised or take part in. ``organization``: requests shared with
+    one of their organizations, only when the project allows it. Staff preview the whole
+    project. Anyone else sees nothing.
+    """
+    requests = Request.objects.filter(project=project)
+    if user.is_staff:
+        return requests
+    customer = customer_of(user)
+    if customer is None or not user.is_active:
+        return Request.objects.none()
+    if scope == ORGANIZATION:
+        if not organization_scope_allowed(report_settings):
+            return Request.objects.none()
+        shared = Request.organizations.through.objects.filter(
+            request=OuterRef("pk"), organization__members=customer
+        )
+        return requests.filter(Exists(shared))
+    participating = Request.participants.through.objects.filter(
+        request=OuterRef("pk"), customer=customer
+    )
+    return requests.filter(Q(reporter=customer) | Exists(participating))

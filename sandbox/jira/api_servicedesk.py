@@ -1,0 +1,124 @@
+"""The emulated JSM REST API routes under /rest/servicedeskapi/ (API-CONTRACTS.md §3).
+
+All pages use JSM paging and all errors JSM's body. The customer list is experimental in
+JSM and needs `X-ExperimentalApi: opt-in`: without it the sandbox answers 400 (assumed;
+the request is malformed rather than forbidden, so a client cannot mistake it for missing
+permission).
+"""
+
+from __future__ import annotations
+
+from django.db.models import Q
+from django.http import HttpRequest, HttpResponse, JsonResponse
+from django.views.decorators.csrf import csrf_exempt
+from django.views.decorators.http import require_GET
+
+from sandbox.jira.auth import jira_api
+from sandbox.jira.errors import SERVICE_DESK, JiraError, error_response
+from sandbox.jira.models import Issue, Organization, Project
+from sandbox.jira.paging import jsm_page
+from sandbox.jira.serializers import Serializer
+
+OPT_IN_HEADER = "X-ExperimentalApi"
+OPT_IN_VALUE = "opt-in"
+OPT_IN_REQUIRED = (
+    "This is an experimental API. To use it, set the request header "
+    "'X-ExperimentalApi: opt-in'."
+)
+
+
+@require_GET
+@jira_api(SERVICE_DESK)
+def service_desks(request: HttpRequest) -> HttpResponse:
+    """Service desks only: a software project is never listed here."""
+    serializer = Serializer(request)
+    desks = Project.objects.service_desks().order_by("service_desk_id")
+    return JsonResponse(jsm_page(request, desks, serializer.service_desk, serializer.base))
+
+
+@require_GET
+@jira_api(SERVICE_DESK)
+def service_desk_organizations(request: HttpRequest, desk_ref: str) -> HttpResponse:
+    desk = _service_desk(desk_ref)
+    serializer = Serializer(request)
+    organizations = desk.organizations.order_by("id")
+    return JsonResponse(
+        jsm_page(request, organizations, serializer.jsm_organization, serializer.base)
+    )
+
+
+@require_GET
+@jira_api(SERVICE_DESK)
+def organizations(request: HttpRequest) -> HttpResponse:
+    """Every organization, or with `accountId` those that user belongs to."""
+    found = Organization.objects.order_by("id")
+    account_id = request.GET.get("accountId")
+    if account_id:
+        found = found.filter(members__account_id=account_id)
+    serializer = Serializer(request)
+    return JsonResponse(jsm_page(request, found, serializer.jsm_organization, serializer.base))
+
+
+@require_GET
+@jira_api(SERVICE_DESK)
+def organization_users(request: HttpRequest, organization_id: int) -> HttpResponse:
+    organization = Organization.objects.filter(pk=organization_id).first()
+    if organization is None:
+        raise JiraError(
+            404,
+            f"The organization with ID {organization_id} does not exist.",
+            i18n_key="sd.organization.error.not.found",
+        )
+    serializer = Serializer(request)
+    members = organization.members.order_by("account_id")
+    return JsonResponse(jsm_page(request, members, serializer.jsm_user, serializer.base))
+
+
+@require_GET
+@jira_api(SERVICE_DESK)
+def customers(request: HttpRequest, desk_ref: str) -> HttpResponse:
+    """The desk's customers; `query` matches display name or e-mail, any case."""
+    if request.headers.get(OPT_IN_HEADER, "").strip().lower() != OPT_IN_VALUE:
+        raise JiraError(400, OPT_IN_REQUIRED, i18n_key="sd.api.experimental.optin.required")
+    desk = _service_desk(desk_ref)
+    found = desk.customers.order_by("account_id")
+    text = request.GET.get("query", "").strip()
+    if text:
+        found = found.filter(Q(display_name__icontains=text) | Q(email__icontains=text))
+    serializer = Serializer(request)
+    return JsonResponse(jsm_page(request, found, serializer.jsm_user, serializer.base))
+
+
+@require_GET
+@jira_api(SERVICE_DESK)
+def participants(request: HttpRequest, request_ref: str) -> HttpResponse:
+    issues = Issue.objects.filter(project__service_desk_id__isnull=False)
+    lookup = {"pk": int(request_ref)} if request_ref.isdigit() else {"key": request_ref.upper()}
+    issue = issues.filter(**lookup).first()
+    if issue is None:
+        raise JiraError(
+            404,
+            f"The request '{request_ref}' does not exist or you cannot see it.",
+            i18n_key="sd.request.error.not.found",
+        )
+    serializer = Serializer(request)
+    users = issue.participants.order_by("account_id")
+    return JsonResponse(jsm_page(request, users, serializer.jsm_user, serializer.base))
+
+
+@csrf_exempt
+def not_found(request: HttpRequest) -> HttpResponse:
+    """Unknown JSM routes answer in JSM's JSON error body."""
+    error = JiraError(404, "Not found.", i18n_key="sd.error.not.found")
+    return error_response(error, SERVICE_DESK)
+
+
+def _service_desk(ref: str) -> Project:
+    desk = Project.objects.service_desk(ref)
+    if desk is None:
+        raise JiraError(
+            404,
+            f"The service desk '{ref}' does not exist or you cannot see it.",
+            i18n_key="sd.servicedesk.error.not.found",
+        )
+    return desk

@@ -1,0 +1,51 @@
+"""Routes of the emulated Jira, mounted at /jira/ (so JIRA_BASE_URL ends in /jira)."""
+
+from __future__ import annotations
+
+from django.urls import path, re_path
+
+from sandbox.jira import api_platform, api_servicedesk
+
+app_name = "sandbox_jira"
+
+PLATFORM = "rest/api/3/"
+JSM = "rest/servicedeskapi/"
+
+urlpatterns = [
+    # Platform REST API v3: no trailing slashes, like Jira Cloud.
+    path(f"{PLATFORM}field", api_platform.fields, name="fields"),
+    path(f"{PLATFORM}project/search", api_platform.project_search, name="project_search"),
+    path(f"{PLATFORM}project/<str:ref>", api_platform.project, name="project"),
+    path(f"{PLATFORM}search/jql", api_platform.search, name="search"),
+    path(
+        f"{PLATFORM}issue/<str:ref>/worklog", api_platform.issue_worklogs, name="issue_worklogs"
+    ),
+    path(f"{PLATFORM}worklog/updated", api_platform.worklogs_updated, name="worklogs_updated"),
+    path(f"{PLATFORM}worklog/deleted", api_platform.worklogs_deleted, name="worklogs_deleted"),
+    path(f"{PLATFORM}worklog/list", api_platform.worklog_list, name="worklog_list"),
+    # JSM REST API.
+    path(f"{JSM}servicedesk", api_servicedesk.service_desks, name="service_desks"),
+    path(
+        f"{JSM}servicedesk/<str:desk_ref>/organization",
+        api_servicedesk.service_desk_organizations,
+        name="service_desk_organizations",
+    ),
+    path(
+        f"{JSM}servicedesk/<str:desk_ref>/customer",
+        api_servicedesk.customers,
+        name="customers",
+    ),
+    path(f"{JSM}organization", api_servicedesk.organizations, name="organizations"),
+    path(
+        f"{JSM}organization/<int:organization_id>/user",
+        api_servicedesk.organization_users,
+        name="organization_users",
+    ),
+    path(
+        f"{JSM}request/<str:request_ref>/participant",
+        api_servicedesk.participants,
+        name="participants",
+    ),
+    re_path(rf"^{JSM}", api_servicedesk.not_found),
+    re_path(r"", api_platform.not_found),
+]
