@@ -187,6 +187,20 @@ class JiraClient(JsonHttpClient):
     def requests_of_project(self, project_id: str, fields: list[str]) -> Iterator[dict]:
         yield from self._search_pages(f"project = {int(project_id)} ORDER BY id ASC", fields)
 
+    def updated_worklog_pages(self, since_ms: int) -> Iterator[dict]:
+        """Ids of worklogs changed since ``since_ms`` (oldest first, 1000 a page)."""
+        yield from _worklog_change_pages(self, "/rest/api/3/worklog/updated", since_ms)
+
+    def deleted_worklog_pages(self, since_ms: int) -> Iterator[dict]:
+        yield from _worklog_change_pages(self, "/rest/api/3/worklog/deleted", since_ms)
+
+    def worklogs_by_id(self, ids: list[int]) -> list[dict]:
+        """Up to 1000 worklogs by id (Jira refuses more in one call)."""
+        body = self._json("POST", "/rest/api/3/worklog/list", json={"ids": ids})
+        if not isinstance(body, list):
+            raise JiraUnavailable("Jira answered with JSON that is not a worklog list.")
+        return body
+
     def issue_worklogs(self, issue_id: str) -> Iterator[dict]:
         """Jira's own worklogs of one issue (offset paging: ``startAt``/``total``)."""
         start = 0
@@ -204,3 +218,16 @@ class JiraClient(JsonHttpClient):
             if not worklogs or start >= int(page.get("total", 0)):
                 return
         raise JiraUnavailable(f"Jira kept returning pages after {MAX_PAGES}; stopped.")
+
+
+def _worklog_change_pages(client: JiraClient, path: str, since_ms: int) -> Iterator[dict]:
+    """``/worklog/updated`` or ``/worklog/deleted`` pages, following ``nextPage`` verbatim."""
+    page = client._json("GET", path, params={"since": since_ms})
+    for _ in range(MAX_PAGES):
+        if not isinstance(page, dict) or not isinstance(page.get("values"), list):
+            raise JiraUnavailable("Jira answered with JSON that is not a worklog change page.")
+        yield page
+        if page.get("lastPage", True) or not page.get("nextPage"):
+            return
+        page = client._json("GET", page["nextPage"])
+    raise JiraUnavailable(f"Jira kept returning pages after {MAX_PAGES}; stopped.")

@@ -176,3 +176,14 @@ class Worker(models.Model):
 
     def __str__(self) -> str:
         return self.display_name
+
+
+class JiraWorklogCursor(models.Model):
+    """Where the Jira worklog sync stands (one row): Jira's ``until`` of the last read, and
+    when the last full read (which finds deletions made while nobody was looking) ended."""
+
+    since_ms = models.BigIntegerField(default=0)
+    last_full_sync_at = models.DateTimeField(null=True, blank=True)
+
+    def __str__(self) -> str:
+        return f"Jira worklogs since {self.since_ms}"

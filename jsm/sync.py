@@ -25,6 +25,7 @@ from django.utils.dateparse import parse_datetime
 from .client import JiraAuthError, JiraClient, JiraError, JiraNotFound, JiraPermissionError
 from .locks import Lease, sync_lock
 from .models import Customer, JiraProject, Organization, Request, SyncRun
+from .worklogs import sync_jira_worklogs
 
 logger = logging.getLogger(__name__)
 BATCH = 500
@@ -81,13 +82,20 @@ class Counts:
     projects_removed: int = 0
     requests_removed: int = 0
     accounts_created: int = 0
+    jira_worklogs: int = 0
+    jira_worklogs_removed: int = 0
 
     def as_dict(self) -> dict[str, int]:
         return dict(self.__dict__)
 
 
-def sync_jira(*, client: JiraClient | None = None, progress: Progress | None = None) -> SyncRun:
-    """Run one Jira sync now, in this process. Raises SyncAlreadyRunning if one is running."""
+def sync_jira(
+    *, full: bool = False, client: JiraClient | None = None, progress: Progress | None = None
+) -> SyncRun:
+    """Run one Jira sync now, in this process. Raises SyncAlreadyRunning if one is running.
+
+    ``full`` re-reads every Jira worklog (deletions included); requests are always read fully.
+    """
     with sync_lock("jira") as lease:
         run = SyncRun.objects.create(kind=SyncRun.Kind.JIRA)
         own_client = client is None
@@ -96,7 +104,7 @@ def sync_jira(*, client: JiraClient | None = None, progress: Progress | None = N
                 if not settings.JIRA_BASE_URL:
                     raise JiraNotConfigured("Jira is not configured.")
                 client = JiraClient()
-            counts = _sync(client, lease, progress or Silent())
+            counts = _sync(client, lease, progress or Silent(), full)
         except Exception as exc:
             if not isinstance(exc, JiraError):
                 logger.exception("Jira sync failed")
@@ -114,7 +122,7 @@ def sync_jira(*, client: JiraClient | None = None, progress: Progress | None = N
     return run
 
 
-def _sync(client: JiraClient, lease: Lease, progress: Progress) -> Counts:
+def _sync(client: JiraClient, lease: Lease, progress: Progress, full: bool) -> Counts:
     counts = Counts()
     field_ids = client.custom_field_ids()
     fields = ["summary", "status", "reporter", "created", "updated"] + [
@@ -135,6 +143,9 @@ def _sync(client: JiraClient, lease: Lease, progress: Progress) -> Counts:
         progress.advance()
     Organization.objects.filter(projects__isnull=True).delete()
     counts.accounts_created = ensure_customer_accounts()
+    worklog_counts = sync_jira_worklogs(client, lease, full=full)
+    counts.jira_worklogs = worklog_counts.jira_worklogs
+    counts.jira_worklogs_removed = worklog_counts.jira_worklogs_removed
     counts.customers = Customer.objects.count()
     counts.organizations = Organization.objects.count()
     return counts

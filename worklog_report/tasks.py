@@ -22,7 +22,10 @@ logger = logging.getLogger(__name__)
 def sync_everything(full: bool = False) -> dict[str, str]:
     """Jira first (requests are what worklogs hang on), then Tempo."""
     outcome = {}
-    for name, run_sync in (("jira", sync_jira), ("tempo", lambda: sync_tempo(full=full))):
+    for name, run_sync in (
+        ("jira", lambda: sync_jira(full=full)),
+        ("tempo", lambda: sync_tempo(full=full)),
+    ):
         try:
             run = run_sync()
         except SyncAlreadyRunning:

@@ -36,6 +36,10 @@ def fake_jira(jira_settings):
     jira.add_issue("10000", "20003", "ITSD-3", CAROL, orgs=[GLOBEX])
     jira.add_issue("10001", "20004", "SUP-1", ALICE)
     jira.add_issue("10001", "20005", "SUP-2", HIDDEN)
+    agent = user("agent-1", "agent@provider.example", "Agent Smith")
+    jira.add_worklog(1, "20001", 3600, agent)
+    jira.add_worklog(2, "20004", 1800, agent)
+    jira.add_worklog(3, "99999", 600, agent)  # on an issue that is not a synced request
     with responses.RequestsMock(assert_all_requests_are_fired=False) as rsps:
         jira.install(rsps)
         jira.rsps = rsps

@@ -33,6 +33,8 @@ class FakeJira:
     members: dict[str, list[dict]] = field(default_factory=dict)  # org id -> users
     customers: dict[str, list[dict]] = field(default_factory=dict)  # desk id -> users
     issues: dict[str, list[dict]] = field(default_factory=dict)  # project id -> issues
+    worklogs: dict[str, dict] = field(default_factory=dict)  # id -> worklog
+    deleted: dict[str, int] = field(default_factory=dict)  # id -> deletion time (ms)
     page_size: int = 2
     calls: int = 0
 
@@ -64,6 +66,29 @@ class FakeJira:
             }
         )
 
+    def add_worklog(
+        self, worklog_id, issue_id, seconds, author, *, updated_ms=1_000, day="2026-10-05"
+    ):
+        self.worklogs[str(worklog_id)] = {
+            "id": str(worklog_id),
+            "issueId": str(issue_id),
+            "author": author,
+            "comment": {
+                "type": "doc",
+                "version": 1,
+                "content": [
+                    {
+                        "type": "paragraph",
+                        "content": [{"type": "text", "text": f"Jira work {worklog_id}"}],
+                    }
+                ],
+            },
+            "started": f"{day}T09:00:00.000+0000",
+            "updated": "2026-10-05T10:00:00.000+0000",
+            "timeSpentSeconds": seconds,
+            "_updated_ms": updated_ms,
+        }
+
     # -- responses wiring ---------------------------------------------------------------
 
     def install(self, rsps: responses.RequestsMock) -> None:
@@ -89,6 +114,47 @@ class FakeJira:
             self._customers,
         )
         rsps.add_callback(responses.POST, f"{BASE}/rest/api/3/search/jql", self._search)
+        rsps.add_callback(
+            responses.GET, _pattern(r"/rest/api/3/worklog/updated"), self._worklogs_updated
+        )
+        rsps.add_callback(
+            responses.GET, _pattern(r"/rest/api/3/worklog/deleted"), self._worklogs_deleted
+        )
+        rsps.add_callback(responses.POST, f"{BASE}/rest/api/3/worklog/list", self._worklog_list)
+
+    def _since(self, request) -> int:
+        self.calls += 1
+        return int(parse_qs(urlsplit(request.url).query).get("since", ["0"])[0])
+
+    def _change_page(self, changes: dict[str, int], since: int):
+        values = [
+            {"worklogId": int(i), "updatedTime": t, "properties": []}
+            for i, t in sorted(changes.items(), key=lambda kv: kv[1])
+            if t >= since
+        ]
+        until = max([since] + [v["updatedTime"] for v in values])
+        return (
+            200,
+            {},
+            json.dumps({"values": values, "since": since, "until": until, "lastPage": True}),
+        )
+
+    def _worklogs_updated(self, request):
+        since = self._since(request)
+        return self._change_page({i: w["_updated_ms"] for i, w in self.worklogs.items()}, since)
+
+    def _worklogs_deleted(self, request):
+        return self._change_page(self.deleted, self._since(request))
+
+    def _worklog_list(self, request):
+        self.calls += 1
+        ids = [str(i) for i in json.loads(request.body)["ids"]]
+        found = [
+            {k: v for k, v in self.worklogs[i].items() if not k.startswith("_")}
+            for i in ids
+            if i in self.worklogs
+        ]
+        return 200, {}, json.dumps(found)
 
     def _fields(self, request):
         self.calls += 1

@@ -173,3 +173,28 @@ def test_credentials_travel_only_in_the_authorization_header(fake_jira, db):
     for call in fake_jira.rsps.calls:
         assert call.request.headers["Authorization"].startswith("Basic ")
         assert "jira-api-token-123" not in call.request.url
+
+
+def test_jira_worklogs_and_worker_names(fake_jira, db):
+    from jsm.models import JiraWorklog, Worker
+
+    run = sync_jira()
+    assert run.counts["jira_worklogs"] == 2
+    itsd1 = JiraWorklog.objects.get(jira_id="1")
+    assert itsd1.request.key == "ITSD-1" and itsd1.time_spent_seconds == 3600
+    assert itsd1.description == "Jira work 1"
+    assert Worker.objects.get(account_id="agent-1").display_name == "Agent Smith"
+
+
+def test_jira_worklog_changes_and_deletions(fake_jira, db):
+    from jsm.models import JiraWorklog
+
+    sync_jira()
+    fake_jira.worklogs["1"]["timeSpentSeconds"] = 7200
+    fake_jira.worklogs["1"]["_updated_ms"] = 5_000
+    del fake_jira.worklogs["2"]
+    fake_jira.deleted["2"] = 6_000
+    run = sync_jira()
+    assert run.counts["jira_worklogs"] == 1  # only the changed one was fetched
+    assert JiraWorklog.objects.get(jira_id="1").time_spent_seconds == 7200
+    assert not JiraWorklog.objects.filter(jira_id="2").exists()

@@ -60,7 +60,7 @@ class Command(BaseCommand):
         parser.add_argument(
             "--full",
             action="store_true",
-            help="Read every Tempo worklog again and remove those deleted in Tempo "
+            help="Read every worklog again (Tempo and Jira) and remove those deleted there "
             "(otherwise only changes are read; a full read also happens once a day).",
         )
 
@@ -87,7 +87,7 @@ class Command(BaseCommand):
         """Jira, then Tempo. True when either failed."""
         failed = False
         for name, run_sync in (
-            ("Jira", sync_jira),
+            ("Jira", lambda progress: sync_jira(full=full, progress=progress)),
             ("Tempo", lambda progress: sync_tempo(full=full, progress=progress)),
         ):
             progress = BarProgress(self.stderr._out)
