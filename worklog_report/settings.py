@@ -7,6 +7,7 @@ to start without a real SECRET_KEY and ENCRYPTION_KEYS.
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 
 import environ
@@ -90,8 +91,11 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     (BASE_DIR / "var").mkdir(exist_ok=True)
     # Several processes (web, worker) share the file: wait for locks instead of failing.
     DATABASES["default"].setdefault("OPTIONS", {}).setdefault("timeout", 20)
-    # Tests use a file too, so a test can prove what is (not) written to disk.
-    DATABASES["default"]["TEST"] = {"NAME": str(BASE_DIR / "var" / "test-app.sqlite3")}
+    # Tests use a file too, so a test can prove what is (not) written to disk; one per
+    # process, so two test runs on one machine never share it (the runner deletes it).
+    DATABASES["default"]["TEST"] = {
+        "NAME": str(BASE_DIR / "var" / f"test-app-{os.getpid()}.sqlite3")
+    }
 
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 

@@ -70,3 +70,13 @@ def sign_in(page, username: str, password: str) -> None:
     page.get_by_label("Username or e-mail address").fill(username)
     page.get_by_label("Password").fill(password)
     page.get_by_role("button", name="Sign in").click()
+
+
+@pytest.fixture
+def wired_sandbox(sandbox_clean, settings):
+    """The session's sandbox, with the app's Jira and Tempo clients pointed at it."""
+    settings.JIRA_BASE_URL = f"{sandbox_clean.url}/jira"
+    settings.JIRA_EMAIL = "admin@sandbox.example"
+    settings.JIRA_API_TOKEN = "sandbox-jira-token"
+    settings.TEMPO_BASE_URL = sandbox_clean.tempo_url
+    return sandbox_clean
