@@ -76,3 +76,6 @@ class ReportSettings(models.Model):
     @property
     def shows_tempo_hours(self) -> bool:
         return self.hours_source == self.HoursSource.TEMPO_BILLABLE
+
+
+from .contracts import Contract  # noqa: E402,F401

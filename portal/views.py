@@ -13,6 +13,7 @@ from jsm.models import JiraProject, Request
 
 from . import reports
 from .charts import build_chart
+from .contracts import contract_panel
 from .exports import report_csv
 from .models import ReportSettings
 from .periods import PRESETS, parse_period
@@ -84,6 +85,9 @@ def worklog_report(request, key: str):
             "presets": PRESETS.items(),
             "updated": reports.last_updated(report_settings),
             "is_preview": request.user.is_staff,
+            "contract": contract_panel(
+                request.user, project, report_settings, timezone.localdate()
+            ),
         },
     )
 

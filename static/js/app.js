@@ -65,6 +65,28 @@
       });
   });
 
+  // A dialog the server sent open (a form with errors) becomes modal like any other. Without
+  // JavaScript it simply stays open in the page.
+  document.querySelectorAll("dialog[open][data-modal]").forEach(function (dialog) {
+    if (typeof dialog.showModal !== "function") return;
+    dialog.close();
+    dialog.showModal();
+  });
+
+  // Contract forms: carry-over means something only for monthly contracts.
+  function syncCarryOver(form) {
+    var checkbox = form.querySelector("[data-carry-over]");
+    var fixed = form.querySelector('input[name="type"][value="fixed"]');
+    if (!checkbox || !fixed) return;
+    checkbox.disabled = fixed.checked;
+    if (fixed.checked) checkbox.checked = false;
+  }
+  document.querySelectorAll("form[data-contract-form]").forEach(syncCarryOver);
+  document.addEventListener("change", function (event) {
+    var form = event.target.closest("form[data-contract-form]");
+    if (form && event.target.name === "type") syncCarryOver(form);
+  });
+
   // Forms: a submit button marked data-once cannot send the same form twice.
   document.addEventListener("submit", function (event) {
     var button = event.target.querySelector("[data-once]");

@@ -1,0 +1,424 @@
+"""Contracts of hours and how much of them is used (PRODUCT.md §4.3, §5.2).
+
+"How usage counts", in one place: ``contract_usages`` is the only code that computes used
+and remaining hours; the Contract management table, the portal's contract panel and the
+usage CSV all call it. It runs one SQL aggregate (worklogs grouped by calendar month, one
+filtered sum per contract) whatever the number of contracts or worklogs, and then does the
+month arithmetic in Python on at most a few hundred numbers.
+"""
+
+from __future__ import annotations
+
+import calendar
+import datetime as dt
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+from decimal import Decimal
+
+from django.core.validators import MaxValueValidator, MinValueValidator
+from django.db import models
+from django.db.models import F, Q, Sum
+from django.db.models.functions import TruncMonth
+
+from jsm.models import JiraProject, Organization, Request
+
+from . import contract_sentences as sentences
+from .models import ReportSettings
+from .reports import shown_seconds, source_of
+from .visibility import customer_of
+
+MIN_HOURS = Decimal("0.01")
+MAX_HOURS = Decimal("100000")
+MAX_DAYS = 3653  # ten years, leap days included
+# The progress bar turns amber from this share of the hours used, and red from all of them.
+WARNING_PERCENT = 80
+
+
+class ContractQuerySet(models.QuerySet):
+    def active_on(self, day: dt.date) -> ContractQuerySet:
+        return self.filter(start_date__lte=day, end_date__gte=day)
+
+    def in_scope(self, organization: Organization | int | None) -> ContractQuerySet:
+        """Contracts of the same scope: project-wide ones, or those of one organization."""
+        if organization is None:
+            return self.filter(organization__isnull=True)
+        return self.filter(organization=organization)
+
+    def overlapping(
+        self, start: dt.date, end: dt.date, exclude_pk: int | None = None
+    ) -> ContractQuerySet:
+        return self.filter(start_date__lte=end, end_date__gte=start).exclude(pk=exclude_pk)
+
+
+class Contract(models.Model):
+    """Hours a project's customers have bought: for the whole project or one organization.
+
+    Rules the form enforces (and, where SQL can say it, the database): the end is on or after
+    the start, the hours are more than 0 and at most 100,000 with two decimals, the
+    organization belongs to the project, and two contracts of the same scope never overlap,
+    so at any day there is at most one project-wide contract and one per organization.
+    """
+
+    class Type(models.TextChoices):
+        MONTHLY = "monthly", "Monthly contract hours"
+        FIXED = "fixed", "Fixed contract hours"
+
+    project = models.ForeignKey(JiraProject, on_delete=models.CASCADE, related_name="contracts")
+    type = models.CharField("Type", max_length=10, choices=Type.choices, default=Type.MONTHLY)
+    start_date = models.DateField("Start date")
+    end_date = models.DateField("End date")
+    hours = models.DecimalField(
+        "Hours",
+        max_digits=8,
+        decimal_places=2,
+        validators=[MinValueValidator(MIN_HOURS), MaxValueValidator(MAX_HOURS)],
+    )
+    description = models.CharField("Description", max_length=200, blank=True)
+    # Jira deletes organizations; their contracts mean nothing without them.
+    organization = models.ForeignKey(
+        Organization,
+        verbose_name="Organization",
+        null=True,
+        blank=True,
+        on_delete=models.CASCADE,
+        related_name="contracts",
+    )
+    carry_over = models.BooleanField("Carry unused hours over to the next month", default=False)
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    objects = ContractQuerySet.as_manager()
+
+    class Meta:
+        indexes = [models.Index(fields=["project", "start_date"])]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(end_date__gte=F("start_date")),
+                name="contract_end_not_before_start",
+                violation_error_message=sentences.END_BEFORE_START,
+            ),
+            models.CheckConstraint(
+                condition=Q(hours__gt=0),
+                name="contract_hours_positive",
+                violation_error_message=sentences.HOURS_POSITIVE,
+            ),
+            models.CheckConstraint(
+                condition=Q(hours__lte=MAX_HOURS),
+                name="contract_hours_at_most_max",
+                violation_error_message=sentences.HOURS_TOO_MANY,
+            ),
+            models.CheckConstraint(
+                condition=Q(type__in=["monthly", "fixed"]), name="contract_type_valid"
+            ),
+            models.CheckConstraint(
+                condition=Q(carry_over=False) | Q(type="monthly"),
+                name="contract_carry_over_only_monthly",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.get_type_display()} of {self.scope_label}, {self.period_label}"
+
+    @property
+    def is_monthly(self) -> bool:
+        return self.type == self.Type.MONTHLY
+
+    @property
+    def type_word(self) -> str:
+        return "monthly" if self.is_monthly else "fixed"
+
+    @property
+    def seconds(self) -> int:
+        """The contracted hours in seconds (a month's for monthly contracts)."""
+        return int(self.hours * 3600)
+
+    @property
+    def scope_label(self) -> str:
+        return self.organization.name if self.organization_id else "Whole project"
+
+    @property
+    def period_label(self) -> str:
+        return sentences.period_label(self.start_date, self.end_date)
+
+    def status_on(self, day: dt.date) -> str:
+        if day < self.start_date:
+            return "upcoming"
+        return "ended" if day > self.end_date else "active"
+
+    def overlapping_contract(self) -> Contract | None:
+        """The first contract of the same project and scope whose period meets this one's."""
+        return (
+            Contract.objects.filter(project_id=self.project_id)
+            .in_scope(self.organization_id)
+            .overlapping(self.start_date, self.end_date, exclude_pk=self.pk)
+            .select_related("organization")
+            .order_by("start_date", "pk")
+            .first()
+        )
+
+    def worklog_scope(self) -> Q:
+        """Which worklogs count, by request: every request of the project, or for an
+        organization's contract the requests shared with it or raised by one of its members.
+        (Applied on top of a filter on the project.)"""
+        if not self.organization_id:
+            return Q()
+        requests = Request.objects.filter(project_id=self.project_id).filter(
+            Q(organizations=self.organization_id) | Q(reporter__organizations=self.organization_id)
+        )
+        return Q(request__in=requests.values("pk"))
+
+
+def lock_contracts_of(project: JiraProject) -> None:
+    """Serialise contract changes of one project (call inside a transaction), so two admins
+    saving at once cannot both pass the overlap check. A row lock on PostgreSQL; SQLite runs
+    one writer at a time anyway."""
+    list(JiraProject.objects.select_for_update().filter(pk=project.pk).values_list("pk"))
+
+
+# -- Usage --------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class MonthUsage:
+    """One calendar month of a contract (the part of it inside the contract's period).
+
+    ``brought_forward`` is what earlier months leave to this one: for a monthly contract with
+    carry-over their unused hours (never less than 0), for a fixed contract the running
+    balance of the whole period (which may be negative), else 0.
+    """
+
+    month: dt.date
+    start: dt.date
+    end: dt.date
+    allowance_seconds: int
+    brought_forward_seconds: int
+    used_seconds: int
+
+    @property
+    def available_seconds(self) -> int:
+        return self.allowance_seconds + self.brought_forward_seconds
+
+    @property
+    def remaining_seconds(self) -> int:
+        return self.available_seconds - self.used_seconds
+
+
+@dataclass(frozen=True)
+class ContractUsage:
+    """Used and remaining hours of a contract for its current window: this month (the part
+    inside the period) for a monthly contract, the whole period for a fixed one.
+
+    "This month" is today's month while the contract runs, its first month before it starts
+    and its last one after it ends. ``months`` is the month-by-month ledger behind the
+    numbers: up to the current month for monthly contracts, every month for fixed ones.
+    """
+
+    contract: Contract
+    start: dt.date
+    end: dt.date
+    allowance_seconds: int
+    carried_seconds: int
+    used_seconds: int
+    months: tuple[MonthUsage, ...]
+    status: str
+
+    @property
+    def available_seconds(self) -> int:
+        return self.allowance_seconds + self.carried_seconds
+
+    @property
+    def remaining_seconds(self) -> int:
+        """Negative when more was used than available: an overrun."""
+        return self.available_seconds - self.used_seconds
+
+    @property
+    def is_overrun(self) -> bool:
+        return self.remaining_seconds < 0
+
+    @property
+    def overrun_seconds(self) -> int:
+        return max(0, -self.remaining_seconds)
+
+    @property
+    def percent_used(self) -> int:
+        """Whole percent, rounded down (so 79.9 % shows as 79 % and stays green)."""
+        return self.used_seconds * 100 // self.available_seconds
+
+    @property
+    def bar_percent(self) -> int:
+        return min(100, self.percent_used)
+
+    @property
+    def level(self) -> str:
+        """``ok``, ``warning`` from 80 % used, ``over`` from 100 % (exact, no rounding)."""
+        if self.used_seconds >= self.available_seconds:
+            return "over"
+        if self.used_seconds * 100 >= WARNING_PERCENT * self.available_seconds:
+            return "warning"
+        return "ok"
+
+    @property
+    def window_label(self) -> str:
+        if self.contract.is_monthly:
+            return f"{self.start:%B %Y}"
+        return self.contract.period_label
+
+
+def contract_usages(
+    contracts: Iterable[Contract], report_settings: ReportSettings, today: dt.date
+) -> dict[int, ContractUsage]:
+    """Usage of each contract of ``report_settings.project``, keyed by contract id.
+
+    Used hours are the hours shown to customers (the project's hours source, each worklog
+    rounded as the project says, in SQL) of worklogs dated inside the contract's period on
+    requests in its scope. One query for any number of contracts; none for none.
+    """
+    contracts = list(contracts)
+    if not contracts:
+        return {}
+    if any(c.project_id != report_settings.project_id for c in contracts):
+        raise ValueError("Every contract must belong to the settings' project.")
+    used = used_seconds_by_month(contracts, report_settings)
+    return {c.pk: usage_from_months(c, used[c.pk], today) for c in contracts}
+
+
+def used_seconds_by_month(
+    contracts: list[Contract], report_settings: ReportSettings
+) -> dict[int, dict[dt.date, int]]:
+    """{contract id: {first day of month: shown seconds}} from a single grouped aggregate."""
+    shown = shown_seconds(report_settings)
+    sums = {
+        f"c{c.pk}": Sum(
+            shown,
+            filter=Q(start_date__gte=c.start_date, start_date__lte=c.end_date) & c.worklog_scope(),
+        )
+        for c in contracts
+    }
+    rows = (
+        source_of(report_settings)
+        .model.objects.filter(
+            request__project_id=report_settings.project_id,
+            start_date__gte=min(c.start_date for c in contracts),
+            start_date__lte=max(c.end_date for c in contracts),
+        )
+        .annotate(month=TruncMonth("start_date"))
+        .values("month")
+        .annotate(**sums)
+        .order_by()
+    )
+    result: dict[int, dict[dt.date, int]] = {c.pk: {} for c in contracts}
+    for row in rows:
+        month = _as_date(row["month"])
+        for c in contracts:
+            if row[f"c{c.pk}"]:
+                result[c.pk][month] = int(row[f"c{c.pk}"])
+    return result
+
+
+def usage_from_months(
+    contract: Contract, used_by_month: Mapping[dt.date, int], today: dt.date
+) -> ContractUsage:
+    """The arithmetic of "How usage counts" on used seconds per calendar month.
+
+    Monthly: each calendar month touching the period gets the full allowance (a partial
+    first or last month too). With carry-over, a month's unused hours are brought forward to
+    the next month, and so on; an overrun brings forward 0, never a debt, so hours are never
+    borrowed from later months. Fixed: one allowance for the whole period.
+    """
+    allowance = contract.seconds
+    status = contract.status_on(today)
+    if not contract.is_monthly:
+        months = []
+        balance = 0
+        for month in _months(contract.start_date, contract.end_date):
+            row = _month_usage(
+                contract, month, allowance if not months else 0, balance, used_by_month
+            )
+            months.append(row)
+            balance = row.remaining_seconds
+        return ContractUsage(
+            contract=contract,
+            start=contract.start_date,
+            end=contract.end_date,
+            allowance_seconds=allowance,
+            carried_seconds=0,
+            used_seconds=sum(m.used_seconds for m in months),
+            months=tuple(months),
+            status=status,
+        )
+    current = min(max(today, contract.start_date), contract.end_date).replace(day=1)
+    months = []
+    carried = 0
+    for month in _months(contract.start_date, current):
+        row = _month_usage(contract, month, allowance, carried, used_by_month)
+        months.append(row)
+        carried = max(0, row.remaining_seconds) if contract.carry_over else 0
+    this_month = months[-1]
+    return ContractUsage(
+        contract=contract,
+        start=this_month.start,
+        end=this_month.end,
+        allowance_seconds=allowance,
+        carried_seconds=this_month.brought_forward_seconds,
+        used_seconds=this_month.used_seconds,
+        months=tuple(months),
+        status=status,
+    )
+
+
+def _month_usage(contract, month, allowance, brought_forward, used_by_month) -> MonthUsage:
+    last_day = month.replace(day=calendar.monthrange(month.year, month.month)[1])
+    return MonthUsage(
+        month=month,
+        start=max(month, contract.start_date),
+        end=min(last_day, contract.end_date),
+        allowance_seconds=allowance,
+        brought_forward_seconds=brought_forward,
+        used_seconds=used_by_month.get(month, 0),
+    )
+
+
+def _months(start: dt.date, end: dt.date):
+    """First days of the calendar months from ``start``'s to ``end``'s, inclusive."""
+    month = start.replace(day=1)
+    while month <= end:
+        yield month
+        month = dt.date(month.year + month.month // 12, month.month % 12 + 1, 1)
+
+
+def _as_date(value) -> dt.date:
+    return value.date() if isinstance(value, dt.datetime) else value
+
+
+# -- The portal's contract panel ------------------------------------------------------------
+
+
+def contract_shown_to(user, project: JiraProject, today: dt.date) -> Contract | None:
+    """The contract a person sees on the report: their organization's contract running today
+    when there is one, otherwise the project-wide one. Staff preview the project-wide one;
+    someone who is not a JSM customer sees none."""
+    running = (
+        Contract.objects.filter(project=project).active_on(today).select_related("organization")
+    )
+    if user.is_staff:
+        return running.filter(organization__isnull=True).first()
+    customer = customer_of(user)
+    if customer is None or not user.is_active:
+        return None
+    theirs = Organization.objects.filter(members=customer).values("pk")
+    return (
+        running.filter(Q(organization__isnull=True) | Q(organization__in=theirs))
+        # Their organization's first; if they belong to several with contracts, by name.
+        .order_by(F("organization__name").asc(nulls_last=True), "organization_id")
+        .first()
+    )
+
+
+def contract_panel(
+    user, project: JiraProject, report_settings: ReportSettings, today: dt.date
+) -> ContractUsage | None:
+    """What the report's **Show contract** panel shows, or None (then there is no button)."""
+    contract = contract_shown_to(user, project, today)
+    if contract is None:
+        return None
+    return contract_usages([contract], report_settings, today)[contract.pk]
