@@ -6,8 +6,11 @@ linked to their JSM customers and the demo projects exist.
 
 from __future__ import annotations
 
+import datetime as dt
+
 from django.contrib.auth import get_user_model
 from django.core.management.base import BaseCommand
+from django.utils import timezone
 
 DEMO_CUSTOMERS = [
     ("alice@acme.example", "Alice", "Anders"),
@@ -48,8 +51,8 @@ class Command(BaseCommand):
     def enable_demo_reports(self) -> int:
         """ITSD shares requests with organizations and names workers; SUP does neither and
         rounds to 15 minutes in hours and minutes, so the demo shows both styles."""
-        from jsm.models import JiraProject
-        from portal.models import ReportSettings
+        from jsm.models import JiraProject, Organization
+        from portal.models import Contract, ReportSettings
 
         demo = {
             "ITSD": {"visibility": "organizations", "show_worker_names": True},
@@ -63,4 +66,18 @@ class Command(BaseCommand):
                     setattr(settings, name, value)
                 settings.save()
             count += 1
+        itsd = JiraProject.objects.filter(key="ITSD").first()
+        acme = Organization.objects.filter(name="Acme", projects=itsd).first()
+        if itsd and acme and not Contract.objects.filter(project=itsd).exists():
+            year = timezone.localdate().year
+            Contract.objects.create(
+                project=itsd,
+                organization=acme,
+                type=Contract.Type.MONTHLY,
+                start_date=dt.date(year, 1, 1),
+                end_date=dt.date(year, 12, 31),
+                hours=40,
+                carry_over=True,
+                description="Acme support retainer (demo)",
+            )
         return count
