@@ -6,7 +6,7 @@ VENV := .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed-stamp
 
-.PHONY: install run test lint format chromium clean
+.PHONY: install run test bench lint format chromium clean
 
 $(STAMP): pyproject.toml
 	@test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -23,6 +23,11 @@ run: $(STAMP)
 ## The whole suite: unit, integration (real sandbox process) and end-to-end (Chromium).
 test: $(STAMP) chromium
 	$(PY) -m pytest $(PYTEST_ARGS)
+
+## Benchmarks of PRODUCT.md §8 (sync and report vs their limits); writes bench/results.json.
+## DATABASE_URL=postgres://... make bench measures on PostgreSQL.
+bench: $(STAMP)
+	$(PY) -m bench.run $(BENCH_ARGS)
 
 ## Debian's Chromium for the Playwright tests, when missing and possible (root or sudo).
 chromium:

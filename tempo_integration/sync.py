@@ -57,11 +57,16 @@ class Counts:
 
 
 def sync_tempo(
-    *, full: bool = False, progress: Progress | None = None, client: TempoClient | None = None
+    *,
+    full: bool = False,
+    progress: Progress | None = None,
+    client: TempoClient | None = None,
+    page_size: int = MAX_PAGE_SIZE,
 ) -> SyncRun | None:
     """Run one Tempo sync now. Returns None when no working token is stored (nothing to do).
 
-    Raises SyncAlreadyRunning when another Tempo sync holds the lock.
+    Raises SyncAlreadyRunning when another Tempo sync holds the lock. ``page_size`` is
+    Tempo's maximum in production; the benchmark's smoke test uses small pages.
     """
     integration = TempoIntegration.current()
     if integration is None or not integration.is_active:
@@ -72,7 +77,7 @@ def sync_tempo(
         counts = Counts()
         try:
             client = client or integration.client()
-            _sync(client, lease, counts, full, progress)
+            _sync(client, lease, counts, full, progress, page_size)
         except (TempoAuthError, TempoScopeError, SecretUnreadable) as exc:
             integration.mark_invalid(f"The sync was refused: {exc}")
             run.status, run.error = SyncRun.Status.FAILED, sentences.INVALID_TOKEN
@@ -99,7 +104,7 @@ def enabled_projects():
     return JiraProject.objects.filter(report_settings__enabled=True).order_by("key")
 
 
-def _sync(client: TempoClient, lease: Lease, counts: Counts, full: bool, progress) -> None:
+def _sync(client, lease: Lease, counts: Counts, full: bool, progress, page_size: int) -> None:
     projects = list(enabled_projects())
     progress.start("Tempo projects", len(projects))
     now = timezone.now()
@@ -110,13 +115,13 @@ def _sync(client: TempoClient, lease: Lease, counts: Counts, full: bool, progres
             or state.last_full_sync_at is None
             or now - state.last_full_sync_at > FULL_SYNC_EVERY
         )
-        _sync_project(client, lease, project, state, project_full, counts)
+        _sync_project(client, lease, project, state, project_full, counts, page_size)
         counts.projects += 1
         progress.advance()
 
 
-def _sync_project(client, lease, project, state, full: bool, counts: Counts) -> None:
-    params: dict = {"limit": MAX_PAGE_SIZE}
+def _sync_project(client, lease, project, state, full: bool, counts: Counts, page_size) -> None:
+    params: dict = {"limit": page_size}
     if not full and state.updated_watermark:
         since = state.updated_watermark - OVERLAP
         params["updatedFrom"] = since.astimezone(dt.UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
