@@ -1,4 +1,4 @@
-"""The sandbox: a local emulator of Tempo Cloud (and later Jira Cloud) for development and tests.
+"""The sandbox: a local emulator of Tempo Cloud and Jira Cloud / JSM for development and tests.
 
 It is a separate Django project with its own settings and database, run as its own process
 (`python sandbox/manage.py runserver`). The app reaches it only over HTTP, exactly as it

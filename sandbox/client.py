@@ -104,6 +104,148 @@ class SandboxClient:
     def reset_request_count(self) -> None:
         self._call("POST", "/_sandbox/requests/reset")
 
+    # -- data drift (sandbox/drift.py) ----------------------------------------------------
+    # Jira ids come back as strings ("10423"), Tempo worklog ids as numbers, as each
+    # service's API writes them. A user is named by accountId or e-mail address, an issue
+    # or project by id or key. Unknown objects in the path answer 404, bad bodies 400:
+    # both raise SandboxError.
+
+    def create_request(
+        self,
+        project: str,
+        summary: str,
+        reporter: str,
+        *,
+        status: str | None = None,
+        participants: list[str] | None = None,
+        organizations: list[str | int] | None = None,
+    ) -> dict[str, Any]:
+        """Raise a request now; return `{"id", "key", "project_id", "updated"}`.
+
+        `status` is a status id or name (default "Waiting for support"); `participants`
+        are users and `organizations` organization ids (the Organizations field).
+        """
+        body: dict[str, Any] = {"project": project, "summary": summary, "reporter": reporter}
+        body.update(_given(status=status, participants=participants, organizations=organizations))
+        return self._call("POST", "/_sandbox/jira/requests", body)
+
+    def update_request(
+        self,
+        request: str,
+        *,
+        summary: str | None = None,
+        status: str | None = None,
+        reporter: str | None = None,
+        participants: list[str] | None = None,
+        organizations: list[str | int] | None = None,
+    ) -> dict[str, Any]:
+        """Change a request (lists replace the whole field; `[]` empties it).
+
+        Its `updated` becomes now. Returns `{"id", "key", "project_id", "updated"}`.
+        """
+        changes = _given(
+            summary=summary,
+            status=status,
+            reporter=reporter,
+            participants=participants,
+            organizations=organizations,
+        )
+        return self._call("PATCH", f"/_sandbox/jira/requests/{request}", changes)
+
+    def delete_request(self, request: str) -> dict[str, Any]:
+        """Delete a request with its Jira and Tempo worklogs.
+
+        Returns `{"id", "key", "issue_ids", "jira_worklog_ids", "tempo_worklog_ids"}`;
+        the Jira worklogs then show in `/rest/api/3/worklog/deleted`.
+        """
+        return self._call("DELETE", f"/_sandbox/jira/requests/{request}")
+
+    def add_organization_member(self, organization_id: str | int, account: str) -> None:
+        """Add a customer to a JSM organization (and so to its service desks' customers)."""
+        self._call(
+            "POST",
+            f"/_sandbox/jira/organizations/{organization_id}/members",
+            {"account": account},
+        )
+
+    def remove_organization_member(self, organization_id: str | int, account: str) -> None:
+        self._call("DELETE", f"/_sandbox/jira/organizations/{organization_id}/members/{account}")
+
+    def delete_project(self, project: str) -> dict[str, Any]:
+        """Delete a project with its issues and their worklogs (answered as delete_request)."""
+        return self._call("DELETE", f"/_sandbox/jira/projects/{project}")
+
+    def create_tempo_worklog(
+        self,
+        issue: str,
+        time_spent_seconds: int,
+        *,
+        billable_seconds: int | None = None,
+        start_date: str | None = None,
+        start_time: str | None = None,
+        description: str | None = None,
+        author: str | None = None,
+    ) -> dict[str, Any]:
+        """Log time in Tempo on a Jira issue; return `{"id", "issue_id", "project_id",
+        "updated_at"}` (ids as numbers, as Tempo writes them).
+
+        Defaults: billable = time spent, `start_date` today ("YYYY-MM-DD"), `start_time`
+        "09:00:00", author the sandbox's Jira account.
+        """
+        body: dict[str, Any] = {"issue": issue, "time_spent_seconds": time_spent_seconds}
+        body.update(
+            _given(
+                billable_seconds=billable_seconds,
+                start_date=start_date,
+                start_time=start_time,
+                description=description,
+                author=author,
+            )
+        )
+        return self._call("POST", "/_sandbox/tempo/worklogs", body)
+
+    def update_tempo_worklog(self, worklog_id: int, **changes: Any) -> dict[str, Any]:
+        """Edit a Tempo worklog: any of `time_spent_seconds`, `billable_seconds`,
+        `start_date`, `start_time`, `description`, `author`, `issue`.
+
+        Its `updatedAt` becomes now (and always moves forward). Returns as
+        `create_tempo_worklog`.
+        """
+        return self._call("PATCH", f"/_sandbox/tempo/worklogs/{worklog_id}", changes)
+
+    def move_tempo_worklog(self, worklog_id: int, issue: str) -> dict[str, Any]:
+        """Move a Tempo worklog to another issue (its project follows)."""
+        return self.update_tempo_worklog(worklog_id, issue=issue)
+
+    def delete_tempo_worklog(self, worklog_id: int) -> None:
+        """Delete a Tempo worklog; Tempo's lists simply stop showing it."""
+        self._call("DELETE", f"/_sandbox/tempo/worklogs/{worklog_id}")
+
+    def create_jira_worklog(
+        self,
+        issue: str,
+        time_spent_seconds: int,
+        *,
+        started: str | None = None,
+        comment: str | None = None,
+        author: str | None = None,
+        updated: str | None = None,
+    ) -> dict[str, Any]:
+        """Log time in Jira only; return `{"id", "issue_id", "updated"}`.
+
+        `started` and `updated` are ISO 8601 with an offset ("2026-11-02T09:30:00Z").
+        `/worklog/updated` hides the last minute (SANDBOX_JIRA_WORKLOG_CHANGES_DELAY), so
+        pass an `updated` more than a minute ago, or start the sandbox with that delay at 0,
+        to see the worklog there at once. The issue's `updated` moves too.
+        """
+        body: dict[str, Any] = {"issue": issue, "time_spent_seconds": time_spent_seconds}
+        body.update(_given(started=started, comment=comment, author=author, updated=updated))
+        return self._call("POST", "/_sandbox/jira/worklogs", body)
+
+    def delete_jira_worklog(self, worklog_id: str | int) -> None:
+        """Delete a Jira worklog; it is then listed by `/rest/api/3/worklog/deleted`."""
+        self._call("DELETE", f"/_sandbox/jira/worklogs/{worklog_id}")
+
     def _call(self, method: str, path: str, body: dict[str, Any] | None = None) -> dict[str, Any]:
         url = f"{self.base_url}{path}"
         try:
@@ -124,3 +266,8 @@ class SandboxClient:
             detail = answer.get("error") or f"HTTP {response.status_code}"
             raise SandboxError(f"The sandbox refused {method} {path}: {detail}")
         return answer
+
+
+def _given(**values: Any) -> dict[str, Any]:
+    """The arguments that were given (not None), for a partial JSON body."""
+    return {name: value for name, value in values.items() if value is not None}

@@ -27,7 +27,15 @@ NAME_MAX_LENGTH = Token._meta.get_field("name").max_length
 
 
 class ControlError(Exception):
-    """Bad input to the control endpoint: answered 400 with this message."""
+    """Bad input to the control endpoint: answered with `status` (400) and this message."""
+
+    status = 400
+
+
+class NotFound(ControlError):
+    """The control call names an object that does not exist: answered 404."""
+
+    status = 404
 
 
 def control_view(view: View) -> View:
@@ -41,7 +49,7 @@ def control_view(view: View) -> View:
         try:
             return view(request, *args, **kwargs)
         except ControlError as error:
-            return _error(400, str(error))
+            return _error(error.status, str(error))
 
     return wrapper
 
@@ -55,7 +63,7 @@ def health(request: HttpRequest) -> HttpResponse:
 @control_view
 @require_POST
 def mint_token(request: HttpRequest) -> HttpResponse:
-    body = _json_body(request)
+    body = json_body(request)
     scopes = body.get("scopes") or {}
     if not isinstance(scopes, dict):
         raise ControlError('\'scopes\' must be an object like {"worklogs": "view"}.')
@@ -74,7 +82,7 @@ def mint_token(request: HttpRequest) -> HttpResponse:
             scopes=scopes,
             # The range (1 to 5000) is the model's to check, with Tempo's wording.
             expires_in_days=(
-                DEFAULT_EXPIRY_DAYS if days is None else _integer(days, "expires_in_days", None)
+                DEFAULT_EXPIRY_DAYS if days is None else integer(days, "expires_in_days", None)
             ),
             expired=bool(body.get("expired")),
         )
@@ -112,10 +120,10 @@ def faults(request: HttpRequest) -> HttpResponse:
     if request.method == "DELETE":
         Fault.objects.all().delete()
         return JsonResponse({"ok": True})
-    body = _json_body(request)
+    body = json_body(request)
     service = _choice(body.get("service"), Service.values, "service")
     kind = _choice(str(body.get("kind")), FaultKind.values, "kind")
-    count = _integer(body.get("count", 1), "count")
+    count = integer(body.get("count", 1), "count")
     retry_after = body.get("retry_after")
     delay = body.get("delay") or 0
     if not isinstance(delay, int | float) or isinstance(delay, bool) or delay < 0:
@@ -124,7 +132,7 @@ def faults(request: HttpRequest) -> HttpResponse:
         service=service,
         kind=kind,
         remaining=count,
-        retry_after=None if retry_after is None else _integer(retry_after, "retry_after", 0),
+        retry_after=None if retry_after is None else integer(retry_after, "retry_after", 0),
         delay=float(delay),
     )
     return JsonResponse({"id": fault.pk, "service": service, "kind": kind}, status=201)
@@ -144,7 +152,7 @@ def reset_request_count(request: HttpRequest) -> HttpResponse:
     return JsonResponse({"ok": True})
 
 
-def _json_body(request: HttpRequest) -> dict[str, Any]:
+def json_body(request: HttpRequest) -> dict[str, Any]:
     try:
         body = json.loads(request.body or b"{}")
     except ValueError:
@@ -155,13 +163,13 @@ def _json_body(request: HttpRequest) -> dict[str, Any]:
 
 
 def _token_from_body(request: HttpRequest) -> Token | None:
-    value = _json_body(request).get("token")
+    value = json_body(request).get("token")
     if not isinstance(value, str) or not value:
         raise ControlError("'token' must be the token's value.")
     return Token.find(value)
 
 
-def _integer(raw: Any, name: str, minimum: int | None = 1) -> int:
+def integer(raw: Any, name: str, minimum: int | None = 1) -> int:
     if isinstance(raw, bool) or not isinstance(raw, int):
         raise ControlError(f"'{name}' must be a whole number.")
     if minimum is not None and raw < minimum:

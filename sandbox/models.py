@@ -104,10 +104,10 @@ class IdSequence(models.Model):
         return f"{self.name}: {self.last}"
 
     @classmethod
-    def take(cls, name: str, floor: int) -> int:
+    def take(cls, name: str, floor: int = 0) -> int:
         """The next id of `name`: one more than the last one, and more than `floor`.
 
-        `floor` is the highest id in use, which starts the sequence after a fresh seed.
+        `floor` is the highest id in use, which starts a sequence that was never restarted.
         """
         with transaction.atomic():
             sequence, _ = cls.objects.select_for_update().get_or_create(
@@ -118,6 +118,18 @@ class IdSequence(models.Model):
             return sequence.last
 
     @classmethod
-    def restart(cls) -> None:
-        """Forget every sequence (a reseed), so ids follow the fresh data again."""
+    def next_pk(cls, model: type[models.Model]) -> int:
+        """A fresh primary key for a new `model` row."""
+        highest = model.objects.aggregate(highest=models.Max("pk"))["highest"] or 0
+        return cls.take(cls.name_of(model), highest)
+
+    @staticmethod
+    def name_of(model: type[models.Model]) -> str:
+        """The sequence of a model's primary keys."""
+        return model._meta.label_lower
+
+    @classmethod
+    def restart(cls, lasts: dict[str, int]) -> None:
+        """Start every sequence afresh from `lasts` (a reseed: the ids of the new data)."""
         cls.objects.all().delete()
+        cls.objects.bulk_create(cls(name=name, last=last) for name, last in lasts.items())

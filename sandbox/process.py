@@ -15,6 +15,7 @@ from types import TracebackType
 from typing import IO
 
 from sandbox.client import SandboxClient, SandboxError
+from sandbox.jira import credentials
 
 MANAGE_PY = Path(__file__).resolve().parent / "manage.py"
 HOST = "127.0.0.1"
@@ -41,9 +42,16 @@ def port_in_use(port: int, host: str = HOST) -> bool:
 class SandboxProcess:
     """One sandbox server on a loopback port, with its database and log in `data_dir`.
 
-    `start()` migrates the database (and seeds it unless `seed=False`), starts
-    `runserver --noreload` and waits until `/_sandbox/health` answers. The server's output
-    goes to `<data_dir>/sandbox.log`, never to the caller's terminal.
+    `start()` migrates the database, seeds it, starts `runserver --noreload` and waits until
+    `/_sandbox/health` answers. Seeding is `seed_demo`: the demo by default, the benchmark
+    size with `scale=True`, other `seed_demo` arguments through `seed_args` (e.g.
+    `["--requests", "30", "--worklogs", "250"]`); `seed=False` leaves the database as it
+    is. The server's output goes to `<data_dir>/sandbox.log`, never to the caller's
+    terminal.
+
+    `jira_url`, `jira_email` and `jira_api_token` are what the app's Jira settings need to
+    reach this sandbox's Jira; `tempo_url` is its `TEMPO_BASE_URL`. `env` adds environment
+    variables for the sandbox (e.g. `{"SANDBOX_JIRA_WORKLOG_CHANGES_DELAY": "0"}`).
     """
 
     def __init__(
@@ -52,17 +60,28 @@ class SandboxProcess:
         port: int | None = None,
         *,
         seed: bool = True,
+        scale: bool = False,
+        seed_args: list[str] | None = None,
         database_url: str | None = None,
+        env: dict[str, str] | None = None,
         python: str = sys.executable,
     ) -> None:
         self.data_dir = Path(data_dir)
         self.port = port or free_port()
         self.seed = seed
+        self.seed_args = ["--scale"] if scale else list(seed_args or [])
+        # Extra environment of the sandbox's processes, e.g. its SANDBOX_* settings.
+        self.extra_env = dict(env or {})
         self.database_url = database_url or f"sqlite:///{self.data_dir / 'sandbox.sqlite3'}"
         self.python = python
         self.log_path = self.data_dir / "sandbox.log"
         self.url = f"http://{HOST}:{self.port}"
         self.tempo_url = f"{self.url}/tempo"
+        self.jira_url = f"{self.url}/jira"
+        # The child inherits this environment, so it accepts exactly these credentials.
+        self.jira_email, self.jira_api_token = credentials.configured(
+            {**os.environ, **self.extra_env}
+        )
         self.client = SandboxClient(self.url)
         self._server: subprocess.Popen[bytes] | None = None
         self._log: IO[bytes] | None = None
@@ -74,9 +93,9 @@ class SandboxProcess:
             raise SandboxStartError(f"Port {self.port} on {HOST} is already in use.")
         self.data_dir.mkdir(parents=True, exist_ok=True)
         self._log = self.log_path.open("ab")
-        self._manage("migrate", "--no-input", "-v", "0")
+        self._prepare("migrate", "--no-input", "-v", "0")
         if self.seed:
-            self._manage("seed_sandbox")
+            self._prepare("seed_demo", *self.seed_args)
         # Our own interpreter and manage.py with fixed arguments: no untrusted input.
         self._server = subprocess.Popen(  # noqa: S603
             [self.python, str(MANAGE_PY), "runserver", f"{HOST}:{self.port}", "--noreload"],
@@ -114,30 +133,44 @@ class SandboxProcess:
         self.stop()
 
     def _env(self) -> dict[str, str]:
-        env = dict(os.environ)
+        env = {**os.environ, **self.extra_env}
         # The caller may be the app or its test run, with the app's settings module exported.
         env["DJANGO_SETTINGS_MODULE"] = "sandbox.settings"
         env["SANDBOX_DATABASE_URL"] = self.database_url
         env["PYTHONUNBUFFERED"] = "1"
         return env
 
-    def _manage(self, *args: str) -> None:
-        assert self._log is not None
-        self._log.flush()
+    def manage(self, *args: str) -> str:
+        """Run `sandbox/manage.py <args>` on this sandbox's database; return its output.
+
+        It may run while the server does (e.g. `manage("seed_demo")` to restore the demo
+        after a test changed it). The output is also appended to the log.
+        """
+        self.data_dir.mkdir(parents=True, exist_ok=True)
         result = subprocess.run(  # noqa: S603
             [self.python, str(MANAGE_PY), *args],
             env=self._env(),
             stdin=subprocess.DEVNULL,
-            stdout=self._log,
-            stderr=subprocess.STDOUT,
+            capture_output=True,
+            text=True,
             check=False,
         )
+        with self.log_path.open("a") as log:
+            log.write(result.stdout + result.stderr)
         if result.returncode != 0:
-            self.stop()
-            raise SandboxStartError(
+            raise SandboxError(
                 f"`sandbox/manage.py {' '.join(args)}` failed (exit {result.returncode}).\n"
                 f"{self._log_tail()}"
             )
+        return result.stdout
+
+    def _prepare(self, *args: str) -> None:
+        """A start-up step: on failure, stop and explain with the end of the log."""
+        try:
+            self.manage(*args)
+        except SandboxError as error:
+            self.stop()
+            raise SandboxStartError(str(error)) from None
 
     def _wait_until_ready(self) -> None:
         assert self._server is not None

@@ -103,6 +103,9 @@ SANDBOX_JIRA_SITE_URL = env.str(
 SANDBOX_JIRA_EMAIL, _jira_api_token = credentials.configured()
 SANDBOX_JIRA_API_TOKEN_SHA256 = credentials.token_hash(_jira_api_token)
 del _jira_api_token
+# `worklog/updated` and `/deleted` leave out changes younger than this, as Jira leaves out
+# the last minute; tests of incremental syncs may set it to 0 to see their changes at once.
+SANDBOX_JIRA_WORKLOG_CHANGES_DELAY = env.int("SANDBOX_JIRA_WORKLOG_CHANGES_DELAY", default=60)
 
 LOGGING = {
     "version": 1,

@@ -1,18 +1,27 @@
 """Root routes of the sandbox: one prefix per emulated service, plus the control endpoint.
 
 Tempo lives under /tempo/ (API at /tempo/4/, settings pages at /tempo/settings/), Jira and
-JSM under /jira/, the loopback-only control endpoint under /_sandbox/.
+JSM under /jira/ (/jira/rest/api/3/, /jira/rest/servicedeskapi/), the loopback-only control
+endpoint under /_sandbox/.
 """
 
 from __future__ import annotations
 
+from django.conf import settings
 from django.urls import include, path
 from django.views.generic import TemplateView
 
-from sandbox import control
+from sandbox import control, drift_views
 
 urlpatterns = [
-    path("", TemplateView.as_view(template_name="sandbox/home.html"), name="home"),
+    path(
+        "",
+        TemplateView.as_view(
+            template_name="sandbox/home.html",
+            extra_context={"jira_email": settings.SANDBOX_JIRA_EMAIL},
+        ),
+        name="home",
+    ),
     path("tempo/", include("sandbox.tempo.urls")),
     path("jira/", include("sandbox.jira.urls")),
     path("_sandbox/health", control.health, name="control_health"),
@@ -22,4 +31,30 @@ urlpatterns = [
     path("_sandbox/faults", control.faults, name="control_faults"),
     path("_sandbox/requests", control.request_count, name="control_requests"),
     path("_sandbox/requests/reset", control.reset_request_count, name="control_requests_reset"),
+    # Data drift (drift.py): what people change in Jira and Tempo between two syncs.
+    path("_sandbox/jira/requests", drift_views.requests, name="drift_requests"),
+    path("_sandbox/jira/requests/<str:ref>", drift_views.request_detail, name="drift_request"),
+    path(
+        "_sandbox/jira/organizations/<str:organization_id>/members",
+        drift_views.organization_members,
+        name="drift_organization_members",
+    ),
+    path(
+        "_sandbox/jira/organizations/<str:organization_id>/members/<str:account>",
+        drift_views.organization_member,
+        name="drift_organization_member",
+    ),
+    path("_sandbox/jira/projects/<str:ref>", drift_views.project_detail, name="drift_project"),
+    path("_sandbox/jira/worklogs", drift_views.jira_worklogs, name="drift_jira_worklogs"),
+    path(
+        "_sandbox/jira/worklogs/<int:worklog_id>",
+        drift_views.jira_worklog_detail,
+        name="drift_jira_worklog",
+    ),
+    path("_sandbox/tempo/worklogs", drift_views.tempo_worklogs, name="drift_tempo_worklogs"),
+    path(
+        "_sandbox/tempo/worklogs/<int:worklog_id>",
+        drift_views.tempo_worklog_detail,
+        name="drift_tempo_worklog",
+    ),
 ]

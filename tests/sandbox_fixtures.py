@@ -14,10 +14,12 @@ from sandbox.process import SandboxProcess
 
 @pytest.fixture(scope="session")
 def sandbox(tmp_path_factory: pytest.TempPathFactory) -> Iterator[SandboxProcess]:
-    """One seeded sandbox for the whole session, on a free loopback port.
+    """One sandbox with the demo data (`seed_demo`) for the whole session, on a free port.
 
     Its database and log (`sandbox.log`) live in a session temporary directory. If it cannot
-    start, every test that uses it errors with the reason: it is never skipped.
+    start, every test that uses it errors with the reason: it is never skipped. Tests that
+    change its data (drift) must put the demo back (`sandbox.manage("seed_demo")`) or use a
+    `SandboxProcess` of their own.
     """
     process = SandboxProcess(tmp_path_factory.mktemp("sandbox"), seed=True).start()
     yield process

@@ -10,6 +10,7 @@ from __future__ import annotations
 import hashlib
 import uuid
 from dataclasses import dataclass
+from functools import cached_property
 
 # Atlassian customer ids are "qm:<site id>:<uuid>"; this fixed site id makes them stable.
 SITE_ID = "7d3c6a52-8c1e-4f0b-9a6d-2f5e8b1c4a90"
@@ -44,13 +45,18 @@ class Person:
     active: bool = True
     agent: bool = False
 
-    @property
+    @cached_property  # the demo asks for it once per worklog: 100,000 times at scale
     def account_id(self) -> str:
         if self.agent:
             # 24 hex digits, the shape of an Atlassian account's id.
             return hashlib.sha256(f"{SITE_ID}:{self.handle}".encode()).hexdigest()[:24]
         return f"qm:{SITE_ID}:{uuid.uuid5(_NAMESPACE, self.handle)}"
 
+
+# Where the demo's numbering starts (ids then follow the order of creation).
+FIRST_ISSUE_ID = 10100
+FIRST_TEMPO_WORKLOG_ID = 100_001
+FIRST_JIRA_WORKLOG_ID = 500_001
 
 ITSD = DemoProject(10000, "ITSD", "IT Service Desk", service_desk_id=1)
 SUP = DemoProject(10001, "SUP", "Customer Support", service_desk_id=2)

@@ -6,6 +6,7 @@ import json
 from datetime import timedelta
 from typing import Any
 
+from django.conf import settings
 from django.db.models import Q, QuerySet
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.utils import timezone
@@ -16,8 +17,8 @@ from sandbox.jira import jql
 from sandbox.jira.auth import jira_api
 from sandbox.jira.errors import PLATFORM, JiraError, error_response
 from sandbox.jira.fields import FIELDS, ORGANIZATIONS_FIELD, PARTICIPANTS_FIELD
-from sandbox.jira.models import DeletedWorklog, Issue, JiraWorklog, Project
-from sandbox.jira.paging import SearchCursor, integer_param, offset_page
+from sandbox.jira.models import DeletedWorklog, Issue, JiraWorklog, Project, as_id
+from sandbox.jira.paging import SearchCursor, integer_param, offset_page, whole_milliseconds
 from sandbox.jira.serializers import ISSUE_FIELDS, Serializer, epoch_ms, from_epoch_ms
 
 SEARCH_DEFAULT_MAX_RESULTS = 50
@@ -26,8 +27,6 @@ SEARCH_MAX_IDS = 5000  # per page when only ids or keys are asked for
 ID_FIELDS = {"id", "key"}
 WORKLOGS_MAX_RESULTS = 5000
 CHANGES_PAGE_SIZE = 1000
-# `worklog/updated` and `/deleted` leave out the last minute, which may still change.
-CHANGES_SETTLE = timedelta(minutes=1)
 WORKLOG_LIST_MAX_IDS = 1000
 
 
@@ -41,9 +40,9 @@ def fields(request: HttpRequest) -> HttpResponse:
 @jira_api(PLATFORM)
 def project_search(request: HttpRequest) -> HttpResponse:
     projects = Project.objects.order_by("key")
-    type_keys = [t for t in request.GET.get("typeKey", "").split(",") if t.strip()]
+    type_keys = [t.strip() for t in request.GET.get("typeKey", "").split(",") if t.strip()]
     if type_keys:
-        projects = projects.filter(project_type_key__in=[t.strip() for t in type_keys])
+        projects = projects.filter(project_type_key__in=type_keys)
     text = request.GET.get("query", "").strip()
     if text:
         projects = projects.filter(Q(key__icontains=text) | Q(name__icontains=text))
@@ -57,7 +56,7 @@ def project_search(request: HttpRequest) -> HttpResponse:
 def project(request: HttpRequest, ref: str) -> HttpResponse:
     found = Project.objects.by_ref(ref)
     if found is None:
-        kind = "id" if ref.isdigit() else "key"
+        kind = "key" if as_id(ref) is None else "id"
         raise JiraError(404, f"No project could be found with {kind} '{ref}'.")
     return JsonResponse(Serializer(request).project(found))
 
@@ -99,7 +98,9 @@ def search(request: HttpRequest) -> HttpResponse:
 def issue_worklogs(request: HttpRequest, ref: str) -> HttpResponse:
     issue = _issue(ref)
     start_at = integer_param(request.GET, "startAt", 0)
-    max_results = min(integer_param(request.GET, "maxResults", WORKLOGS_MAX_RESULTS), 5000)
+    max_results = min(
+        integer_param(request.GET, "maxResults", WORKLOGS_MAX_RESULTS), WORKLOGS_MAX_RESULTS
+    )
     worklogs = issue.worklogs.select_related("author", "update_author").order_by("started", "id")
     if "startedAfter" in request.GET:
         started_after = from_epoch_ms(integer_param(request.GET, "startedAfter", 0))
@@ -144,9 +145,10 @@ def worklog_list(request: HttpRequest) -> HttpResponse:
             f"Provide between 1 and {WORKLOG_LIST_MAX_IDS} worklog IDs.",
             field_errors={"ids": "The list of worklog IDs must not be empty or exceed 1000."},
         )
-    if not all(str(raw).isdigit() and not isinstance(raw, bool) for raw in raw_ids):
+    ids = [None if isinstance(raw, bool) else as_id(str(raw)) for raw in raw_ids]
+    if None in ids:
         raise JiraError(400, "Worklog IDs must be numbers.")
-    worklogs = JiraWorklog.objects.filter(pk__in=[int(raw) for raw in raw_ids])
+    worklogs = JiraWorklog.objects.filter(pk__in=ids)
     serializer = Serializer(request)
     return JsonResponse(
         [serializer.worklog(w) for w in worklogs.select_related("author", "update_author")],
@@ -199,8 +201,7 @@ def _issue_fields(names: list[str]) -> list[str]:
 
 
 def _issue(ref: str) -> Issue:
-    lookup = {"pk": int(ref)} if ref.isdigit() else {"key": ref.upper()}
-    issue = Issue.objects.filter(**lookup).first()
+    issue = Issue.objects.by_ref(ref)
     if issue is None:
         raise JiraError(404, "Issue does not exist or you do not have permission to see it.")
     return issue
@@ -212,26 +213,28 @@ def _changes(
     """A page of `worklog/updated` or `/deleted`: changes after `since`, oldest first.
 
     `since` is exclusive at millisecond precision, and the next page starts after `until`,
-    the last change on this page. A page therefore never ends inside a millisecond: the
-    changes of that millisecond would otherwise be skipped by the next page.
+    the last change on this page, so a page never ends inside a millisecond
+    (`paging.whole_milliseconds`).
     """
     since = integer_param(request.GET, "since", 0)
     window = rows.filter(
         **{
             f"{moment_field}__gte": from_epoch_ms(since + 1),
-            f"{moment_field}__lt": timezone.now() - CHANGES_SETTLE,
+            # Jira leaves out the last minute, whose changes may not all be visible yet.
+            f"{moment_field}__lt": timezone.now()
+            - timedelta(seconds=settings.SANDBOX_JIRA_WORKLOG_CHANGES_DELAY),
         }
     ).order_by(moment_field, id_field)
-    fetched = list(window.values_list(id_field, moment_field)[: CHANGES_PAGE_SIZE + 1])
-    last_page = len(fetched) <= CHANGES_PAGE_SIZE
-    page = [(row_id, epoch_ms(moment)) for row_id, moment in fetched[:CHANGES_PAGE_SIZE]]
-    if not last_page and epoch_ms(fetched[CHANGES_PAGE_SIZE][1]) == page[-1][1]:
-        boundary = page[-1][1]
-        page = [row for row in page if row[1] < boundary]
-        if not page:
-            # More than a page in one millisecond: exceptionally, a longer page.
-            same_moment = window.filter(**{f"{moment_field}__lt": from_epoch_ms(boundary + 1)})
-            page = [(row_id, boundary) for row_id, _ in same_moment.values_list(id_field, moment_field)]
+    fetched = [
+        (row_id, epoch_ms(moment))
+        for row_id, moment in window.values_list(id_field, moment_field)[: CHANGES_PAGE_SIZE + 1]
+    ]
+    page, last_page = whole_milliseconds(fetched, CHANGES_PAGE_SIZE)
+    if not page and fetched:
+        # More than a page in one millisecond: exceptionally, a longer page.
+        boundary = fetched[0][1]
+        same_moment = window.filter(**{f"{moment_field}__lt": from_epoch_ms(boundary + 1)})
+        page = [(row_id, boundary) for row_id in same_moment.values_list(id_field, flat=True)]
     until = page[-1][1] if page else since
     answer: dict[str, Any] = {
         "values": [

@@ -15,15 +15,14 @@ from django.views.decorators.http import require_GET
 
 from sandbox.jira.auth import jira_api
 from sandbox.jira.errors import SERVICE_DESK, JiraError, error_response
-from sandbox.jira.models import Issue, Organization, Project
+from sandbox.jira.models import Organization, Project, as_id, service_desk_issues
 from sandbox.jira.paging import jsm_page
 from sandbox.jira.serializers import Serializer
 
 OPT_IN_HEADER = "X-ExperimentalApi"
 OPT_IN_VALUE = "opt-in"
 OPT_IN_REQUIRED = (
-    "This is an experimental API. To use it, set the request header "
-    "'X-ExperimentalApi: opt-in'."
+    "This is an experimental API. To use it, set the request header 'X-ExperimentalApi: opt-in'."
 )
 
 
@@ -61,8 +60,9 @@ def organizations(request: HttpRequest) -> HttpResponse:
 
 @require_GET
 @jira_api(SERVICE_DESK)
-def organization_users(request: HttpRequest, organization_id: int) -> HttpResponse:
-    organization = Organization.objects.filter(pk=organization_id).first()
+def organization_users(request: HttpRequest, organization_id: str) -> HttpResponse:
+    number = as_id(organization_id)
+    organization = None if number is None else Organization.objects.filter(pk=number).first()
     if organization is None:
         raise JiraError(
             404,
@@ -92,9 +92,7 @@ def customers(request: HttpRequest, desk_ref: str) -> HttpResponse:
 @require_GET
 @jira_api(SERVICE_DESK)
 def participants(request: HttpRequest, request_ref: str) -> HttpResponse:
-    issues = Issue.objects.filter(project__service_desk_id__isnull=False)
-    lookup = {"pk": int(request_ref)} if request_ref.isdigit() else {"key": request_ref.upper()}
-    issue = issues.filter(**lookup).first()
+    issue = service_desk_issues().by_ref(request_ref)
     if issue is None:
         raise JiraError(
             404,

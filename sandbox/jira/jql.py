@@ -22,7 +22,7 @@ from datetime import UTC, datetime
 from django.db.models import Q, QuerySet
 
 from sandbox.jira.errors import JiraError
-from sandbox.jira.models import Issue, Project
+from sandbox.jira.models import Issue, Project, as_id
 
 UNBOUNDED = (
     "Unbounded JQL queries are not allowed here. Please add a search restriction to your query."
@@ -259,9 +259,10 @@ def _project(value: str, typed: str) -> Project:
 
 
 def _issue_id(value: str, typed: str) -> int:
-    if not value.isdigit() or not Issue.objects.filter(pk=int(value)).exists():
+    number = as_id(value)
+    if number is None or not Issue.objects.filter(pk=number).exists():
         raise _missing_issue(value, typed)
-    return int(value)
+    return number
 
 
 def _missing_issue(value: str, typed: str) -> JiraError:

@@ -10,11 +10,21 @@ from __future__ import annotations
 from datetime import datetime
 
 from django.db import models
-from django.db.models import Q, QuerySet
+from django.db.models import Q
 from django.utils import timezone
 
 from sandbox.jira import statuses
 from sandbox.models import IdSequence
+
+MAX_ID_DIGITS = 18  # every id fits a signed 64-bit column
+
+
+def as_id(ref: str) -> int | None:
+    """`ref` as a numeric id, or None when it is not one (a key, or too long for an id)."""
+    ref = ref.strip()
+    if ref.isascii() and ref.isdigit() and len(ref) <= MAX_ID_DIGITS:
+        return int(ref)
+    return None
 
 
 class ProjectType(models.TextChoices):
@@ -25,10 +35,10 @@ class ProjectType(models.TextChoices):
 class ProjectQuerySet(models.QuerySet["Project"]):
     def by_ref(self, ref: str) -> Project | None:
         """The project with this id (`"10000"`) or key (`"ITSD"`, any case), or None."""
-        ref = ref.strip()
-        if ref.isdigit():
-            return self.filter(pk=int(ref)).first()
-        return self.filter(key=ref.upper()).first()
+        number = as_id(ref)
+        if number is not None:
+            return self.filter(pk=number).first()
+        return self.filter(key=ref.strip().upper()).first()
 
     def service_desks(self) -> ProjectQuerySet:
         return self.filter(project_type_key=ProjectType.SERVICE_DESK)
@@ -40,11 +50,9 @@ class ProjectQuerySet(models.QuerySet["Project"]):
         five digits, so trying the desk id first never shadows a project.
         """
         desks = self.service_desks()
-        if ref.isdigit():
-            found = desks.filter(service_desk_id=int(ref)).first()
-            if found is not None:
-                return found
-        return desks.by_ref(ref)
+        number = as_id(ref)
+        found = None if number is None else desks.filter(service_desk_id=number).first()
+        return found or desks.by_ref(ref)
 
 
 class Project(models.Model):
@@ -100,8 +108,9 @@ class JiraUser(models.Model):
     """An Atlassian account: an agent (`atlassian`) or a JSM customer (`customer`)."""
 
     account_id = models.CharField(max_length=128, primary_key=True)
-    # None when the user's privacy settings hide it: the API then answers null.
-    email = models.EmailField(null=True, blank=True)
+    # None when the user's privacy settings hide it: the API then answers null. NULL, not
+    # "", because "hidden" is a state of its own, not an empty address.
+    email = models.EmailField(null=True, blank=True)  # noqa: DJ001
     display_name = models.CharField(max_length=255)
     active = models.BooleanField(default=True)
     account_type = models.CharField(max_length=16, choices=AccountType.choices)
@@ -131,6 +140,15 @@ class Organization(models.Model):
         return self.name
 
 
+class IssueQuerySet(models.QuerySet["Issue"]):
+    def by_ref(self, ref: str) -> Issue | None:
+        """The issue with this id (`"10100"`) or key (`"ITSD-1"`, any case), or None."""
+        number = as_id(ref)
+        if number is not None:
+            return self.filter(pk=number).first()
+        return self.filter(key=ref.strip().upper()).first()
+
+
 class Issue(models.Model):
     """A Jira issue; in a service desk project, a JSM request.
 
@@ -150,11 +168,11 @@ class Issue(models.Model):
         JiraUser, on_delete=models.SET_NULL, null=True, blank=True, related_name="reported"
     )
     participants = models.ManyToManyField(JiraUser, related_name="participating", blank=True)
-    organizations = models.ManyToManyField(
-        Organization, related_name="shared_requests", blank=True
-    )
+    organizations = models.ManyToManyField(Organization, related_name="shared_requests", blank=True)
     created = models.DateTimeField()
     updated = models.DateTimeField()
+
+    objects = IssueQuerySet.as_manager()
 
     class Meta:
         ordering = ["id"]
@@ -238,17 +256,16 @@ class DeletedWorklog(models.Model):
         return f"Deleted Jira worklog {self.worklog_id}"
 
 
-def next_id(model: type[models.Model], floor: int = 0) -> int:
-    """A fresh id for a new `model` row, never one that was used before (`IdSequence`)."""
-    highest = model.objects.aggregate(highest=models.Max("pk"))["highest"] or 0
-    return IdSequence.take(model._meta.label_lower, max(highest, floor))
+def issue_number_sequence(project_id: int) -> str:
+    """The `IdSequence` that numbers a project's issue keys (ITSD-1, ITSD-2, ...)."""
+    return f"sandbox_jira.issue-number:{project_id}"
 
 
 def next_issue_number(project: Project) -> int:
     highest = project.issues.aggregate(highest=models.Max("number"))["highest"] or 0
-    return IdSequence.take(f"issue-number:{project.pk}", highest)
+    return IdSequence.take(issue_number_sequence(project.pk), highest)
 
 
-def service_desk_issues() -> QuerySet[Issue]:
+def service_desk_issues() -> IssueQuerySet:
     """Issues that are JSM requests (those of service desk projects)."""
     return Issue.objects.filter(project__project_type_key=ProjectType.SERVICE_DESK)

@@ -105,8 +105,30 @@ def offset_page(
         "values": values,
     }
     if not is_last:
-        page["nextPage"] = with_params(request, startAt=start_at + max_results, maxResults=max_results)
+        page["nextPage"] = with_params(
+            request, startAt=start_at + max_results, maxResults=max_results
+        )
     return page
+
+
+def whole_milliseconds(
+    rows: list[tuple[Row, int]], size: int
+) -> tuple[list[tuple[Row, int]], bool]:
+    """A page of `worklog/updated` (or `/deleted`) from `rows`, and whether it is the last.
+
+    `rows` are (id, epoch ms) pairs, oldest first, at most `size + 1` of them: one more than
+    a page tells whether another page follows. The next page starts *after* the last
+    millisecond of this one, so the page must not end inside a millisecond, or the rest of
+    that millisecond would never be listed: such a page is cut back to the previous one.
+    An empty page that is not the last means the first millisecond alone holds more than
+    `size` changes; the caller then lists that millisecond whole.
+    """
+    if len(rows) <= size:
+        return rows, True
+    page = rows[:size]
+    if rows[size][1] == page[-1][1]:
+        page = [row for row in page if row[1] < page[-1][1]]
+    return page, False
 
 
 @dataclass(frozen=True)

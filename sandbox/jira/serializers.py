@@ -125,9 +125,7 @@ class Serializer:
         return {
             "id": str(organization.pk),
             "name": organization.name,
-            "_links": {
-                "self": f"{self.base}/rest/servicedeskapi/organization/{organization.pk}"
-            },
+            "_links": {"self": f"{self.base}/rest/servicedeskapi/organization/{organization.pk}"},
         }
 
     def issue_field(self, issue: Issue, name: str) -> Any:

@@ -17,9 +17,7 @@ urlpatterns = [
     path(f"{PLATFORM}project/search", api_platform.project_search, name="project_search"),
     path(f"{PLATFORM}project/<str:ref>", api_platform.project, name="project"),
     path(f"{PLATFORM}search/jql", api_platform.search, name="search"),
-    path(
-        f"{PLATFORM}issue/<str:ref>/worklog", api_platform.issue_worklogs, name="issue_worklogs"
-    ),
+    path(f"{PLATFORM}issue/<str:ref>/worklog", api_platform.issue_worklogs, name="issue_worklogs"),
     path(f"{PLATFORM}worklog/updated", api_platform.worklogs_updated, name="worklogs_updated"),
     path(f"{PLATFORM}worklog/deleted", api_platform.worklogs_deleted, name="worklogs_deleted"),
     path(f"{PLATFORM}worklog/list", api_platform.worklog_list, name="worklog_list"),
@@ -37,7 +35,7 @@ urlpatterns = [
     ),
     path(f"{JSM}organization", api_servicedesk.organizations, name="organizations"),
     path(
-        f"{JSM}organization/<int:organization_id>/user",
+        f"{JSM}organization/<str:organization_id>/user",
         api_servicedesk.organization_users,
         name="organization_users",
     ),

@@ -1,4 +1,4 @@
-"""A small, deterministic set of Tempo worklogs for a fresh sandbox (`seed_sandbox`).
+"""A small, deterministic set of Tempo worklogs for the Tempo tests (`seed_sandbox`).
 
 Twelve worklogs over two Jira projects and six issues, by four workers, dated in the last
 two months relative to the day of seeding. They cover the cases a report must get right:

@@ -10,8 +10,8 @@ import requests
 pytestmark = pytest.mark.integration
 
 
-def test_429_with_retry_after(tempo, sandbox):
-    sandbox.client.add_fault("tempo", "429", retry_after=7)
+def test_429_with_retry_after(tempo, tempo_sandbox):
+    tempo_sandbox.client.add_fault("tempo", "429", retry_after=7)
 
     response = tempo.get("/worklogs")
 
@@ -19,8 +19,8 @@ def test_429_with_retry_after(tempo, sandbox):
     assert response.headers["Retry-After"] == "7"
 
 
-def test_429_without_retry_after(tempo, sandbox):
-    sandbox.client.add_fault("tempo", "429")
+def test_429_without_retry_after(tempo, tempo_sandbox):
+    tempo_sandbox.client.add_fault("tempo", "429")
 
     response = tempo.get("/worklogs")
 
@@ -29,8 +29,8 @@ def test_429_without_retry_after(tempo, sandbox):
 
 
 @pytest.mark.parametrize("status", [500, 503])
-def test_server_errors_answer_html(tempo, sandbox, status):
-    sandbox.client.add_fault("tempo", str(status))
+def test_server_errors_answer_html(tempo, tempo_sandbox, status):
+    tempo_sandbox.client.add_fault("tempo", str(status))
 
     response = tempo.get("/worklogs")
 
@@ -38,8 +38,8 @@ def test_server_errors_answer_html(tempo, sandbox, status):
     assert response.headers["Content-Type"].startswith("text/html")
 
 
-def test_slow_answers_after_the_delay(tempo, sandbox):
-    sandbox.client.add_fault("tempo", "slow", delay=0.4)
+def test_slow_answers_after_the_delay(tempo, tempo_sandbox):
+    tempo_sandbox.client.add_fault("tempo", "slow", delay=0.4)
 
     started = time.monotonic()
     response = tempo.get("/worklogs")
@@ -49,8 +49,8 @@ def test_slow_answers_after_the_delay(tempo, sandbox):
     assert response.json()["metadata"]["count"] == 12
 
 
-def test_html_is_200_but_not_json(tempo, sandbox):
-    sandbox.client.add_fault("tempo", "html")
+def test_html_is_200_but_not_json(tempo, tempo_sandbox):
+    tempo_sandbox.client.add_fault("tempo", "html")
 
     response = tempo.get("/worklogs")
 
@@ -60,9 +60,9 @@ def test_html_is_200_but_not_json(tempo, sandbox):
         response.json()
 
 
-def test_truncated_is_the_first_half_of_the_real_body(tempo, sandbox):
+def test_truncated_is_the_first_half_of_the_real_body(tempo, tempo_sandbox):
     whole = tempo.get("/worklogs").content
-    sandbox.client.add_fault("tempo", "truncated")
+    tempo_sandbox.client.add_fault("tempo", "truncated")
 
     response = tempo.get("/worklogs")
 
@@ -73,69 +73,69 @@ def test_truncated_is_the_first_half_of_the_real_body(tempo, sandbox):
         response.json()
 
 
-def test_drop_closes_the_connection_without_an_answer(tempo, sandbox):
-    sandbox.client.add_fault("tempo", "drop")
+def test_drop_closes_the_connection_without_an_answer(tempo, tempo_sandbox):
+    tempo_sandbox.client.add_fault("tempo", "drop")
 
     with pytest.raises(requests.ConnectionError):
         tempo.get("/worklogs")
     assert tempo.get("/worklogs").status_code == 200
 
 
-def test_fault_lasts_count_calls(tempo, sandbox):
-    sandbox.client.add_fault("tempo", "503", count=2)
+def test_fault_lasts_count_calls(tempo, tempo_sandbox):
+    tempo_sandbox.client.add_fault("tempo", "503", count=2)
 
     statuses = [tempo.get("/worklogs").status_code for _ in range(3)]
 
     assert statuses == [503, 503, 200]
 
 
-def test_faults_apply_in_the_order_they_were_added(tempo, sandbox):
-    sandbox.client.add_fault("tempo", "429", retry_after=1)
-    sandbox.client.add_fault("tempo", "500")
+def test_faults_apply_in_the_order_they_were_added(tempo, tempo_sandbox):
+    tempo_sandbox.client.add_fault("tempo", "429", retry_after=1)
+    tempo_sandbox.client.add_fault("tempo", "500")
 
     statuses = [tempo.get("/worklogs").status_code for _ in range(3)]
 
     assert statuses == [429, 500, 200]
 
 
-def test_faults_come_before_authentication(tempo, sandbox):
-    sandbox.client.add_fault("tempo", "503")
+def test_faults_come_before_authentication(tempo, tempo_sandbox):
+    tempo_sandbox.client.add_fault("tempo", "503")
 
     assert tempo.get("/worklogs", token="unknown").status_code == 503
 
 
-def test_jira_fault_leaves_tempo_alone(tempo, sandbox):
-    sandbox.client.add_fault("jira", "500")
+def test_jira_fault_leaves_tempo_alone(tempo, tempo_sandbox):
+    tempo_sandbox.client.add_fault("jira", "500")
 
     assert tempo.get("/worklogs").status_code == 200
 
 
-def test_settings_page_and_control_endpoint_are_never_faulted(tempo, sandbox, http):
-    sandbox.client.add_fault("tempo", "500")
+def test_settings_page_and_control_endpoint_are_never_faulted(tempo, tempo_sandbox, http):
+    tempo_sandbox.client.add_fault("tempo", "500")
 
-    assert http.get(f"{sandbox.tempo_url}/settings/api-integration/", timeout=10).ok
-    assert sandbox.client.health()
+    assert http.get(f"{tempo_sandbox.tempo_url}/settings/api-integration/", timeout=10).ok
+    assert tempo_sandbox.client.health()
     assert tempo.get("/worklogs").status_code == 500
 
 
-def test_clear_faults_drops_pending_ones(tempo, sandbox):
-    sandbox.client.add_fault("tempo", "500", count=5)
+def test_clear_faults_drops_pending_ones(tempo, tempo_sandbox):
+    tempo_sandbox.client.add_fault("tempo", "500", count=5)
 
-    sandbox.client.clear_faults()
+    tempo_sandbox.client.clear_faults()
 
     assert tempo.get("/worklogs").status_code == 200
 
 
-def test_request_count_counts_api_calls_only(tempo, sandbox, http):
-    sandbox.client.add_fault("tempo", "429")
+def test_request_count_counts_api_calls_only(tempo, tempo_sandbox, http):
+    tempo_sandbox.client.add_fault("tempo", "429")
     tempo.get("/worklogs")
     tempo.get("/worklogs", token="unknown")
     tempo.get("/worklogs/1001")
-    http.get(f"{sandbox.tempo_url}/settings/api-integration/", timeout=10)
+    http.get(f"{tempo_sandbox.tempo_url}/settings/api-integration/", timeout=10)
 
-    assert sandbox.client.request_count("tempo") == 3
-    assert sandbox.client.request_count("jira") == 0
+    assert tempo_sandbox.client.request_count("tempo") == 3
+    assert tempo_sandbox.client.request_count("jira") == 0
 
-    sandbox.client.reset_request_count()
+    tempo_sandbox.client.reset_request_count()
 
-    assert sandbox.client.request_count("tempo") == 0
+    assert tempo_sandbox.client.request_count("tempo") == 0

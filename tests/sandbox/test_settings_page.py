@@ -46,8 +46,8 @@ class SettingsPage:
 
 
 @pytest.fixture
-def page(sandbox_clean, http):
-    return SettingsPage(sandbox_clean, http)
+def page(tempo_sandbox_clean, http):
+    return SettingsPage(tempo_sandbox_clean, http)
 
 
 def shows(response, text):
@@ -62,9 +62,9 @@ def test_list_page_looks_like_tempo(page):
     assert "New token" in response.text
 
 
-def test_css_and_copy_script_are_served(page, sandbox):
+def test_css_and_copy_script_are_served(page, tempo_sandbox):
     for path in ("sandbox/sandbox.css", "sandbox/copy.js"):
-        assert page.http.get(f"{sandbox.url}/static/{path}", timeout=10).status_code == 200
+        assert page.http.get(f"{tempo_sandbox.url}/static/{path}", timeout=10).status_code == 200
 
 
 def test_full_access_token_is_shown_once_and_works(page, tempo):
@@ -176,8 +176,8 @@ def test_delete_asks_then_removes_the_token(page, tempo):
     assert page.http.get(f"{page.root}{token_id}/edit/", timeout=10).status_code == 404
 
 
-def test_expired_token_is_listed_as_expired_and_cannot_be_regenerated(page, sandbox):
-    sandbox.client.mint_token(name="Stale token", expired=True)
+def test_expired_token_is_listed_as_expired_and_cannot_be_regenerated(page, tempo_sandbox):
+    tempo_sandbox.client.mint_token(name="Stale token", expired=True)
 
     listing = page.get().text
     row = listing[listing.index("Stale token") :].split("</tr>")[0]

@@ -36,25 +36,25 @@ def test_unknown_token_is_401_without_echoing_it(tempo):
     assert "not-a-real-token-1234" not in response.text
 
 
-def test_expired_token_is_401(tempo, sandbox):
-    token = sandbox.client.mint_token(expired=True)
+def test_expired_token_is_401(tempo, tempo_sandbox):
+    token = tempo_sandbox.client.mint_token(expired=True)
 
     assert_html(tempo.get("/worklogs", token=token), 401)
 
 
-def test_deleted_token_is_401(tempo, sandbox):
-    token = sandbox.client.mint_token()
+def test_deleted_token_is_401(tempo, tempo_sandbox):
+    token = tempo_sandbox.client.mint_token()
     assert tempo.get("/worklogs", token=token).status_code == 200
 
-    sandbox.client.delete_token(token)
+    tempo_sandbox.client.delete_token(token)
 
     assert_html(tempo.get("/worklogs", token=token), 401)
 
 
-def test_regenerated_token_keeps_its_access_and_kills_the_old_value(tempo, sandbox):
-    old = sandbox.client.mint_token(scopes={"worklogs": "view"})
+def test_regenerated_token_keeps_its_access_and_kills_the_old_value(tempo, tempo_sandbox):
+    old = tempo_sandbox.client.mint_token(scopes={"worklogs": "view"})
 
-    new = sandbox.client.regenerate_token(old)
+    new = tempo_sandbox.client.regenerate_token(old)
 
     assert new != old
     assert_html(tempo.get("/worklogs", token=old), 401)
@@ -62,10 +62,10 @@ def test_regenerated_token_keeps_its_access_and_kills_the_old_value(tempo, sandb
     assert_html(tempo.request("DELETE", "/worklogs/1001", token=new), 403)
 
 
-def test_regenerated_token_without_worklogs_scope_stays_forbidden(tempo, sandbox):
-    old = sandbox.client.mint_token(scopes={"teams": "manage"})
+def test_regenerated_token_without_worklogs_scope_stays_forbidden(tempo, tempo_sandbox):
+    old = tempo_sandbox.client.mint_token(scopes={"teams": "manage"})
 
-    new = sandbox.client.regenerate_token(old)
+    new = tempo_sandbox.client.regenerate_token(old)
 
     assert_html(tempo.get("/worklogs", token=new), 403)
 
@@ -73,29 +73,29 @@ def test_regenerated_token_without_worklogs_scope_stays_forbidden(tempo, sandbox
 @pytest.mark.parametrize(
     "path", ["/worklogs", "/worklogs/1001", "/worklogs/project/10000", "/worklogs/issue/10100"]
 )
-def test_token_without_worklogs_scope_is_403(tempo, sandbox, path):
-    token = sandbox.client.mint_token(scopes={"teams": "manage", "accounts": "view"})
+def test_token_without_worklogs_scope_is_403(tempo, tempo_sandbox, path):
+    token = tempo_sandbox.client.mint_token(scopes={"teams": "manage", "accounts": "view"})
 
     assert_html(tempo.get(path, token=token), 403)
 
 
-def test_view_token_may_search(tempo, sandbox):
-    token = sandbox.client.mint_token(scopes={"worklogs": "view"})
+def test_view_token_may_search(tempo, tempo_sandbox):
+    token = tempo_sandbox.client.mint_token(scopes={"worklogs": "view"})
 
     response = tempo.request("POST", "/worklogs/search", token=token, json={})
 
     assert response.status_code == 200
 
 
-def test_view_token_may_not_delete(tempo, sandbox):
-    token = sandbox.client.mint_token(scopes={"worklogs": "view"})
+def test_view_token_may_not_delete(tempo, tempo_sandbox):
+    token = tempo_sandbox.client.mint_token(scopes={"worklogs": "view"})
 
     assert_html(tempo.request("DELETE", "/worklogs/1001", token=token), 403)
     assert tempo.get("/worklogs/1001", token=token).status_code == 200
 
 
-def test_manage_token_reaches_delete(tempo, sandbox):
-    token = sandbox.client.mint_token(scopes={"worklogs": "manage"})
+def test_manage_token_reaches_delete(tempo, tempo_sandbox):
+    token = tempo_sandbox.client.mint_token(scopes={"worklogs": "manage"})
 
     # An unknown id, so the shared seed data stays intact: the call got past the scope check.
     assert tempo.request("DELETE", "/worklogs/999999", token=token).status_code == 404

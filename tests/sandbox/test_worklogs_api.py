@@ -41,10 +41,10 @@ def assert_bad_request(response, *words):
         assert word in message
 
 
-def test_default_page_has_limit_50_and_no_links(tempo, sandbox):
+def test_default_page_has_limit_50_and_no_links(tempo, tempo_sandbox):
     body = tempo.get("/worklogs").json()
 
-    assert body["self"] == f"{sandbox.tempo_url}/4/worklogs?offset=0&limit=50"
+    assert body["self"] == f"{tempo_sandbox.tempo_url}/4/worklogs?offset=0&limit=50"
     assert body["metadata"] == {"count": 12, "offset": 0, "limit": 50}
     assert len(body["results"]) == 12
 
@@ -56,11 +56,11 @@ def test_default_order_is_start_date_time_then_id(tempo):
     assert keys == sorted(keys)
 
 
-def test_worklog_has_tempos_shape(tempo, sandbox):
+def test_worklog_has_tempos_shape(tempo, tempo_sandbox):
     worklog = tempo.get("/worklogs/1002").json()
 
     assert set(worklog) == WORKLOG_KEYS
-    assert worklog["self"] == f"{sandbox.tempo_url}/4/worklogs/1002"
+    assert worklog["self"] == f"{tempo_sandbox.tempo_url}/4/worklogs/1002"
     assert worklog["tempoWorklogId"] == 1002
     assert worklog["issue"] == {
         "self": "https://sandbox.atlassian.net/rest/api/2/issue/10100",
@@ -71,7 +71,7 @@ def test_worklog_has_tempos_shape(tempo, sandbox):
     assert worklog["createdAt"].endswith("Z") and worklog["updatedAt"] > worklog["createdAt"]
     assert worklog["author"]["self"].endswith(f"?accountId={worklog['author']['accountId']}")
     assert worklog["attributes"] == {
-        "self": f"{sandbox.tempo_url}/4/worklogs/1002/work-attribute-values",
+        "self": f"{tempo_sandbox.tempo_url}/4/worklogs/1002/work-attribute-values",
         "values": [{"key": "_Account_", "value": "ACME"}],
     }
 
@@ -233,7 +233,7 @@ def test_unknown_worklog_is_404_json(tempo):
     assert response.json()["errors"][0]["message"]
 
 
-def test_project_route_lists_its_worklogs(tempo, sandbox):
+def test_project_route_lists_its_worklogs(tempo, tempo_sandbox):
     worklogs = tempo.all_worklogs()
 
     body = tempo.get("/worklogs/project/10001", limit=2).json()
@@ -242,7 +242,7 @@ def test_project_route_lists_its_worklogs(tempo, sandbox):
         ids(body["results"])
         == [w["tempoWorklogId"] for w in worklogs if w["issue"]["id"] >= 10103][:2]
     )
-    assert body["self"] == f"{sandbox.tempo_url}/4/worklogs/project/10001?limit=2&offset=0"
+    assert body["self"] == f"{tempo_sandbox.tempo_url}/4/worklogs/project/10001?limit=2&offset=0"
     assert urlsplit(body["metadata"]["next"]).path == "/tempo/4/worklogs/project/10001"
 
 
@@ -282,7 +282,7 @@ def test_search_filters_by_body(tempo):
     ]
 
 
-def test_search_orders_and_pages(tempo, sandbox):
+def test_search_orders_and_pages(tempo, tempo_sandbox):
     response = tempo.request(
         "POST",
         "/worklogs/search",
@@ -292,7 +292,7 @@ def test_search_orders_and_pages(tempo, sandbox):
 
     body = response.json()
     assert ids(body["results"]) == [1004, 1003, 1002]
-    assert body["self"] == f"{sandbox.tempo_url}/4/worklogs/search?offset=2&limit=3"
+    assert body["self"] == f"{tempo_sandbox.tempo_url}/4/worklogs/search?offset=2&limit=3"
     assert query_of(body["metadata"]["next"]) == {"offset": ["5"], "limit": ["3"]}
 
 
