@@ -94,7 +94,7 @@ def measure_size(requests: int, worklogs: int, workdir: Path, repeat: int, page_
         peer_s, ours_s = measure.side_by_side(
             lambda: measure.peer_report(prepared),
             lambda: measure.report_client(prepared).get(
-                measure.report_url(prepared, measure.largest_project(prepared))
+                measure.report_url(prepared, measure.largest_project(prepared)), secure=True
             ),
             repeat,
         )

@@ -22,6 +22,8 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.dateparse import parse_datetime
 
+from worklog_report.bulk import delete_missing
+
 from .client import JiraAuthError, JiraClient, JiraError, JiraNotFound, JiraPermissionError
 from .locks import Lease, sync_lock
 from .models import Customer, JiraProject, Organization, Request, SyncRun
@@ -306,8 +308,9 @@ def _write_project(data: _ProjectData, field_ids: dict[str, str | None], counts:
         batch_size=BATCH,
     )
     seen = [r.jira_id for r in requests]
-    _, removed = Request.objects.filter(project=project).exclude(jira_id__in=seen).delete()
-    counts.requests_removed += removed.get("jsm.Request", 0)
+    counts.requests_removed += delete_missing(
+        Request.objects.filter(project=project), "jira_id", set(seen)
+    )
     request_pk = dict(Request.objects.filter(project=project).values_list("jira_id", "pk"))
 
     ParticipantLink = Request.participants.through

@@ -16,6 +16,8 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.dateparse import parse_datetime
 
+from worklog_report.bulk import delete_missing
+
 from .client import JiraClient
 from .locks import Lease
 from .models import JiraWorklog, JiraWorklogCursor, Request, Worker
@@ -65,7 +67,9 @@ def sync_jira_worklogs(client: JiraClient, lease: Lease, *, full: bool = False) 
                 counts.jira_worklogs += _upsert(worklogs, request_pk, seen)
     with transaction.atomic():
         if full:
-            counts.jira_worklogs_removed = JiraWorklog.objects.exclude(jira_id__in=seen).delete()[0]
+            counts.jira_worklogs_removed = delete_missing(
+                JiraWorklog.objects.all(), "jira_id", seen
+            )
             cursor.last_full_sync_at = timezone.now()
         else:
             gone = [

@@ -81,10 +81,15 @@ class Report:
         return sum(row.seconds for row in self.rows)
 
 
-def request_rows(report_settings, requests, period) -> list[RequestRow]:
-    """One row per visible request with hours in the period, newest request first."""
-    rows = (
+def report_aggregate(report_settings, requests, period: Period):
+    """The one SQL aggregate behind the page: shown seconds per request and chart bucket.
+
+    Rows, total and chart are all folded from it in Python, so the worklogs are read once.
+    """
+    trunc = TruncDay if period.by_day else TruncMonth
+    return (
         worklogs_in(report_settings, requests, period)
+        .annotate(bucket=trunc("start_date"))
         .values(
             "request_id",
             "request__key",
@@ -92,50 +97,55 @@ def request_rows(report_settings, requests, period) -> list[RequestRow]:
             "request__status",
             "request__status_category",
             "request__created",
+            "bucket",
         )
         .annotate(seconds=Sum(shown_seconds(report_settings)))
-        .filter(seconds__gt=0)
-        .order_by("-request__created", "-request_id")
+        .order_by()
     )
-    return [
-        RequestRow(
-            request_id=r["request_id"],
-            key=r["request__key"],
-            summary=r["request__summary"],
-            status=r["request__status"],
-            status_category=r["request__status_category"],
-            seconds=r["seconds"],
-        )
-        for r in rows
-    ]
 
 
-def chart_bars(report_settings, requests, period: Period) -> list[ChartBar]:
-    """Hours per day (a month or less) or per month, every bucket present, zeros included."""
-    trunc = TruncDay if period.by_day else TruncMonth
-    totals = {
-        _as_date(r["bucket"]): r["seconds"]
-        for r in worklogs_in(report_settings, requests, period)
-        .annotate(bucket=trunc("start_date"))
-        .values("bucket")
-        .annotate(seconds=Sum(shown_seconds(report_settings)))
-        .order_by("bucket")
-    }
+def build_report(report_settings, requests, period: Period) -> Report:
+    rows: dict[int, RequestRow] = {}
+    created: dict[int, dt.datetime] = {}
+    per_bucket: dict[dt.date, int] = {}
+    for r in report_aggregate(report_settings, requests, period):
+        seconds = r["seconds"] or 0
+        bucket = _as_date(r["bucket"])
+        per_bucket[bucket] = per_bucket.get(bucket, 0) + seconds
+        row = rows.get(r["request_id"])
+        if row is None:
+            row = rows[r["request_id"]] = RequestRow(
+                request_id=r["request_id"],
+                key=r["request__key"],
+                summary=r["request__summary"],
+                status=r["request__status"],
+                status_category=r["request__status_category"],
+                seconds=0,
+            )
+            created[row.request_id] = r["request__created"]
+        row.seconds += seconds
+    ordered = sorted(
+        (row for row in rows.values() if row.seconds > 0),
+        key=lambda row: (created[row.request_id], row.request_id),
+        reverse=True,  # newest request first
+    )
+    return Report(period=period, rows=ordered, bars=_bars(per_bucket, period))
+
+
+def request_rows(report_settings, requests, period: Period) -> list[RequestRow]:
+    """One row per visible request with hours in the period, newest request first."""
+    return build_report(report_settings, requests, period).rows
+
+
+def _bars(per_bucket: dict[dt.date, int], period: Period) -> list[ChartBar]:
+    """Every bucket of the period (days for a month or less, else months), zeros included."""
     bars = []
     day = period.start if period.by_day else period.start.replace(day=1)
     while day <= period.end:
         label = f"{day:%-d}" if period.by_day else f"{day:%b %Y}"
-        bars.append(ChartBar(day, label, totals.get(day, 0) or 0))
+        bars.append(ChartBar(day, label, per_bucket.get(day, 0)))
         day = day + dt.timedelta(days=1) if period.by_day else _next_month(day)
     return bars
-
-
-def build_report(report_settings, requests, period: Period) -> Report:
-    return Report(
-        period=period,
-        rows=request_rows(report_settings, requests, period),
-        bars=chart_bars(report_settings, requests, period),
-    )
 
 
 @dataclass

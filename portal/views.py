@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
+from django.core.paginator import Paginator
 from django.http import Http404
 from django.shortcuts import get_object_or_404, render
 from django.utils import timezone
@@ -20,6 +21,7 @@ from .periods import PRESETS, parse_period
 from .visibility import MINE, ORGANIZATION, organization_scope_allowed, requests_visible_to
 
 SCOPE_LABELS = {MINE: "My requests", ORGANIZATION: "Organization requests"}
+ROWS_PER_PAGE = 100
 
 
 @require_GET
@@ -72,6 +74,8 @@ def worklog_report(request, key: str):
     report = reports.build_report(report_settings, visible, period)
     if request.GET.get("format") == "csv":
         return report_csv(report, project.key, SCOPE_LABELS[scope])
+    # The table shows the requests a page at a time; total, chart and CSV cover them all.
+    rows = Paginator(report.rows, ROWS_PER_PAGE).get_page(request.GET.get("page"))
     return render(
         request,
         "portal/worklog_report.html",
@@ -79,6 +83,7 @@ def worklog_report(request, key: str):
             "project": project,
             "settings": report_settings,
             "report": report,
+            "rows": rows,
             "chart": build_chart(report.bars, report_settings.time_format),
             "scope": scope,
             "scopes": [(s, SCOPE_LABELS[s]) for s in scopes],

@@ -123,8 +123,10 @@ class TempoClient(JsonHttpClient):
         """Every page of a list, following ``metadata.next`` verbatim until it is absent."""
         page = self.get_page(path, params)
         for _ in range(MAX_PAGES):
-            yield page
             next_url = page["metadata"].get("next")
+            yield page
+            # Drop our reference first, so at most one page is in memory (the caller's).
+            page = None
             if not next_url:
                 return
             page = self.get_page(next_url)

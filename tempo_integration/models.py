@@ -197,6 +197,8 @@ class Worklog(models.Model):
     start_time = models.TimeField(null=True, blank=True)
     description = models.TextField(blank=True)
     tempo_updated_at = models.DateTimeField()
+    # The project's full-read generation that last saw it: a full read deletes the older ones.
+    sync_generation = models.PositiveIntegerField(default=0)
 
     objects = WorklogQuerySet.as_manager()
 
@@ -218,6 +220,7 @@ class ProjectSyncState(models.Model):
     )
     updated_watermark = models.DateTimeField(null=True, blank=True)
     last_full_sync_at = models.DateTimeField(null=True, blank=True)
+    generation = models.PositiveIntegerField(default=0)
 
     def __str__(self) -> str:
         return f"Tempo sync state of {self.project_id}"

@@ -22,11 +22,11 @@ from dataclasses import dataclass
 
 from django.db import transaction
 from django.utils import timezone
-from django.utils.dateparse import parse_date, parse_datetime, parse_time
 
 from jsm.locks import Lease, sync_lock
 from jsm.models import JiraProject, Request, SyncRun
 from jsm.sync import Progress, Silent
+from worklog_report.bulk import upsert
 
 from . import sentences
 from .client import MAX_PAGE_SIZE, TempoAuthError, TempoClient, TempoError, TempoScopeError
@@ -39,7 +39,20 @@ logger = logging.getLogger(__name__)
 OVERLAP = dt.timedelta(minutes=5)
 # A full read (which also finds deletions) happens at least this often.
 FULL_SYNC_EVERY = dt.timedelta(days=1)
-BATCH = 1000
+# The order of the rows `_worklog_row` builds for the upsert, and where updatedAt sits.
+COLUMNS = (
+    "tempo_id",
+    "request",
+    "author_account_id",
+    "time_spent_seconds",
+    "billable_seconds",
+    "start_date",
+    "start_time",
+    "description",
+    "tempo_updated_at",
+    "sync_generation",
+)
+UPDATED = COLUMNS.index("tempo_updated_at")
 
 
 class TempoNotReady(Exception):
@@ -126,74 +139,66 @@ def _sync_project(client, lease, project, state, full: bool, counts: Counts, pag
         since = state.updated_watermark - OVERLAP
         params["updatedFrom"] = since.astimezone(dt.UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
     request_pk = dict(Request.objects.filter(project=project).values_list("jira_id", "pk"))
-    seen: set[int] = set()
+    # A full read stamps every worklog it sees with a new generation; what keeps an older
+    # one afterwards was not listed, so it was deleted in Tempo. Memory stays at one page.
+    generation = state.generation + 1 if full else state.generation
     watermark = state.updated_watermark
     for page in client.iter_pages(f"/4/worklogs/project/{int(project.jira_id)}", params):
         counts.pages += 1
         rows = []
         for item in page["results"]:
-            row = _worklog(item, request_pk, counts)
+            row = _worklog_row(item, request_pk, generation, counts)
             if row is None:
                 continue
             rows.append(row)
-            seen.add(row.tempo_id)
-            if watermark is None or row.tempo_updated_at > watermark:
-                watermark = row.tempo_updated_at
+            if watermark is None or row[UPDATED] > watermark:
+                watermark = row[UPDATED]
+        del page  # the next page is fetched while this loop variable would still hold it
         with transaction.atomic():
             lease.renew()
-            Worklog.objects.bulk_create(
-                rows,
-                update_conflicts=True,
-                unique_fields=["tempo_id"],
-                update_fields=[
-                    "request",
-                    "author_account_id",
-                    "time_spent_seconds",
-                    "billable_seconds",
-                    "start_date",
-                    "start_time",
-                    "description",
-                    "tempo_updated_at",
-                ],
-                batch_size=BATCH,
-            )
-        counts.worklogs += len(rows)
+            counts.worklogs += upsert(Worklog, COLUMNS, rows, unique="tempo_id", update=COLUMNS[1:])
     with transaction.atomic():
         if full:
             # Only a complete read proves absence: what Tempo no longer lists was deleted.
-            stale = Worklog.objects.filter(request__project=project).exclude(tempo_id__in=seen)
-            counts.worklogs_removed += stale.delete()[0]
+            counts.worklogs_removed += Worklog.objects.filter(
+                request__project=project, sync_generation__lt=generation
+            ).delete()[0]
             state.last_full_sync_at = timezone.now()
+            state.generation = generation
         state.updated_watermark = watermark
         state.save()
 
 
-def _worklog(item: dict, request_pk: dict[str, int], counts: Counts) -> Worklog | None:
+def _worklog_row(
+    item: dict, request_pk: dict[str, int], generation: int, counts: Counts
+) -> tuple | None:
+    """One Tempo worklog as a row in COLUMNS order, or None (counted) when it is skipped."""
     try:
         issue_id = str(int(item["issue"]["id"]))  # Tempo sends ints, Jira strings
-        tempo_id = int(item["tempoWorklogId"])
-        start_date = parse_date(item["startDate"])
-        updated = parse_datetime(item["updatedAt"])
-        spent = int(item["timeSpentSeconds"])
-        billable = int(item.get("billableSeconds") or 0)
+        row = (
+            int(item["tempoWorklogId"]),
+            request_pk.get(issue_id),
+            str((item.get("author") or {}).get("accountId") or ""),
+            int(item["timeSpentSeconds"]),
+            int(item.get("billableSeconds") or 0),
+            dt.date.fromisoformat(item["startDate"]),
+            dt.time.fromisoformat(item["startTime"]) if item.get("startTime") else None,
+            str(item.get("description") or ""),
+            _utc(dt.datetime.fromisoformat(item["updatedAt"])),
+            generation,
+        )
     except (KeyError, TypeError, ValueError):
         counts.skipped_malformed += 1
         return None
-    if start_date is None or updated is None or spent < 0 or billable < 0:
+    if row[3] < 0 or row[4] < 0:
         counts.skipped_malformed += 1
         return None
-    if issue_id not in request_pk:
+    if row[1] is None:
         counts.skipped_unknown_issue += 1
         return None
-    start_time = parse_time(item["startTime"]) if item.get("startTime") else None
-    return Worklog(
-        tempo_id=tempo_id,
-        request_id=request_pk[issue_id],
-        author_account_id=str((item.get("author") or {}).get("accountId") or ""),
-        time_spent_seconds=spent,
-        billable_seconds=billable,
-        start_date=start_date,
-        start_time=start_time,
-        description=str(item.get("description") or ""),
-        tempo_updated_at=updated,
-    )
+    return row
+
+
+def _utc(value: dt.datetime) -> dt.datetime:
+    # Tempo's timestamps are UTC, with or without "Z"; a naive one is read as UTC.
+    return value.replace(tzinfo=dt.UTC) if value.tzinfo is None else value

@@ -17,6 +17,7 @@ from jsm.locks import SyncAlreadyRunning
 from jsm.models import SyncRun
 from jsm.sync import sync_jira
 from tempo_integration.sync import sync_tempo
+from worklog_report.sync_log import log_sync_already_running, log_sync_run
 
 
 class BarProgress:
@@ -74,7 +75,9 @@ class Command(BaseCommand):
             for sig in (signal.SIGTERM, signal.SIGINT):
                 signal.signal(sig, lambda *_: stop.set())
         while True:
-            failed = self.run_once(full=options["full"])
+            failed = self.run_once(
+                full=options["full"], trigger="command" if interval is None else "loop"
+            )
             if interval is None:
                 if failed:
                     sys.exit(1)
@@ -83,7 +86,7 @@ class Command(BaseCommand):
                 self.stdout.write("Stopped.")
                 return
 
-    def run_once(self, full: bool) -> bool:
+    def run_once(self, full: bool, trigger: str = "command") -> bool:
         """Jira, then Tempo. True when either failed."""
         failed = False
         for name, run_sync in (
@@ -94,10 +97,12 @@ class Command(BaseCommand):
             try:
                 run = run_sync(progress=progress)
             except SyncAlreadyRunning as exc:
+                log_sync_already_running(name.lower(), trigger)
                 self.stdout.write(f"{exc} Skipped this run.")
                 continue
             finally:
                 progress.close()
+            log_sync_run(name.lower(), run, trigger)
             if run is None:
                 self.stdout.write(f"{name} sync skipped: no working Tempo API Token is stored.")
                 continue
