@@ -130,6 +130,21 @@ def sync_memory_peak(page_size: int = MAX_PAGE_SIZE) -> int:
         tracemalloc.stop()
 
 
+def page_memory(prepared: Prepared, page_size: int = MAX_PAGE_SIZE) -> int:
+    """Peak Python memory of fetching and parsing the largest project's first page alone:
+    the unit in which a sync's memory may grow (one page in flight at a time)."""
+    project = largest_project(prepared)
+    with TempoClient(prepared.token) as client:
+        tracemalloc.start()
+        try:
+            page = client.get_page(
+                f"/4/worklogs/project/{int(project.jira_id)}", {"limit": page_size}
+            )
+            return tracemalloc.get_traced_memory()[1] if page else 0
+        finally:
+            tracemalloc.stop()
+
+
 def report_url(prepared: Prepared, project: JiraProject) -> str:
     p = prepared.period
     return (

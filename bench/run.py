@@ -124,13 +124,14 @@ def measure_size(requests: int, worklogs: int, workdir: Path, repeat: int, page_
         sandbox.stop()
 
 
-def measure_memory(requests: int, worklogs: int, workdir: Path, page_size: int) -> int:
+def measure_memory(requests: int, worklogs: int, workdir: Path, page_size: int) -> tuple[int, int]:
+    """(peak of a full sync, peak of fetching one page of the largest project alone)."""
     from bench import measure
 
     sandbox = fresh_sandbox(requests, worklogs, workdir)
     try:
-        measure.prepare(sandbox, page_size)
-        return measure.sync_memory_peak(page_size)
+        prepared = measure.prepare(sandbox, page_size)
+        return measure.sync_memory_peak(page_size), measure.page_memory(prepared, page_size)
     finally:
         sandbox.stop()
 
@@ -213,8 +214,8 @@ def main(argv: list[str] | None = None) -> int:
                 )
             small, large = memory_sizes
             print("Measuring sync memory…", flush=True)
-            small_peak = measure_memory(*small, workdir, args.page_size)
-            large_peak = measure_memory(*large, workdir, args.page_size)
+            small_peak, _ = measure_memory(*small, workdir, args.page_size)
+            large_peak, full_page = measure_memory(*large, workdir, args.page_size)
     finally:
         connection.creation.destroy_test_db(old_name, verbosity=0)
 
@@ -234,7 +235,10 @@ def main(argv: list[str] | None = None) -> int:
             "small_bytes": small_peak,
             "large_bytes": large_peak,
             "ratio": large_peak / small_peak,
-            "unit": "bytes (tracemalloc peak during a full Tempo sync)",
+            "one_page_bytes": full_page,
+            "growth_in_pages": (large_peak - small_peak) / full_page,
+            "unit": "bytes (tracemalloc peak during a full Tempo sync); growth in pages of "
+            "the largest size (target: at most one page)",
         },
         "growth": {
             "report_time": _round(

@@ -1,0 +1,146 @@
+"""The Jira and Tempo syncs against a real sandbox process of their own (it is changed here).
+
+First sync, a re-sync with no change, drift in Jira and Tempo, faults half-way and the
+recovery, 429 then success, and 401 turning the integration Invalid.
+"""
+
+from __future__ import annotations
+
+import pytest
+
+from jsm.models import JiraProject, JiraWorklog, Request, SyncRun
+from jsm.sync import sync_jira
+from portal.models import ReportSettings
+from sandbox.process import SandboxProcess
+from tempo_integration import sentences
+from tempo_integration.models import TempoIntegration, Worklog
+from tempo_integration.sync import sync_tempo
+
+pytestmark = pytest.mark.integration
+
+
+@pytest.fixture(scope="module")
+def own_sandbox(tmp_path_factory):
+    process = SandboxProcess(
+        tmp_path_factory.mktemp("drift-sandbox"),
+        env={"SANDBOX_JIRA_WORKLOG_CHANGES_DELAY": "0"},
+    ).start()
+    yield process
+    process.stop()
+
+
+@pytest.fixture
+def sandbox_app(own_sandbox, settings, admin_user):
+    """A freshly seeded sandbox, the app pointed at it, a token stored, ITSD and SUP enabled."""
+    own_sandbox.manage("seed_demo")
+    own_sandbox.client.clear_faults()
+    settings.TEMPO_BASE_URL = own_sandbox.tempo_url
+    settings.JIRA_BASE_URL = f"{own_sandbox.url}/jira"
+    settings.JIRA_EMAIL = "admin@sandbox.example"
+    settings.JIRA_API_TOKEN = "sandbox-jira-token"
+    settings.TEMPO_RETRY_BUDGET = 3
+    settings.JIRA_RETRY_BUDGET = 3
+    TempoIntegration.store(own_sandbox.client.mint_token(full=True), admin_user)
+    return own_sandbox
+
+
+def enable_all() -> None:
+    for project in JiraProject.objects.all():
+        ReportSettings.objects.update_or_create(project=project, defaults={"enabled": True})
+
+
+def test_first_sync_then_no_change(sandbox_app):
+    run = sync_jira()
+    assert run.status == SyncRun.Status.SUCCEEDED, run.error
+    assert set(JiraProject.objects.values_list("key", flat=True)) == {"ITSD", "SUP"}
+    assert Request.objects.count() == 300
+    assert JiraWorklog.objects.count() > 1000
+    enable_all()
+    first = sync_tempo()
+    assert first.status == SyncRun.Status.SUCCEEDED, first.error
+    stored = Worklog.objects.count()
+    assert stored == first.counts["worklogs"] > 1000
+
+    sandbox_app.client.reset_request_count()
+    again = sync_tempo()
+    assert again.status == SyncRun.Status.SUCCEEDED
+    assert sandbox_app.client.request_count("tempo") == 2  # one request per enabled project
+    assert Worklog.objects.count() == stored
+    assert sync_jira().counts["requests"] == 300
+
+
+def test_drift_in_jira_and_tempo_is_reflected(sandbox_app):
+    sync_jira()
+    enable_all()
+    sync_tempo()
+    a_request = Request.objects.filter(project__key="ITSD").order_by("key").first()
+    other = Request.objects.filter(project__key="ITSD").order_by("-key").first()
+    tempo_ids = list(
+        Worklog.objects.filter(request=a_request)
+        .order_by("tempo_id")
+        .values_list("tempo_id", flat=True)
+    )
+    assert len(tempo_ids) >= 2
+    edited, moved = tempo_ids[0], tempo_ids[1]
+    sandbox_app.client.update_tempo_worklog(edited, billable_seconds=60, description="edited")
+    sandbox_app.client.move_tempo_worklog(moved, other.key)
+    sandbox_app.client.update_request(a_request.key, summary="Renamed in Jira")
+    victim = Request.objects.filter(project__key="SUP").order_by("key").first()
+    gone = sandbox_app.client.delete_request(victim.key)
+
+    assert sync_jira().status == SyncRun.Status.SUCCEEDED
+    assert Request.objects.get(pk=a_request.pk).summary == "Renamed in Jira"
+    assert not Request.objects.filter(key=victim.key).exists()
+    incremental = sync_tempo()
+    assert incremental.status == SyncRun.Status.SUCCEEDED
+    assert Worklog.objects.get(tempo_id=edited).billable_seconds == 60
+    assert Worklog.objects.get(tempo_id=moved).request_id == other.pk
+    # The deleted request's worklogs went with it.
+    assert not Worklog.objects.filter(tempo_id__in=gone["tempo_worklog_ids"]).exists()
+
+    a_worklog = Worklog.objects.filter(request__project__key="SUP").first().tempo_id
+    sandbox_app.client.delete_tempo_worklog(a_worklog)
+    sync_tempo()
+    assert Worklog.objects.filter(tempo_id=a_worklog).exists()  # lists never show deletions
+    full = sync_tempo(full=True)
+    assert not Worklog.objects.filter(tempo_id=a_worklog).exists()
+    assert full.counts["worklogs_removed"] == 1
+
+
+def test_jira_failing_half_way_keeps_data_and_the_next_run_completes(sandbox_app):
+    sync_jira()
+    before = Request.objects.count()
+    sandbox_app.client.add_fault("jira", "500", count=50)
+    failed = sync_jira()
+    assert failed.status == SyncRun.Status.FAILED
+    assert "last successful sync is kept" in failed.error
+    assert Request.objects.count() == before
+    sandbox_app.client.clear_faults()
+    assert sync_jira().status == SyncRun.Status.SUCCEEDED
+
+
+def test_tempo_429_then_success(sandbox_app):
+    sync_jira()
+    enable_all()
+    sandbox_app.client.add_fault("tempo", "429", count=2, retry_after=1)
+    run = sync_tempo()
+    assert run.status == SyncRun.Status.SUCCEEDED, run.error
+    assert run.counts["worklogs"] > 1000
+
+
+def test_tempo_401_turns_the_integration_invalid(sandbox_app):
+    sync_jira()
+    enable_all()
+    token = TempoIntegration.current().token()
+    sandbox_app.client.delete_token(token)
+    run = sync_tempo()
+    assert run.status == SyncRun.Status.FAILED and run.error == sentences.INVALID_TOKEN
+    assert TempoIntegration.current().status == TempoIntegration.Status.INVALID
+    assert sync_tempo() is None
+
+
+def test_a_garbage_page_fails_the_run_in_words(sandbox_app):
+    sandbox_app.client.add_fault("jira", "truncated", count=50)
+    run = sync_jira()
+    assert run.status == SyncRun.Status.FAILED
+    assert "not JSON" in run.error
