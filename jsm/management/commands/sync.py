@@ -10,6 +10,7 @@ import signal
 import sys
 import threading
 
+from django.conf import settings
 from django.core.management.base import BaseCommand, CommandParser
 from tqdm import tqdm
 
@@ -18,6 +19,9 @@ from jsm.models import SyncRun
 from jsm.sync import sync_jira
 from tempo_integration.sync import sync_tempo
 from worklog_report.sync_log import log_sync_already_running, log_sync_run
+
+
+STOP_SIGNALS = (signal.SIGTERM, signal.SIGINT)
 
 
 class BarProgress:
@@ -55,8 +59,11 @@ class Command(BaseCommand):
         parser.add_argument(
             "--loop",
             type=int,
+            nargs="?",
+            const=settings.SYNC_INTERVAL,
             metavar="SECONDS",
-            help="Repeat forever, waiting SECONDS between runs (the production worker).",
+            help="Repeat forever, waiting SECONDS between runs (default: SYNC_INTERVAL, "
+            f"now {settings.SYNC_INTERVAL}); the production periodic sync.",
         )
         parser.add_argument(
             "--full",
