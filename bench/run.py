@@ -168,9 +168,10 @@ def print_table(results: dict) -> None:
     memory = results.get("memory")
     if memory:
         print(
-            f"\nsync peak memory: {memory['small_bytes'] / 1e6:.1f} MB at {memory['small']:,}"
-            f" vs {memory['large_bytes'] / 1e6:.1f} MB at {memory['large']:,} worklogs"
-            f" = {memory['ratio']:.2f} (target <= 1.5)"
+            f"\nsync peak memory: {memory['small_bytes'] / 1e6:.1f} MB at {memory['small']:,} vs "
+            f"{memory['large_bytes'] / 1e6:.1f} MB at {memory['large']:,} worklogs = "
+            f"{memory['ratio']:.2f} (target <= 1.5); it grew by {memory['growth_in_pages']:.2f} "
+            f"of one page in flight ({memory['one_page_bytes'] / 1e6:.1f} MB)"
         )
     growth = results.get("growth", {})
     print(

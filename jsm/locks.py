@@ -7,14 +7,18 @@ import uuid
 from collections.abc import Iterator
 from contextlib import contextmanager
 
+from django.conf import settings
 from django.db import IntegrityError, transaction
 from django.db.models import Q
 from django.utils import timezone
 
 from .models import SyncLock
 
-# Renewed after every page a sync writes; a killed worker's lease runs out after this.
-LEASE = dt.timedelta(minutes=5)
+
+def lease() -> dt.timedelta:
+    """Renewed after every page a sync writes; a killed worker's lock runs out after this."""
+    return dt.timedelta(seconds=settings.SYNC_LOCK_SECONDS)
+
 
 
 class SyncAlreadyRunning(Exception):
@@ -32,7 +36,7 @@ class Lease:
 
     def renew(self) -> None:
         renewed = SyncLock.objects.filter(name=self.name, owner=self.owner).update(
-            expires_at=timezone.now() + LEASE
+            expires_at=timezone.now() + lease()
         )
         if not renewed:
             raise LockLost(f"The {self.name} sync lost its lock to another run.")
@@ -55,7 +59,7 @@ def sync_lock(name: str) -> Iterator[Lease]:
     taken = (
         SyncLock.objects.filter(name=name)
         .filter(Q(expires_at__isnull=True) | Q(expires_at__lte=now))
-        .update(owner=owner, expires_at=now + LEASE)
+        .update(owner=owner, expires_at=now + lease())
     )
     if not taken:
         raise SyncAlreadyRunning(f"A {name} sync is already running.")

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from django.conf import settings
 from django.db import models
+from django.db.models.functions import Now
 
 
 class JiraProject(models.Model):
@@ -83,6 +84,12 @@ class Request(models.Model):
         return f"{self.key} {self.summary}"
 
 
+ABANDONED = (
+    "The worker stopped in the middle of this run (it was killed or crashed). "
+    "Nothing was lost: the next run picked up where the data stood."
+)
+
+
 class SyncRun(models.Model):
     """One run of a sync, shown on the Sync tab (PRODUCT.md §4.4)."""
 
@@ -109,6 +116,20 @@ class SyncRun(models.Model):
 
     def __str__(self) -> str:
         return f"{self.get_kind_display()} sync {self.started_at:%Y-%m-%d %H:%M} ({self.status})"
+
+    @classmethod
+    def begin(cls, kind: str) -> SyncRun:
+        """Record a new run; call it holding the kind's lock.
+
+        A run still marked running at that point belonged to a worker that died mid-way
+        (killed, out of memory): say so, since the lock passed to us only once its lease ran out.
+        """
+        cls.objects.filter(kind=kind, status=cls.Status.RUNNING).update(
+            status=cls.Status.FAILED,
+            finished_at=Now(),
+            error=ABANDONED,
+        )
+        return cls.objects.create(kind=kind)
 
     @property
     def duration(self):

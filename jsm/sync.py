@@ -99,7 +99,7 @@ def sync_jira(
     ``full`` re-reads every Jira worklog (deletions included); requests are always read fully.
     """
     with sync_lock("jira") as lease:
-        run = SyncRun.objects.create(kind=SyncRun.Kind.JIRA)
+        run = SyncRun.begin(SyncRun.Kind.JIRA)
         own_client = client is None
         try:
             if own_client:

@@ -86,7 +86,7 @@ def sync_tempo(
         return None
     progress = progress or Silent()
     with sync_lock("tempo") as lease:
-        run = SyncRun.objects.create(kind=SyncRun.Kind.TEMPO)
+        run = SyncRun.begin(SyncRun.Kind.TEMPO)
         counts = Counts()
         try:
             client = client or integration.client()
