@@ -66,6 +66,18 @@ def start_sync(env) -> subprocess.Popen:
     )
 
 
+def run_sync(env) -> subprocess.CompletedProcess:
+    """`manage.py sync` to its end."""
+    return subprocess.run(
+        [sys.executable, "manage.py", "sync"],
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+
+
 def wait_for(condition, timeout=30.0):
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
@@ -76,14 +88,7 @@ def wait_for(condition, timeout=30.0):
 
 
 def test_worker_killed_mid_sync_then_the_next_run_completes(worker_env, worker_sandbox):
-    first = subprocess.run(
-        [sys.executable, "manage.py", "sync"],
-        cwd=ROOT,
-        env=worker_env,
-        capture_output=True,
-        text=True,
-        timeout=120,
-    )
+    first = run_sync(worker_env)
     assert first.returncode == 0, first.stdout + first.stderr
     for project in JiraProject.objects.all():
         ReportSettings.objects.update_or_create(project=project, defaults={"enabled": True})
@@ -96,14 +101,7 @@ def test_worker_killed_mid_sync_then_the_next_run_completes(worker_env, worker_s
     assert worker.returncode == -signal.SIGKILL
 
     time.sleep(2.5)  # the dead worker's lease runs out (SYNC_LOCK_SECONDS=2)
-    again = subprocess.run(
-        [sys.executable, "manage.py", "sync"],
-        cwd=ROOT,
-        env=worker_env,
-        capture_output=True,
-        text=True,
-        timeout=120,
-    )
+    again = run_sync(worker_env)
     assert again.returncode == 0, again.stdout + again.stderr
     assert "Tempo sync succeeded" in again.stdout
     # The first run (nothing enabled yet), the killed one, and the one that completed.
