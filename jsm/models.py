@@ -9,6 +9,7 @@ from __future__ import annotations
 from django.conf import settings
 from django.db import models
 from django.db.models.functions import Now
+from django.utils import timezone
 
 
 class JiraProject(models.Model):
@@ -130,6 +131,15 @@ class SyncRun(models.Model):
             error=ABANDONED,
         )
         return cls.objects.create(kind=kind)
+
+    def finish(self, *, error: str = "", counts: dict | None = None, requests_made: int = 0):
+        """Record how the run ended: succeeded unless there is an error sentence."""
+        self.status = self.Status.FAILED if error else self.Status.SUCCEEDED
+        self.error = error
+        self.counts = counts or {}
+        self.requests_made = requests_made
+        self.finished_at = timezone.now()
+        self.save()
 
     @property
     def duration(self):

@@ -101,6 +101,7 @@ def sync_jira(
     with sync_lock("jira") as lease:
         run = SyncRun.begin(SyncRun.Kind.JIRA)
         own_client = client is None
+        error, counts = "", Counts()
         try:
             if own_client:
                 if not settings.JIRA_BASE_URL:
@@ -110,15 +111,13 @@ def sync_jira(
         except Exception as exc:
             if not isinstance(exc, JiraError):
                 logger.exception("Jira sync failed")
-            run.status = SyncRun.Status.FAILED
-            run.error = describe_failure(exc)
-        else:
-            run.status = SyncRun.Status.SUCCEEDED
-            run.counts = counts.as_dict()
+            error = describe_failure(exc)
         finally:
-            run.finished_at = timezone.now()
-            run.requests_made = client.request_count if client else 0
-            run.save()
+            run.finish(
+                error=error,
+                counts=counts.as_dict() if not error else {},
+                requests_made=client.request_count if client else 0,
+            )
             if own_client and client is not None:
                 client.close()
     return run

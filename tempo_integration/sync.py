@@ -88,27 +88,27 @@ def sync_tempo(
     with sync_lock("tempo") as lease:
         run = SyncRun.begin(SyncRun.Kind.TEMPO)
         counts = Counts()
+        error = ""
+        own_client = client is None
         try:
-            client = client or integration.client()
+            if own_client:
+                client = integration.client()
             _sync(client, lease, counts, full, progress, page_size)
         except (TempoAuthError, TempoScopeError, SecretUnreadable) as exc:
             integration.mark_invalid(f"The sync was refused: {exc}")
-            run.status, run.error = SyncRun.Status.FAILED, sentences.INVALID_TOKEN
+            error = sentences.INVALID_TOKEN
         except TempoError as exc:
-            run.status = SyncRun.Status.FAILED
-            run.error = f"{exc} The worklogs from the last successful sync are kept."
+            error = f"{exc} The worklogs from the last successful sync are kept."
         except Exception:
             logger.exception("Tempo sync failed")
-            run.status = SyncRun.Status.FAILED
-            run.error = "The sync failed unexpectedly; the details are in the worker's log."
-        else:
-            run.status = SyncRun.Status.SUCCEEDED
+            error = "The sync failed unexpectedly; the details are in the worker's log."
         finally:
-            run.counts = dict(counts.__dict__)
-            run.finished_at = timezone.now()
-            run.requests_made = client.request_count if client else 0
-            run.save()
-            if client is not None:
+            run.finish(
+                error=error,
+                counts=dict(counts.__dict__),
+                requests_made=client.request_count if client else 0,
+            )
+            if own_client and client is not None:
                 client.close()
     return run
 
