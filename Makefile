@@ -6,7 +6,7 @@ VENV := .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed-stamp
 
-.PHONY: install run test bench lint format chromium clean
+.PHONY: install run serve test bench loadtest lint format chromium clean
 
 $(STAMP): pyproject.toml
 	@test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -20,6 +20,11 @@ install: $(STAMP)
 run: $(STAMP)
 	@$(PY) scripts/run_dev.py
 
+## The production stack locally: the Procfile's gunicorn, worker and sync with DEBUG off on
+## PostgreSQL (DATABASE_URL, default postgres://postgres@127.0.0.1:5432/worklog_report).
+serve: $(STAMP)
+	@$(PY) scripts/serve.py
+
 ## The whole suite: unit, integration (real sandbox process) and end-to-end (Chromium).
 test: $(STAMP) chromium
 	$(PY) -m pytest $(PYTEST_ARGS)
@@ -28,6 +33,11 @@ test: $(STAMP) chromium
 ## DATABASE_URL=postgres://... make bench measures on PostgreSQL.
 bench: $(STAMP)
 	$(PY) -m bench.run $(BENCH_ARGS)
+
+## Load test (issue 8): locust customers against the production stack on PostgreSQL at the §8
+## size; writes bench/load.json. LOAD_USERS (default 50, max 200), LOAD_TIME (60 s, max 600).
+loadtest: $(STAMP)
+	@$(PY) scripts/loadtest.py
 
 ## Debian's Chromium for the Playwright tests, when missing and possible (root or sudo).
 chromium:

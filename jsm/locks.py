@@ -20,7 +20,6 @@ def lease() -> dt.timedelta:
     return dt.timedelta(seconds=settings.SYNC_LOCK_SECONDS)
 
 
-
 class SyncAlreadyRunning(Exception):
     """Another process holds the lock."""
 

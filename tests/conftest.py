@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import pytest
 from django.contrib.auth import get_user_model
+from django.core.cache import cache
 
 pytest_plugins = ["tests.sandbox_fixtures"]
 
@@ -54,3 +55,9 @@ def _plain_static_storage(settings):
 @pytest.fixture(autouse=True)
 def _fast_password_hasher(settings):
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
+
+@pytest.fixture(autouse=True)
+def _empty_cache():
+    """The set-password limits count in the cache (memory in tests): each test starts at 0."""
+    cache.clear()

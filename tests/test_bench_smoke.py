@@ -46,7 +46,7 @@ def run_size(tmp_path, point_at, requests, worklogs):
         return prepared, run, full_requests, incremental, queries
 
 
-def test_benchmark_invariants_hold_at_two_sizes(tmp_path, point_at, db):
+def test_benchmark_invariants_hold_at_two_sizes(tmp_path, point_at, transactional_db):
     small = run_size(tmp_path, point_at, 30, 250)
     from django.core.management import call_command
 

@@ -121,6 +121,13 @@ class JsonHttpClient:
                         urlsplit(url).path,
                         attempt,
                         retry.reason,
+                        extra={
+                            "service": self.service,
+                            "method": method,
+                            "path": urlsplit(url).path,
+                            "attempts": attempt,
+                            "outcome": "gave_up",
+                        },
                     )
                     raise self.unavailable_error(retry.reason) from None
                 self._sleep(retry.delay)
@@ -159,13 +166,22 @@ class JsonHttpClient:
                 self.backoff(attempt),
                 f"{self.service} could not be reached ({type(exc).__name__}).",
             ) from None
+        elapsed_ms = (time.monotonic() - started) * 1000
         logger.info(
             "%s %s %s -> %s in %.0f ms",
             self.service,
             method,
             path,
             response.status_code,
-            (time.monotonic() - started) * 1000,
+            elapsed_ms,
+            extra={
+                "service": self.service,
+                "method": method,
+                "path": path,
+                "status": response.status_code,
+                "duration_ms": round(elapsed_ms, 1),
+                "attempt": attempt,
+            },
         )
         status = response.status_code
         if status == 429:

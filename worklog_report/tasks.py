@@ -5,8 +5,6 @@ Web requests only enqueue; the worker runs the sync. Tests use the immediate bac
 
 from __future__ import annotations
 
-import logging
-
 from django.db import transaction
 from django_tasks import task
 
@@ -15,7 +13,7 @@ from jsm.models import SyncLock
 from jsm.sync import sync_jira
 from tempo_integration.sync import sync_tempo
 
-logger = logging.getLogger(__name__)
+from .sync_log import log_sync_already_running, log_sync_run
 
 
 @task()
@@ -29,9 +27,10 @@ def sync_everything(full: bool = False) -> dict[str, str]:
         try:
             run = run_sync()
         except SyncAlreadyRunning:
-            logger.info("Skipped the queued %s sync: another one is running.", name)
+            log_sync_already_running(name, "task")
             outcome[name] = "skipped"
         else:
+            log_sync_run(name, run, "task")
             outcome[name] = run.status if run else "no token"
     return outcome
 

@@ -146,13 +146,13 @@ def test_monthly_contract_with_carry_over_from_dialog_to_portal(browser, live_se
     expect(progress).to_have_attribute("aria-valuenow", "21")
     expect(progress).to_have_class("contract-bar level-ok")
     fill = panel.locator(".contract-bar-fill")
-    normal = fill.evaluate("e => getComputedStyle(e).backgroundColor")
+    normal = fill.evaluate("e => getComputedStyle(e).fill")
 
     log(itsd, TODAY, 8.5)  # 11.5 h of 14 h: 82 %
     panel = open_panel()
     expect(panel.get_by_role("progressbar")).to_have_class("contract-bar level-warning")
     assert (
-        panel.locator(".contract-bar-fill").evaluate("e => getComputedStyle(e).backgroundColor")
+        panel.locator(".contract-bar-fill").evaluate("e => getComputedStyle(e).fill")
         == AMBER
         != normal
     )
@@ -161,10 +161,7 @@ def test_monthly_contract_with_carry_over_from_dialog_to_portal(browser, live_se
     panel = open_panel()
     expect(panel.get_by_role("progressbar")).to_have_class("contract-bar level-over")
     expect(panel.get_by_role("progressbar")).to_have_attribute("aria-valuenow", "100")
-    assert (
-        panel.locator(".contract-bar-fill").evaluate("e => getComputedStyle(e).backgroundColor")
-        == RED
-    )
+    assert panel.locator(".contract-bar-fill").evaluate("e => getComputedStyle(e).fill") == RED
     expect(panel.locator('[data-figure="remaining"]')).to_have_text("−0.50 h (overrun)")
     customer.close()
 

@@ -20,7 +20,6 @@ from jsm.sync import sync_jira
 from tempo_integration.sync import sync_tempo
 from worklog_report.sync_log import log_sync_already_running, log_sync_run
 
-
 STOP_SIGNALS = (signal.SIGTERM, signal.SIGINT)
 
 
