@@ -4,8 +4,8 @@ Django's ``bulk_create(update_conflicts=True)`` builds its SQL in Python value b
 (and SQLite's 999-parameter limit cuts a page of 5,000 worklogs into ~50 statements); for
 a Tempo page that costs more than the database work itself (see ``make bench``). Here an
 ``INSERT … ON CONFLICT … DO UPDATE`` takes every row — one prepared statement through
-``executemany`` on SQLite, multi-row statements of 1,000 rows on PostgreSQL — with values
-adapted once per column type.
+``executemany`` on SQLite, one ``INSERT … SELECT FROM unnest(arrays)`` on PostgreSQL — with
+values adapted once per column type.
 """
 
 from __future__ import annotations
@@ -14,8 +14,6 @@ from collections.abc import Callable, Iterable, Sequence
 from typing import Any
 
 from django.db import connection, models
-
-PG_ROWS_PER_STATEMENT = 1000
 
 
 def _adapter(field: models.Field) -> Callable[[Any], Any]:
@@ -57,15 +55,16 @@ def upsert(
     adapters = [_adapter(f) for f in fields]
     params = [tuple(adapt(v) for adapt, v in zip(adapters, row, strict=True)) for row in rows]
     with connection.cursor() as cursor:
-        if connection.vendor == "postgresql":
-            # One statement per 1,000 rows: PostgreSQL plans and checks it once, far faster
-            # than 1,000 pipelined single-row statements.
-            for start in range(0, len(params), PG_ROWS_PER_STATEMENT):
-                chunk = params[start : start + PG_ROWS_PER_STATEMENT]
-                cursor.execute(
-                    head + ", ".join([one_row] * len(chunk)) + tail,
-                    [value for row in chunk for value in row],
-                )
+        if connection.vendor == "postgresql" and params:
+            # One short statement per call whatever the row count: each column travels as one
+            # array and unnest() turns them back into rows, so neither psycopg nor the server
+            # parses thousands of placeholders (make bench).
+            arrays = ", ".join(f"%s::{f.cast_db_type(connection)}[]" for f in fields)
+            cursor.execute(
+                f"INSERT INTO {quote(meta.db_table)} ({column_sql}) "  # noqa: S608
+                f"SELECT * FROM unnest({arrays}){tail}",
+                [list(column) for column in zip(*params, strict=True)],
+            )
         elif params:
             # SQLite runs a prepared statement per row in-process: executemany is fastest.
             cursor.executemany(head + one_row + tail, params)
