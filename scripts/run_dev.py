@@ -58,14 +58,7 @@ def main() -> int:
         return 1
     children: list[tuple[str, subprocess.Popen]] = []
     try:
-        step("Syncing the demo JSM projects from the sandbox's Jira, then the demo sign-ins")
-        # A failed sync is shown on the Sync tab; the demo still starts.
-        subprocess.run([*manage, "sync"], env=env, cwd=ROOT, check=False)  # noqa: S603
-        subprocess.run([*manage, "seed_demo"], env=env, cwd=ROOT, check=True)  # noqa: S603
-        token = sandbox.client.mint_token(
-            name=f"Worklog Report (make run {time.strftime('%d %b %H:%M')})",
-            scopes={"worklogs": "view"},
-        )
+        token = prepare_demo(manage, env, sandbox, "make run")
         step("Starting the app and the task worker")
         children.append(
             ("app", subprocess.Popen([*manage, "runserver", f"{HOST}:{port}"], env=env, cwd=ROOT))  # noqa: S603
@@ -84,6 +77,19 @@ def main() -> int:
             stop(child)
         sandbox.stop()
         print("Stopped the app, the worker and the sandbox.")
+
+
+def prepare_demo(manage: list[str], env: dict, sandbox: SandboxProcess, runner: str) -> str:
+    """Sync the sandbox's demo into the app, create the demo sign-ins, and mint a token to
+    paste (named after the command that made it)."""
+    step("Syncing the demo JSM projects from the sandbox's Jira, then the demo sign-ins")
+    # A failed sync is shown on the Sync tab; the demo still starts.
+    subprocess.run([*manage, "sync"], env=env, cwd=ROOT, check=False)  # noqa: S603
+    subprocess.run([*manage, "seed_demo"], env=env, cwd=ROOT, check=True)  # noqa: S603
+    return sandbox.client.mint_token(
+        name=f"Worklog Report ({runner} {time.strftime('%d %b %H:%M')})",
+        scopes={"worklogs": "view"},
+    )
 
 
 def step(text: str) -> None:

@@ -17,10 +17,9 @@ import os
 import secrets
 import subprocess
 import sys
-import time
 from pathlib import Path
 
-from run_dev import HOST, banner, step, stop, supervise, wait_for_port
+from run_dev import HOST, banner, prepare_demo, step, stop, supervise, wait_for_port
 
 ROOT = Path(__file__).resolve().parent.parent
 VENV_BIN = Path(sys.executable).parent
@@ -153,13 +152,7 @@ def main() -> int:
                     "SANDBOX_URL": sandbox.url,
                 }
             )
-            step("Syncing the demo JSM projects from the sandbox's Jira, then the demo sign-ins")
-            subprocess.run([*manage, "sync"], env=env, cwd=ROOT, check=False)  # noqa: S603
-            subprocess.run([*manage, "seed_demo"], env=env, cwd=ROOT, check=True)  # noqa: S603
-            token = sandbox.client.mint_token(
-                name=f"Worklog Report (make serve {time.strftime('%d %b %H:%M')})",
-                scopes={"worklogs": "view"},
-            )
+            token = prepare_demo(manage, env, sandbox, "make serve")
 
         step("Starting the Procfile's web (gunicorn), worker (db_worker) and sync (sync --loop)")
         for name in LONG_RUNNING:
