@@ -49,9 +49,8 @@ def upsert(
         for n in update
     )
     # Identifiers come from the model's metadata, quoted; every value is a parameter.
-    head = f"INSERT INTO {quote(meta.db_table)} ({column_sql}) VALUES "  # noqa: S608
+    insert = f"INSERT INTO {quote(meta.db_table)} ({column_sql}) "  # noqa: S608
     tail = f" ON CONFLICT ({quote(meta.get_field(unique).column)}) DO UPDATE SET {updates}"
-    one_row = f"({', '.join(['%s'] * len(fields))})"
     adapters = [_adapter(f) for f in fields]
     params = [tuple(adapt(v) for adapt, v in zip(adapters, row, strict=True)) for row in rows]
     with connection.cursor() as cursor:
@@ -61,13 +60,13 @@ def upsert(
             # parses thousands of placeholders (make bench).
             arrays = ", ".join(f"%s::{f.cast_db_type(connection)}[]" for f in fields)
             cursor.execute(
-                f"INSERT INTO {quote(meta.db_table)} ({column_sql}) "  # noqa: S608
-                f"SELECT * FROM unnest({arrays}){tail}",
+                f"{insert}SELECT * FROM unnest({arrays}){tail}",  # noqa: S608
                 [list(column) for column in zip(*params, strict=True)],
             )
         elif params:
             # SQLite runs a prepared statement per row in-process: executemany is fastest.
-            cursor.executemany(head + one_row + tail, params)
+            one_row = f"({', '.join(['%s'] * len(fields))})"
+            cursor.executemany(f"{insert}VALUES {one_row}{tail}", params)
     return len(params)
 
 

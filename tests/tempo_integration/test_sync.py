@@ -186,7 +186,7 @@ def test_rerun_is_idempotent(tempo):
     assert stored() == before
 
 
-def test_interrupted_half_way_then_rerun_completes_without_duplicates(tempo):
+def test_interrupted_half_way_then_rerun_completes_without_duplicates(tempo, settings):
     original = tempo.callback
     calls = {"n": 0}
 
@@ -201,11 +201,8 @@ def test_interrupted_half_way_then_rerun_completes_without_duplicates(tempo):
 
     pattern = re.compile(rf"{re.escape(django_settings.TEMPO_BASE_URL)}/4/worklogs/project/.*")
     tempo.rsps.add_callback(responses.GET, pattern, dies_on_second_page)
-    django_settings.TEMPO_RETRY_BUDGET = 0
-    try:
-        run = sync_tempo()
-    finally:
-        django_settings.TEMPO_RETRY_BUDGET = 30
+    settings.TEMPO_RETRY_BUDGET = 0
+    run = sync_tempo()
     assert run.status == SyncRun.Status.FAILED
     assert "last successful sync are kept" in run.error
     assert Worklog.objects.count() == 2  # the first page was kept
