@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import logging
 import uuid
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -12,7 +13,11 @@ from django.db import IntegrityError, transaction
 from django.db.models import Q
 from django.utils import timezone
 
+from worklog_report.database_outage import CONNECTION_ERRORS, reconnect
+
 from .models import SyncLock
+
+logger = logging.getLogger("worklog_report.sync")
 
 
 def lease() -> dt.timedelta:
@@ -65,4 +70,11 @@ def sync_lock(name: str) -> Iterator[Lease]:
     try:
         yield Lease(name, owner)
     finally:
-        SyncLock.objects.filter(name=name, owner=owner).update(owner="", expires_at=None)
+        try:
+            SyncLock.objects.filter(name=name, owner=owner).update(owner="", expires_at=None)
+        except CONNECTION_ERRORS:
+            # The database is gone (the run could not even be recorded): the lease runs out
+            # by itself after SYNC_LOCK_SECONDS, and the error that stopped the run is the
+            # one to report, not this one.
+            reconnect()
+            logger.warning("sync lock left to expire", extra={"kind": name})

@@ -86,8 +86,9 @@ class Request(models.Model):
 
 
 ABANDONED = (
-    "The worker stopped in the middle of this run (it was killed or crashed). "
-    "Nothing was lost: the next run picked up where the data stood."
+    "This run stopped before it could record its end (the worker was killed or crashed, or "
+    "the database stayed unreachable). Nothing was lost: the next run picked up where the "
+    "data stood."
 )
 
 

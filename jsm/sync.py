@@ -23,6 +23,13 @@ from django.utils import timezone
 from django.utils.dateparse import parse_datetime
 
 from worklog_report.bulk import delete_missing
+from worklog_report.database_outage import (
+    CONNECTION_ERRORS,
+    DATABASE_UNAVAILABLE,
+    log_lost_connection,
+    reconnect,
+    save_when_reachable,
+)
 
 from .client import JiraAuthError, JiraClient, JiraError, JiraNotFound, JiraPermissionError
 from .locks import Lease, sync_lock
@@ -108,15 +115,22 @@ def sync_jira(
                     raise JiraNotConfigured("Jira is not configured.")
                 client = JiraClient()
             counts = _sync(client, lease, progress or Silent(), full)
+        except CONNECTION_ERRORS as exc:
+            log_lost_connection("jira", exc)
+            reconnect()
+            error = DATABASE_UNAVAILABLE
         except Exception as exc:
             if not isinstance(exc, JiraError):
                 logger.exception("Jira sync failed")
             error = describe_failure(exc)
         finally:
-            run.finish(
-                error=error,
-                counts=counts.as_dict() if not error else {},
-                requests_made=client.request_count if client else 0,
+            save_when_reachable(
+                lambda: run.finish(
+                    error=error,
+                    counts=counts.as_dict() if not error else {},
+                    requests_made=client.request_count if client else 0,
+                ),
+                "the Jira run's outcome",
             )
             if own_client and client is not None:
                 client.close()

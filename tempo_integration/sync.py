@@ -27,6 +27,13 @@ from jsm.locks import Lease, sync_lock
 from jsm.models import JiraProject, Request, SyncRun
 from jsm.sync import Progress, Silent
 from worklog_report.bulk import upsert
+from worklog_report.database_outage import (
+    CONNECTION_ERRORS,
+    DATABASE_UNAVAILABLE,
+    log_lost_connection,
+    reconnect,
+    save_when_reachable,
+)
 
 from . import sentences
 from .client import MAX_PAGE_SIZE, TempoAuthError, TempoClient, TempoError, TempoScopeError
@@ -99,14 +106,21 @@ def sync_tempo(
             error = sentences.INVALID_TOKEN
         except TempoError as exc:
             error = f"{exc} The worklogs from the last successful sync are kept."
+        except CONNECTION_ERRORS as exc:
+            log_lost_connection("tempo", exc)
+            reconnect()
+            error = DATABASE_UNAVAILABLE
         except Exception:
             logger.exception("Tempo sync failed")
             error = "The sync failed unexpectedly; the details are in the worker's log."
         finally:
-            run.finish(
-                error=error,
-                counts=dict(counts.__dict__),
-                requests_made=client.request_count if client else 0,
+            save_when_reachable(
+                lambda: run.finish(
+                    error=error,
+                    counts=dict(counts.__dict__),
+                    requests_made=client.request_count if client else 0,
+                ),
+                "the Tempo run's outcome",
             )
             if own_client and client is not None:
                 client.close()

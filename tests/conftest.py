@@ -39,8 +39,10 @@ def alice_client(client, alice):
 
 @pytest.fixture(autouse=True)
 def _no_retry_sleep(monkeypatch):
-    """Unit tests never sleep between retries; the client's arithmetic is tested on its own."""
+    """Unit tests never sleep between retries (HTTP calls, a lost database); the waits are
+    tested on their own."""
     monkeypatch.setattr("worklog_report.http_client._sleep", lambda seconds: None)
+    monkeypatch.setattr("worklog_report.database_outage._sleep", lambda seconds: None)
 
 
 @pytest.fixture(autouse=True)

@@ -38,3 +38,11 @@ def log_sync_already_running(kind: str, trigger: str) -> None:
         "sync skipped",
         extra={"kind": kind, "trigger": trigger, "outcome": "skipped", "reason": "running"},
     )
+
+
+def log_sync_database_unavailable(kind: str, trigger: str) -> None:
+    """The run could not start, or not even be recorded: the database did not answer."""
+    logger.warning(
+        "sync skipped",
+        extra={"kind": kind, "trigger": trigger, "outcome": "skipped", "reason": "database"},
+    )

@@ -6,14 +6,16 @@ Web requests only enqueue; the worker runs the sync. Tests use the immediate bac
 from __future__ import annotations
 
 from django.db import transaction
+from django.utils import timezone
 from django_tasks import task
 
-from jsm.locks import SyncAlreadyRunning, is_locked
+from jsm.locks import SyncAlreadyRunning, is_locked, lease
 from jsm.models import SyncLock
 from jsm.sync import sync_jira
 from tempo_integration.sync import sync_tempo
 
-from .sync_log import log_sync_already_running, log_sync_run
+from .database_outage import CONNECTION_ERRORS, DatabaseUnavailable, reconnect
+from .sync_log import log_sync_already_running, log_sync_database_unavailable, log_sync_run
 
 
 @task()
@@ -29,6 +31,10 @@ def sync_everything(full: bool = False) -> dict[str, str]:
         except SyncAlreadyRunning:
             log_sync_already_running(name, "task")
             outcome[name] = "skipped"
+        except (DatabaseUnavailable, *CONNECTION_ERRORS):
+            reconnect()
+            log_sync_database_unavailable(name, "task")
+            outcome[name] = "database unavailable"
         else:
             log_sync_run(name, run, "task")
             outcome[name] = run.status if run else "no token"
@@ -36,15 +42,25 @@ def sync_everything(full: bool = False) -> dict[str, str]:
 
 
 def sync_is_pending() -> bool:
-    """A sync is running, or queued and not yet picked up by the worker."""
+    """A sync is running, or queued and not yet picked up by the worker.
+
+    A task the worker marked running counts only while it may still be alive: a running sync
+    holds a lock, and one that started less than a lease ago may be about to take it. A worker
+    killed mid-task (SIGKILL, out of memory, the database gone) leaves its task "running"
+    for ever; it must not block Sync now for ever.
+    """
     from django_tasks.base import TaskResultStatus
     from django_tasks_db.models import DBTaskResult
 
-    queued = DBTaskResult.objects.filter(
-        task_path=sync_everything.module_path,
-        status__in=[TaskResultStatus.READY, TaskResultStatus.RUNNING],
-    ).exists()
-    return queued or is_locked("jira") or is_locked("tempo")
+    if is_locked("jira") or is_locked("tempo"):
+        return True
+    ours = DBTaskResult.objects.filter(task_path=sync_everything.module_path)
+    return (
+        ours.filter(status=TaskResultStatus.READY).exists()
+        or ours.filter(
+            status=TaskResultStatus.RUNNING, started_at__gt=timezone.now() - lease()
+        ).exists()
+    )
 
 
 def request_sync() -> bool:

@@ -18,3 +18,5 @@ urlpatterns = [
     path("portal/", include("portal.urls")),
     path("admin/", admin.site.urls),
 ]
+
+handler500 = "worklog_report.error_views.server_error"

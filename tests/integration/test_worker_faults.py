@@ -1,4 +1,5 @@
-"""The sync as separate worker processes: killed with SIGKILL mid-way, and two at once."""
+"""The sync as separate worker processes: killed with SIGKILL mid-way, two at once, and the
+database server going away under a running `sync --loop`."""
 
 from __future__ import annotations
 
@@ -7,6 +8,7 @@ import signal
 import subprocess
 import sys
 import time
+from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
@@ -17,6 +19,7 @@ from jsm.models import ABANDONED, JiraProject, SyncRun
 from portal.models import ReportSettings
 from sandbox.process import SandboxProcess
 from tempo_integration.models import TempoIntegration, Worklog
+from worklog_report.database_outage import DATABASE_UNAVAILABLE
 
 pytestmark = pytest.mark.integration
 ROOT = Path(__file__).resolve().parents[2]
@@ -121,3 +124,77 @@ def test_two_workers_at_once_run_one_sync(worker_env, worker_sandbox):
     assert "A jira sync is already running. Skipped this run." in out_second
     assert "Jira sync succeeded" in out_first
     assert SyncRun.objects.filter(kind="jira").count() == 1
+
+
+@contextmanager
+def postgres_outage():
+    """The test database refuses new connections and loses the ones it had (but this test's
+    own), as while PostgreSQL restarts or fails over; it is back when the block ends."""
+    import psycopg
+
+    db = connection.settings_dict
+    name = db["NAME"]
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT pg_backend_pid()")
+        ours = cursor.fetchone()[0]
+    # A database cannot refuse connections to itself: ask from the server's maintenance one.
+    server = psycopg.connect(
+        dbname="postgres",
+        user=db["USER"],
+        host=db["HOST"] or "127.0.0.1",
+        port=db["PORT"] or 5432,
+        autocommit=True,
+    )
+    try:
+        server.execute(f'ALTER DATABASE "{name}" ALLOW_CONNECTIONS false')
+        server.execute(
+            "SELECT pg_terminate_backend(pid) FROM pg_stat_activity "
+            "WHERE datname = %s AND pid <> %s",
+            [name, ours],
+        )
+        yield
+    finally:
+        server.execute(f'ALTER DATABASE "{name}" ALLOW_CONNECTIONS true')
+        server.close()
+
+
+def test_database_briefly_unavailable_mid_sync_the_loop_carries_on(worker_env, worker_sandbox):
+    if connection.vendor != "postgresql":
+        pytest.skip("a database server to take away: PostgreSQL (SQLite is a file, not a server)")
+    first = run_sync(worker_env)
+    assert first.returncode == 0, first.stdout + first.stderr
+    for project in JiraProject.objects.all():
+        ReportSettings.objects.update_or_create(project=project, defaults={"enabled": True})
+    # The periodic sync's Tempo read stalls on its first page; the database goes away
+    # meanwhile, for 4 s, and with it the sync's connection.
+    worker_sandbox.client.add_fault("tempo", "slow", count=1, delay=3)
+    loop = subprocess.Popen(
+        [sys.executable, "manage.py", "sync", "--loop", "2"],
+        cwd=ROOT,
+        env=worker_env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+    )
+    try:
+        wait_for(lambda: SyncRun.objects.filter(kind="tempo", status="running").exists())
+        with postgres_outage():
+            time.sleep(4)
+        # The first run (before anything was enabled) succeeded; wait for the next success.
+        wait_for(
+            lambda: SyncRun.objects.filter(kind="tempo", status="succeeded").count() == 2,
+            timeout=60,
+        )
+    finally:
+        loop.send_signal(signal.SIGTERM)
+        output, _ = loop.communicate(timeout=60)
+    assert loop.returncode == 0, output  # the same process, still running, stopped cleanly
+    assert "Stopped." in output and "Traceback" not in output
+    runs = list(SyncRun.objects.filter(kind="tempo").order_by("started_at"))
+    assert len(runs) >= 3, [(r.status, r.error) for r in runs] + [output]
+    interrupted, completed = runs[1:3]
+    assert interrupted.status == "failed", output
+    assert interrupted.error == DATABASE_UNAVAILABLE and interrupted.finished_at
+    assert completed.status == "succeeded"
+    assert Worklog.objects.count() == completed.counts["worklogs"] > 1000  # all there, once
+    assert not SyncRun.objects.filter(status="running").exists()

@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+import datetime as dt
+
 import pytest
 from django.contrib.messages import get_messages
 from django.urls import reverse
+from django.utils import timezone
 
 from jsm.models import JiraProject, SyncRun
 from portal.models import ReportSettings
@@ -203,3 +206,43 @@ def test_sync_now_ignores_an_offsite_next(admin_client, settings):
     settings.JIRA_BASE_URL = ""
     response = admin_client.post(SYNC_NOW, {"next": "https://evil.example/"})
     assert response["Location"] == SYNC
+
+
+def _task_left_running(started_minutes_ago: int):
+    from django_tasks_db.models import DBTaskResult
+
+    from worklog_report.tasks import sync_everything
+
+    started = timezone.now() - dt.timedelta(minutes=started_minutes_ago)
+    return DBTaskResult.objects.create(
+        task_path=sync_everything.module_path,
+        status="RUNNING",
+        args_kwargs={"args": [], "kwargs": {}},
+        backend_name="default",
+        queue_name="default",
+        run_after=started,
+        started_at=started,
+        exception_class_path="",
+        traceback="",
+    )
+
+
+def test_sync_now_is_not_blocked_for_ever_by_the_task_of_a_killed_worker(admin_client, settings):
+    """A worker killed mid-task leaves its task "running"; with no lock held and the lease
+    long over, it is dead and Sync now queues a new sync."""
+    settings.JIRA_BASE_URL = ""
+    _task_left_running(started_minutes_ago=60)
+    response = admin_client.post(SYNC_NOW, follow=True)
+    assert messages_of(response) == [
+        "Sync started. The results appear on the Sync tab when it ends."
+    ]
+    assert SyncRun.objects.count() == 1
+
+
+def test_sync_now_right_after_the_worker_picked_up_a_sync_says_it_runs(admin_client):
+    _task_left_running(started_minutes_ago=0)  # not yet holding the lock
+    response = admin_client.post(SYNC_NOW, follow=True)
+    assert messages_of(response) == [
+        "A sync is already running. Its results appear on the Sync tab when it ends."
+    ]
+    assert not SyncRun.objects.exists()

@@ -2,9 +2,15 @@
 
 from __future__ import annotations
 
+import re
+
 import pytest
 from django.test import Client, RequestFactory
+from django.utils import timezone
 from django.views import defaults
+
+from jsm.models import SyncRun
+from tests.outage import database_outage
 
 PRODUCT_LOOK = ['class="topbar"', "Worklog Report", "/static/css/app.css", 'id="main"']
 NEVER = ["Traceback", "RuntimeError", "boom-secret-detail", "settings.py", "DEBUG = True"]
@@ -88,3 +94,49 @@ def test_400_renders_without_a_request_context_either(django_assert_num_queries,
         response = defaults.bad_request(request, Exception("secret detail"))
     assert_error_page(response, 400, "Bad request")
     assert "secret detail" not in response.content.decode()
+
+
+@pytest.mark.django_db(transaction=True)
+@pytest.mark.parametrize(
+    "who,method,url",
+    [
+        ("alice", "get", "/portal/ITSD/worklog-report/"),
+        ("alice", "get", "/portal/ITSD/worklog-report/?format=csv"),
+        ("alice", "get", "/portal/"),
+        ("admin", "get", "/configuration/sync/"),
+        ("admin", "post", "/configuration/sync/now/"),
+        (None, "post", "/accounts/login/"),  # the sign-in page itself needs no database
+    ],
+)
+def test_database_briefly_unavailable_is_a_503_page_then_the_data_is_back(
+    full_world, who, method, url
+):
+    """No 500 while the database does not answer (issue 8 §6): a page that says so and
+    when to come back; once it answers again, the same page with the same data."""
+    SyncRun.objects.create(kind="tempo", status="succeeded", finished_at=timezone.now())
+    client = Client(raise_request_exception=False)
+    if who:
+        client.force_login(full_world.admin if who == "admin" else full_world.users[who])
+    data = {"username": "alice@acme.example", "password": "demo-password"} if who is None else {}
+    before = getattr(client, method)(url, data)
+    with database_outage() as outage:
+        outage.down = True
+        response = getattr(client, method)(url, data)
+    assert outage.refused >= 1
+    text = assert_error_page(response, 503, "Briefly unavailable")
+    assert "cannot reach its database just now" in text
+    assert response["Retry-After"] == "30"
+    assert "server closed the connection" not in text
+    after = getattr(client, method)(url, data)
+    assert after.status_code == before.status_code != 503
+    if method == "get":  # the same page with the same data and its Updated time
+        assert comparable(after) == comparable(before)
+    if url == "/portal/ITSD/worklog-report/":
+        assert "· Updated <time" in after.content.decode()
+
+
+def comparable(response) -> str:
+    """The page without what differs between two renders: the form's masked token, and the
+    "… ago" of the Updated time (its instant stays)."""
+    text = re.sub(r'name="csrfmiddlewaretoken" value="[^"]+"', "", response.content.decode())
+    return re.sub(r"(<time [^>]+>)[^<]*(</time>)", r"\1\2", text)

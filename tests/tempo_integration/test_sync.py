@@ -3,121 +3,18 @@
 from __future__ import annotations
 
 import datetime as dt
-import json
-from urllib.parse import parse_qs, urlsplit
 
-import pytest
 import responses
 from django.conf import settings as django_settings
 from django.utils import timezone
 
-from jsm.models import JiraProject, Request, SyncRun
-from portal.models import ReportSettings
+from jsm.models import SyncRun
 from tempo_integration import sentences
 from tempo_integration.models import ProjectSyncState, TempoIntegration, Worklog
 from tempo_integration.sync import sync_tempo
 
 from .factories import stored_integration
-
-
-def worklog(
-    tempo_id,
-    issue_id,
-    *,
-    billable=3600,
-    spent=3600,
-    updated="2026-11-01T10:00:00Z",
-    day="2026-11-01",
-):
-    return {
-        "self": f"https://api.tempo.io/4/worklogs/{tempo_id}",
-        "tempoWorklogId": tempo_id,
-        "issue": {"self": f"https://x.atlassian.net/rest/api/2/issue/{issue_id}", "id": issue_id},
-        "timeSpentSeconds": spent,
-        "billableSeconds": billable,
-        "startDate": day,
-        "startTime": "09:30:00",
-        "description": f"Work {tempo_id}",
-        "createdAt": "2026-11-01T10:00:00Z",
-        "updatedAt": updated,
-        "author": {
-            "self": "https://x.atlassian.net/rest/api/2/user?accountId=agent-1",
-            "accountId": "agent-1",
-        },
-        "attributes": {"self": "", "values": []},
-    }
-
-
-class FakeTempo:
-    """Serves /4/worklogs/project/{id} from a dict, honouring updatedFrom and paging."""
-
-    def __init__(self, page_size=2):
-        self.worklogs: dict[int, list[dict]] = {}
-        self.page_size = page_size
-        self.seen_params: list[dict] = []
-
-    def install(self, rsps):
-        import re
-
-        rsps.add_callback(
-            responses.GET,
-            re.compile(rf"{re.escape(django_settings.TEMPO_BASE_URL)}/4/worklogs/project/(\d+).*"),
-            self.callback,
-        )
-
-    def callback(self, request):
-        url = urlsplit(request.url)
-        project_id = int(url.path.rsplit("/", 1)[1])
-        query = {k: v[0] for k, v in parse_qs(url.query).items()}
-        self.seen_params.append(query)
-        items = self.worklogs.get(project_id, [])
-        if "updatedFrom" in query:
-            items = [w for w in items if w["updatedAt"] >= query["updatedFrom"]]
-        offset = int(query.get("offset", 0))
-        limit = min(int(query.get("limit", 50)), self.page_size)
-        page = items[offset : offset + limit]
-        metadata = {"count": len(page), "offset": offset, "limit": limit}
-        if offset + limit < len(items):
-            nxt = dict(query, offset=str(offset + limit))
-            metadata["next"] = f"{url.scheme}://{url.netloc}{url.path}?" + "&".join(
-                f"{k}={v}" for k, v in nxt.items()
-            )
-        return 200, {}, json.dumps({"self": request.url, "metadata": metadata, "results": page})
-
-
-@pytest.fixture
-def projects(db):
-    itsd = JiraProject.objects.create(jira_id="10000", key="ITSD", name="IT", service_desk_id="1")
-    sup = JiraProject.objects.create(jira_id="10001", key="SUP", name="Sup", service_desk_id="2")
-    for project, ids in ((itsd, ["20001", "20002"]), (sup, ["20003"])):
-        for jira_id in ids:
-            Request.objects.create(
-                jira_id=jira_id,
-                key=f"{project.key}-{jira_id}",
-                project=project,
-                summary="s",
-                status="Open",
-                created=timezone.now(),
-                updated=timezone.now(),
-            )
-    ReportSettings.objects.create(project=itsd, enabled=True)
-    ReportSettings.objects.create(project=sup, enabled=False)
-    return itsd, sup
-
-
-@pytest.fixture
-def tempo(projects, admin_user):
-    stored_integration(admin_user)
-    fake = FakeTempo()
-    fake.worklogs[10000] = [
-        worklog(n, issue, updated=f"2026-10-0{n}T10:00:00Z")
-        for n, issue in ((1, 20001), (2, 20001), (3, 20002), (4, 99999))
-    ]
-    fake.worklogs[10001] = [worklog(5, 20003)]
-    with responses.RequestsMock(assert_all_requests_are_fired=False) as rsps:
-        fake.install(rsps)
-        fake.rsps = rsps
-        yield fake
+from .fake_tempo import worklog
 
 
 def test_first_sync_reads_everything_of_enabled_projects(tempo):

@@ -18,7 +18,12 @@ from jsm.locks import SyncAlreadyRunning
 from jsm.models import SyncRun
 from jsm.sync import sync_jira
 from tempo_integration.sync import sync_tempo
-from worklog_report.sync_log import log_sync_already_running, log_sync_run
+from worklog_report.database_outage import CONNECTION_ERRORS, DatabaseUnavailable, reconnect
+from worklog_report.sync_log import (
+    log_sync_already_running,
+    log_sync_database_unavailable,
+    log_sync_run,
+)
 
 STOP_SIGNALS = (signal.SIGTERM, signal.SIGINT)
 
@@ -105,6 +110,16 @@ class Command(BaseCommand):
             except SyncAlreadyRunning as exc:
                 log_sync_already_running(name.lower(), trigger)
                 self.stdout.write(f"{exc} Skipped this run.")
+                continue
+            except (DatabaseUnavailable, *CONNECTION_ERRORS):
+                # Not even the run could be recorded. The next run (--loop) starts afresh.
+                reconnect()
+                log_sync_database_unavailable(name.lower(), trigger)
+                self.stderr.write(
+                    f"{name} sync could not reach the database. Nothing was lost; "
+                    "the next run tries again."
+                )
+                failed = True
                 continue
             finally:
                 progress.close()

@@ -1,0 +1,78 @@
+"""A Tempo `/4/worklogs/project/{id}` served from a dict through `responses`, and its
+worklogs (the shape of API-CONTRACTS' worklog)."""
+
+from __future__ import annotations
+
+import json
+import re
+from urllib.parse import parse_qs, urlsplit
+
+import responses
+from django.conf import settings as django_settings
+
+
+def worklog(
+    tempo_id,
+    issue_id,
+    *,
+    billable=3600,
+    spent=3600,
+    updated="2026-11-01T10:00:00Z",
+    day="2026-11-01",
+):
+    return {
+        "self": f"https://api.tempo.io/4/worklogs/{tempo_id}",
+        "tempoWorklogId": tempo_id,
+        "issue": {"self": f"https://x.atlassian.net/rest/api/2/issue/{issue_id}", "id": issue_id},
+        "timeSpentSeconds": spent,
+        "billableSeconds": billable,
+        "startDate": day,
+        "startTime": "09:30:00",
+        "description": f"Work {tempo_id}",
+        "createdAt": "2026-11-01T10:00:00Z",
+        "updatedAt": updated,
+        "author": {
+            "self": "https://x.atlassian.net/rest/api/2/user?accountId=agent-1",
+            "accountId": "agent-1",
+        },
+        "attributes": {"self": "", "values": []},
+    }
+
+
+class FakeTempo:
+    """Serves /4/worklogs/project/{id} from a dict, honouring updatedFrom and paging."""
+
+    def __init__(self, page_size=2):
+        self.worklogs: dict[int, list[dict]] = {}
+        self.page_size = page_size
+        self.seen_params: list[dict] = []
+        # Called with the number of the page about to be served (1, 2, …), before serving it.
+        self.before_page = None
+
+    def install(self, rsps):
+        rsps.add_callback(
+            responses.GET,
+            re.compile(rf"{re.escape(django_settings.TEMPO_BASE_URL)}/4/worklogs/project/(\d+).*"),
+            self.callback,
+        )
+
+    def callback(self, request):
+        url = urlsplit(request.url)
+        project_id = int(url.path.rsplit("/", 1)[1])
+        query = {k: v[0] for k, v in parse_qs(url.query).items()}
+        self.seen_params.append(query)
+        if self.before_page is not None:
+            self.before_page(len(self.seen_params))
+        items = self.worklogs.get(project_id, [])
+        if "updatedFrom" in query:
+            items = [w for w in items if w["updatedAt"] >= query["updatedFrom"]]
+        offset = int(query.get("offset", 0))
+        limit = min(int(query.get("limit", 50)), self.page_size)
+        page = items[offset : offset + limit]
+        metadata = {"count": len(page), "offset": offset, "limit": limit}
+        if offset + limit < len(items):
+            nxt = dict(query, offset=str(offset + limit))
+            metadata["next"] = f"{url.scheme}://{url.netloc}{url.path}?" + "&".join(
+                f"{k}={v}" for k, v in nxt.items()
+            )
+        return 200, {}, json.dumps({"self": request.url, "metadata": metadata, "results": page})
