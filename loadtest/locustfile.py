@@ -17,7 +17,7 @@ every synced customer who can see requests), LOAD_PASSWORD (default `demo`) and 
 from which `scripts/loadtest.py` computes exact percentiles). The host must be a loopback
 address: anything else stops locust before the first request.
 
-    locust -f loadtest/locustfile.py --headless -u 50 -r 10 --run-time 60s \
+    locust -f loadtest/locustfile.py --headless -u 50 -r 1 --run-time 120s \
         --host http://127.0.0.1:8000
 """
 

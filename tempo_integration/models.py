@@ -204,7 +204,9 @@ class Worklog(models.Model):
 
     class Meta:
         indexes = [
-            models.Index(fields=["request", "start_date"]),
+            # Covers the report's aggregate (requests × period → billable seconds): an
+            # index-only scan, ~25 % less time than reading the rows (README: Load test).
+            models.Index(fields=["request", "start_date", "billable_seconds"]),
             models.Index(fields=["start_date"]),
         ]
 

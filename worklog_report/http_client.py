@@ -63,10 +63,13 @@ class JsonHttpClient:
     """A JSON API over one ``requests.Session`` whose headers carry the credentials.
 
     ``retry_budget`` bounds the total seconds one call may spend waiting between attempts;
-    a call that would need to wait longer fails with ``unavailable_error`` instead.
+    a call that would need to wait longer fails with ``unavailable_error`` instead. At most
+    ``max_attempts`` are made whatever the waits: a server answering 429 with
+    ``Retry-After: 0`` again and again would otherwise be asked for ever.
     """
 
     service = "the service"
+    max_attempts = 8
     unavailable_error: type[ServiceUnavailable] = ServiceUnavailable
 
     def __init__(
@@ -113,7 +116,7 @@ class JsonHttpClient:
             try:
                 return self._attempt(method, url, attempt, **kwargs)
             except RetryLater as retry:
-                if waited + retry.delay > self.retry_budget:
+                if waited + retry.delay > self.retry_budget or attempt >= self.max_attempts:
                     logger.warning(
                         "%s %s %s gave up after %d attempt(s): %s",
                         self.service,

@@ -1,12 +1,16 @@
 """The Jira and Tempo syncs against a real sandbox process of their own (it is changed here).
 
 First sync, a re-sync with no change, drift in Jira and Tempo, faults half-way and the
-recovery, 429 then success, and 401 turning the integration Invalid.
+recovery, 429 then success, 401 turning the integration Invalid, and the fault matrix: every
+kind of misbehaviour of Tempo and of Jira, seen from the Sync tab and the portal.
 """
 
 from __future__ import annotations
 
 import pytest
+from django.contrib.auth import get_user_model
+from django.test import Client
+from django.utils.html import escape
 
 from jsm.models import JiraProject, JiraWorklog, Request, SyncRun
 from jsm.sync import sync_jira
@@ -15,6 +19,7 @@ from sandbox.process import SandboxProcess
 from tempo_integration import sentences
 from tempo_integration.models import TempoIntegration, Worklog
 from tempo_integration.sync import sync_tempo
+from tests.page_text import comparable
 
 pytestmark = pytest.mark.integration
 
@@ -144,3 +149,61 @@ def test_a_garbage_page_fails_the_run_in_words(sandbox_app):
     run = sync_jira()
     assert run.status == SyncRun.Status.FAILED
     assert "not JSON" in run.error
+
+
+# -- The fault matrix (issue 8 §6) ------------------------------------------------------------
+
+FAULTS = ["429", "500", "503", "slow", "html", "truncated", "drop"]
+REPORT = "/portal/ITSD/worklog-report/?period=this_year&scope=organization"
+
+
+def stored_data() -> tuple:
+    return (
+        sorted(Request.objects.values_list("jira_id", "summary", "status")),
+        sorted(Worklog.objects.values_list("tempo_id", "billable_seconds", "request_id")),
+        JiraWorklog.objects.count(),
+    )
+
+
+@pytest.mark.parametrize("kind", FAULTS)
+@pytest.mark.parametrize("service", ["tempo", "jira"])
+def test_fault_matrix_keeps_the_last_good_data_and_says_what_happened(
+    sandbox_app, settings, service, kind
+):
+    """Tempo or Jira misbehaving for longer than the retries last: the run fails with a
+    sentence on the Sync tab, no page answers 500, the portal shows the last good data with
+    its Updated time, nothing is lost, and the next run after the fault completes."""
+    settings.TEMPO_READ_TIMEOUT = settings.JIRA_READ_TIMEOUT = 0.5  # "slow" is beyond it
+    assert sync_jira().status == SyncRun.Status.SUCCEEDED
+    enable_all()
+    for project in JiraProject.objects.all():
+        ReportSettings.objects.filter(project=project).update(
+            visibility=ReportSettings.Visibility.ORGANIZATIONS
+        )
+    assert sync_tempo().status == SyncRun.Status.SUCCEEDED
+    alice = Client(raise_request_exception=False)
+    alice.force_login(get_user_model().objects.get(email="alice@acme.example"))
+    admin = Client(raise_request_exception=False)
+    admin.force_login(get_user_model().objects.get(username="admin"))
+    before, report_before = stored_data(), alice.get(REPORT)
+    assert report_before.status_code == 200 and "Updated <time" in report_before.content.decode()
+
+    sandbox_app.client.add_fault(service, kind, count=1000, retry_after=0, delay=2)
+    run = (sync_tempo if service == "tempo" else sync_jira)()
+    sandbox_app.client.clear_faults()
+
+    assert run.status == SyncRun.Status.FAILED
+    assert "kept" in run.error and "unexpectedly" not in run.error  # a sentence that says so
+    assert stored_data() == before  # nothing lost, nothing half-written
+    report = alice.get(REPORT)
+    assert report.status_code == 200
+    assert comparable(report) == comparable(report_before)  # same data, same Updated time
+    sync_tab = admin.get("/configuration/sync/")
+    assert sync_tab.status_code == 200 and escape(run.error) in sync_tab.content.decode()
+    for url in ("/portal/", f"{REPORT}&format=csv", "/configuration/tempo/", "/healthz"):
+        page = (admin if url.startswith("/configuration") else alice).get(url)
+        assert page.status_code == 200, url
+
+    after = (sync_tempo if service == "tempo" else sync_jira)()
+    assert after.status == SyncRun.Status.SUCCEEDED, after.error
+    assert stored_data() == before

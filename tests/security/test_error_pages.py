@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import re
-
 import pytest
 from django.test import Client, RequestFactory
 from django.utils import timezone
@@ -11,6 +9,7 @@ from django.views import defaults
 
 from jsm.models import SyncRun
 from tests.outage import database_outage
+from tests.page_text import comparable
 
 PRODUCT_LOOK = ['class="topbar"', "Worklog Report", "/static/css/app.css", 'id="main"']
 NEVER = ["Traceback", "RuntimeError", "boom-secret-detail", "settings.py", "DEBUG = True"]
@@ -133,10 +132,3 @@ def test_database_briefly_unavailable_is_a_503_page_then_the_data_is_back(
         assert comparable(after) == comparable(before)
     if url == "/portal/ITSD/worklog-report/":
         assert "· Updated <time" in after.content.decode()
-
-
-def comparable(response) -> str:
-    """The page without what differs between two renders: the form's masked token, and the
-    "… ago" of the Updated time (its instant stays)."""
-    text = re.sub(r'name="csrfmiddlewaretoken" value="[^"]+"', "", response.content.decode())
-    return re.sub(r"(<time [^>]+>)[^<]*(</time>)", r"\1\2", text)

@@ -122,6 +122,17 @@ def test_total_wait_is_bounded_by_the_budget():
 
 
 @responses.activate
+def test_retry_after_zero_for_ever_stops_after_max_attempts():
+    """Waits of 0 s never use up the budget: the number of attempts is bounded too."""
+    responses.get(WORKLOGS, status=429, headers={"Retry-After": "0"})
+    client, waits = make_client()
+    with pytest.raises(TempoUnavailable, match="rate limiting"):
+        client.check_access()
+    assert len(responses.calls) == client.max_attempts == 8
+    assert waits == [0.0] * 7
+
+
+@responses.activate
 def test_5xx_is_retried_after_5_then_10_seconds():
     responses.get(WORKLOGS, status=500, body="<html>oops</html>")
     responses.get(WORKLOGS, status=503, body="down")
