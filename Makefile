@@ -35,7 +35,8 @@ bench: $(STAMP)
 	$(PY) -m bench.run $(BENCH_ARGS)
 
 ## Load test (issue 8): locust customers against the production stack on PostgreSQL at the §8
-## size; writes bench/load.json. LOAD_USERS (default 50, max 200), LOAD_TIME (60 s, max 600).
+## size; writes bench/load.json. LOAD_USERS (default 50, max 200), LOAD_SPAWN_RATE (customers
+## arriving per second, default 1), LOAD_TIME (120 s, max 600).
 loadtest: $(STAMP)
 	@$(PY) scripts/loadtest.py
 

@@ -6,6 +6,7 @@ import re
 from pathlib import Path
 
 import pytest
+from django.db import OperationalError
 from django.test import Client
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -76,6 +77,18 @@ def test_server_errors_send_them_too(full_world, monkeypatch):
     client.force_login(full_world.users["alice"])
     response = client.get("/portal/ITSD/worklog-report/")
     assert response.status_code == 500
+    assert_security_headers(response)
+
+
+def test_the_database_unavailable_page_sends_them_too(full_world, monkeypatch):
+    def unreachable(*args, **kwargs):
+        raise OperationalError("server closed the connection unexpectedly")
+
+    monkeypatch.setattr("portal.views.reports.build_report", unreachable)
+    client = Client(raise_request_exception=False)
+    client.force_login(full_world.users["alice"])
+    response = client.get("/portal/ITSD/worklog-report/")
+    assert response.status_code == 503
     assert_security_headers(response)
 
 
