@@ -85,6 +85,10 @@ class Request(models.Model):
         return f"{self.key} {self.summary}"
 
 
+STOPPED = (
+    "This run was stopped before it finished (Ctrl-C or the process being shut down). "
+    "Nothing was lost: the next run reads again from where the data stood."
+)
 ABANDONED = (
     "This run stopped before it could record its end (the worker was killed or crashed, or "
     "the database stayed unreachable). Nothing was lost: the next run picked up where the "

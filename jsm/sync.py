@@ -33,7 +33,7 @@ from worklog_report.database_outage import (
 
 from .client import JiraAuthError, JiraClient, JiraError, JiraNotFound, JiraPermissionError
 from .locks import Lease, sync_lock
-from .models import Customer, JiraProject, Organization, Request, SyncRun
+from .models import STOPPED, Customer, JiraProject, Organization, Request, SyncRun
 from .worklogs import sync_jira_worklogs
 
 logger = logging.getLogger(__name__)
@@ -123,6 +123,9 @@ def sync_jira(
             if not isinstance(exc, JiraError):
                 logger.exception("Jira sync failed")
             error = describe_failure(exc)
+        except BaseException:  # Ctrl-C, SystemExit: say so, then let it stop the process
+            error = STOPPED
+            raise
         finally:
             save_when_reachable(
                 lambda: run.finish(

@@ -24,7 +24,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from jsm.locks import Lease, sync_lock
-from jsm.models import JiraProject, Request, SyncRun
+from jsm.models import STOPPED, JiraProject, Request, SyncRun
 from jsm.sync import Progress, Silent
 from worklog_report.bulk import upsert
 from worklog_report.database_outage import (
@@ -113,6 +113,9 @@ def sync_tempo(
         except Exception:
             logger.exception("Tempo sync failed")
             error = "The sync failed unexpectedly; the details are in the worker's log."
+        except BaseException:  # Ctrl-C, SystemExit: say so, then let it stop the process
+            error = STOPPED
+            raise
         finally:
             save_when_reachable(
                 lambda: run.finish(

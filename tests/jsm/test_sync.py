@@ -9,8 +9,8 @@ from django.contrib.auth import get_user_model
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
-from jsm.locks import SyncAlreadyRunning, sync_lock
-from jsm.models import Customer, JiraProject, Organization, Request, SyncRun
+from jsm.locks import SyncAlreadyRunning, is_locked, sync_lock
+from jsm.models import STOPPED, Customer, JiraProject, Organization, Request, SyncRun
 from jsm.sync import sync_jira
 
 from .conftest import ACME, ALICE, BOB
@@ -198,3 +198,16 @@ def test_jira_worklog_changes_and_deletions(fake_jira, db):
     assert run.counts["jira_worklogs"] == 1  # only the changed one was fetched
     assert JiraWorklog.objects.get(jira_id="1").time_spent_seconds == 7200
     assert not JiraWorklog.objects.filter(jira_id="2").exists()
+
+
+def test_ctrl_c_mid_sync_is_recorded_as_stopped_and_still_stops(fake_jira, db):
+    def interrupted(request):
+        raise KeyboardInterrupt
+
+    fake_jira.rsps.remove(responses.POST, f"{BASE}/rest/api/3/search/jql")
+    fake_jira.rsps.add_callback(responses.POST, f"{BASE}/rest/api/3/search/jql", interrupted)
+    with pytest.raises(KeyboardInterrupt):
+        sync_jira()
+    run = SyncRun.objects.get()
+    assert run.status == SyncRun.Status.FAILED and run.error == STOPPED
+    assert not is_locked("jira")

@@ -4,11 +4,12 @@ from __future__ import annotations
 
 import datetime as dt
 
+import pytest
 import responses
 from django.conf import settings as django_settings
 from django.utils import timezone
 
-from jsm.models import SyncRun
+from jsm.models import STOPPED, SyncRun
 from tempo_integration import sentences
 from tempo_integration.models import ProjectSyncState, TempoIntegration, Worklog
 from tempo_integration.sync import sync_tempo
@@ -128,3 +129,19 @@ def test_revoke_erases_synced_worklogs(tempo, admin_user):
     sync_tempo()
     TempoIntegration.current().revoke(admin_user)
     assert not Worklog.objects.exists() and not ProjectSyncState.objects.exists()
+
+
+def test_ctrl_c_mid_sync_is_recorded_as_stopped_and_still_stops(tempo):
+    def interrupt(number):
+        if number == 2:
+            raise KeyboardInterrupt
+
+    tempo.before_page = interrupt
+    with pytest.raises(KeyboardInterrupt):
+        sync_tempo()
+    run = SyncRun.objects.get()
+    assert run.status == SyncRun.Status.FAILED and run.error == STOPPED
+    assert sorted(Worklog.objects.values_list("tempo_id", flat=True)) == [1, 2]  # page 1 kept
+    tempo.before_page = None
+    assert sync_tempo().status == SyncRun.Status.SUCCEEDED  # the lock was released
+    assert sorted(Worklog.objects.values_list("tempo_id", flat=True)) == [1, 2, 3]
