@@ -2,7 +2,8 @@
 
 Seeds a fresh sandbox at each size, syncs it into a fresh app database (SQLite, or the
 PostgreSQL of DATABASE_URL), runs every measurement in this one process, prints a table and
-writes bench/results.json. `python -m bench.run --help` lists the options.
+writes bench/results.json (bench/results-postgresql.json on PostgreSQL).
+`python -m bench.run --help` lists the options.
 """
 
 from __future__ import annotations
@@ -189,7 +190,11 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--memory-sizes", help="requests:worklogs,requests:worklogs")
     parser.add_argument("--repeat", type=int, default=3)
     parser.add_argument("--page-size", type=int, default=5000)
-    parser.add_argument("--out", default=str(ROOT / "bench" / "results.json"))
+    parser.add_argument(
+        "--out",
+        help="where to write the results (default: bench/results.json, or "
+        "bench/results-postgresql.json when DATABASE_URL is PostgreSQL)",
+    )
     args = parser.parse_args(argv)
 
     def parse(spec):
@@ -249,9 +254,13 @@ def main(argv: list[str] | None = None) -> int:
             "unit": "exponent k of time ~ N^k (1 = linear)",
         },
     }
-    Path(args.out).write_text(json.dumps(results, indent=2) + "\n")
+    default_name = (
+        "results-postgresql.json" if connection.vendor == "postgresql" else "results.json"
+    )
+    out = Path(args.out or ROOT / "bench" / default_name)
+    out.write_text(json.dumps(results, indent=2) + "\n")
     print_table(results)
-    print(f"Wrote {args.out}")
+    print(f"Wrote {out}")
     return 0
 
 
