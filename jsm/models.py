@@ -11,6 +11,8 @@ from django.db import models
 from django.db.models.functions import Now
 from django.utils import timezone
 
+from worklog_report.database_outage import save_when_reachable
+
 
 class JiraProject(models.Model):
     """A JSM project (service desk). Software projects are never stored."""
@@ -138,13 +140,17 @@ class SyncRun(models.Model):
         return cls.objects.create(kind=kind)
 
     def finish(self, *, error: str = "", counts: dict | None = None, requests_made: int = 0):
-        """Record how the run ended: succeeded unless there is an error sentence."""
+        """Record how the run ended: succeeded unless there is an error sentence.
+
+        The database may just have gone away (that may be why the run ended): the record is
+        retried for about 30 s, then DatabaseUnavailable is raised.
+        """
         self.status = self.Status.FAILED if error else self.Status.SUCCEEDED
         self.error = error
         self.counts = counts or {}
         self.requests_made = requests_made
         self.finished_at = timezone.now()
-        self.save()
+        save_when_reachable(self.save, f"the {self.kind} run's outcome")
 
     @property
     def duration(self):

@@ -28,7 +28,6 @@ from worklog_report.database_outage import (
     DATABASE_UNAVAILABLE,
     log_lost_connection,
     reconnect,
-    save_when_reachable,
 )
 
 from .client import JiraAuthError, JiraClient, JiraError, JiraNotFound, JiraPermissionError
@@ -127,13 +126,10 @@ def sync_jira(
             error = STOPPED
             raise
         finally:
-            save_when_reachable(
-                lambda: run.finish(
-                    error=error,
-                    counts=counts.as_dict() if not error else {},
-                    requests_made=client.request_count if client else 0,
-                ),
-                "the Jira run's outcome",
+            run.finish(
+                error=error,
+                counts=counts.as_dict() if not error else {},
+                requests_made=client.request_count if client else 0,
             )
             if own_client and client is not None:
                 client.close()

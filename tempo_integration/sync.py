@@ -32,7 +32,6 @@ from worklog_report.database_outage import (
     DATABASE_UNAVAILABLE,
     log_lost_connection,
     reconnect,
-    save_when_reachable,
 )
 
 from . import sentences
@@ -117,13 +116,10 @@ def sync_tempo(
             error = STOPPED
             raise
         finally:
-            save_when_reachable(
-                lambda: run.finish(
-                    error=error,
-                    counts=dict(counts.__dict__),
-                    requests_made=client.request_count if client else 0,
-                ),
-                "the Tempo run's outcome",
+            run.finish(
+                error=error,
+                counts=dict(counts.__dict__),
+                requests_made=client.request_count if client else 0,
             )
             if own_client and client is not None:
                 client.close()
