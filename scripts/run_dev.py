@@ -64,7 +64,7 @@ def main() -> int:
             ("app", subprocess.Popen([*manage, "runserver", f"{HOST}:{port}"], env=env, cwd=ROOT))  # noqa: S603
         )
         children.append(
-            ("worker", subprocess.Popen([*manage, "db_worker"], env=env, cwd=ROOT))  # noqa: S603
+            ("worker", subprocess.Popen([*manage, "worker"], env=env, cwd=ROOT))  # noqa: S603
         )
         wait_for_port(port)
         banner(port, sandbox_url, token)

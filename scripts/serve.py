@@ -3,7 +3,7 @@ off, on PostgreSQL — fed by the sandbox like `make run`.
 
 Creates the PostgreSQL database when missing, runs the Procfile's `release` step (migrate,
 cache table, collectstatic), starts the sandbox with demo data, syncs and seeds the demo
-sign-ins, then starts the Procfile's `web` (gunicorn), `worker` (db_worker) and `sync`
+sign-ins, then starts the Procfile's `web` (gunicorn), `worker` (`manage.py worker`) and `sync`
 (sync --loop) and stops them all on Ctrl-C (or when one dies).
 
 Only what differs from a real deployment is set here: plain HTTP on loopback (HTTPS_ONLY=0),
@@ -154,7 +154,7 @@ def main() -> int:
             )
             token = prepare_demo(manage, env, sandbox, "make serve")
 
-        step("Starting the Procfile's web (gunicorn), worker (db_worker) and sync (sync --loop)")
+        step("Starting the Procfile's web (gunicorn), worker and sync (sync --loop)")
         for name in LONG_RUNNING:
             # exec: the signal to stop reaches the process itself, not a shell around it.
             command = ["sh", "-c", f"exec {procfile[name]}"]

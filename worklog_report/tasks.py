@@ -1,4 +1,4 @@
-"""Background work, queued with django-tasks and run by `manage.py db_worker` (PRODUCT.md §2).
+"""Background work, queued with django-tasks and run by `manage.py worker` (PRODUCT.md §2).
 
 Web requests only enqueue; the worker runs the sync. Tests use the immediate backend.
 """

@@ -70,7 +70,7 @@ def test_procfile_names_the_four_processes(procfile):
     assert procfile["web"].startswith("gunicorn worklog_report.wsgi ")
     assert "${PORT:-8000}" in procfile["web"]
     assert "${GUNICORN_WORKERS:-${WEB_CONCURRENCY:-3}}" in procfile["web"]
-    assert procfile["worker"].startswith("python manage.py db_worker")
+    assert procfile["worker"].startswith("python manage.py worker")
     assert procfile["sync"] == "python manage.py sync --loop ${SYNC_INTERVAL:-900}"
     for step in ("migrate", "createcachetable", "collectstatic"):
         assert f"manage.py {step}" in procfile["release"]

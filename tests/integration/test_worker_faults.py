@@ -198,3 +198,43 @@ def test_database_briefly_unavailable_mid_sync_the_loop_carries_on(worker_env, w
     assert completed.status == "succeeded"
     assert Worklog.objects.count() == completed.counts["worklogs"] > 1000  # all there, once
     assert not SyncRun.objects.filter(status="running").exists()
+
+
+def test_the_task_worker_waits_out_a_database_outage(worker_env):
+    """`manage.py worker` (the Procfile's) keeps running while PostgreSQL refuses and drops
+    connections, and runs the next queued sync once it is back; db_worker would exit."""
+    if connection.vendor != "postgresql":
+        pytest.skip("a database server to take away: PostgreSQL (SQLite is a file, not a server)")
+    env = {**worker_env, "TASKS_BACKEND": "django_tasks_db.DatabaseBackend"}
+    worker = subprocess.Popen(
+        [sys.executable, "manage.py", "worker", "--no-reload", "--no-startup-delay"]
+        + ["--interval", "0.2"],
+        cwd=ROOT,
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+    )
+    try:
+        time.sleep(2)  # started and polling for tasks
+        with postgres_outage():
+            time.sleep(3)
+        assert worker.poll() is None, "the worker exited during the outage"
+        queued = subprocess.run(
+            [sys.executable, "manage.py", "shell", "-c"]
+            + ["from worklog_report.tasks import request_sync; print(request_sync())"],
+            cwd=ROOT,
+            env=env,
+            capture_output=True,
+            text=True,
+            timeout=60,
+        )
+        assert queued.stdout.strip().endswith("True"), queued.stdout + queued.stderr
+        wait_for(
+            lambda: SyncRun.objects.filter(kind="jira", status="succeeded").exists(), timeout=60
+        )
+    finally:
+        worker.send_signal(signal.SIGTERM)
+        output, _ = worker.communicate(timeout=60)
+    assert worker.returncode == 0, output
+    assert "worker lost the database" in output and "Traceback" not in output
