@@ -21,6 +21,12 @@ class JiraProject(models.Model):
     key = models.CharField(max_length=20, unique=True)
     name = models.CharField(max_length=255)
     service_desk_id = models.CharField(max_length=20)
+    missing_since = models.DateTimeField(
+        null=True,
+        blank=True,
+        help_text="When Jira stopped listing this project. A project with a report or "
+        "contracts is kept (settings, contracts, data) until they are removed.",
+    )
 
     class Meta:
         ordering = ["name", "key"]

@@ -19,6 +19,7 @@ from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.contrib.auth.hashers import make_password
 from django.db import transaction
+from django.db.models import Q
 from django.utils import timezone
 from django.utils.dateparse import parse_datetime
 
@@ -88,6 +89,7 @@ class Counts:
     customers: int = 0
     organizations: int = 0
     projects_removed: int = 0
+    projects_missing: int = 0
     requests_removed: int = 0
     accounts_created: int = 0
     jira_worklogs: int = 0
@@ -145,9 +147,9 @@ def _sync(client: JiraClient, lease: Lease, progress: Progress, full: bool) -> C
     desks = list(client.service_desks())
     progress.start("Jira projects", len(desks))
     projects = _upsert_projects(desks)
-    seen_project_ids = {p.jira_id for p in projects}
-    _, removed = JiraProject.objects.exclude(jira_id__in=seen_project_ids).delete()
-    counts.projects_removed = removed.get("jsm.JiraProject", 0)
+    counts.projects_missing, counts.projects_removed = _set_aside_unlisted(
+        {p.jira_id for p in projects}
+    )
     for project in projects:
         data = _read_project(client, project, fields)
         with transaction.atomic():
@@ -172,6 +174,7 @@ def _upsert_projects(desks: Iterable[dict]) -> list[JiraProject]:
             key=str(desk["projectKey"]),
             name=str(desk.get("projectName") or desk["projectKey"]),
             service_desk_id=str(desk["id"]),
+            missing_since=None,  # listed (again)
         )
         for desk in desks
     ]
@@ -179,9 +182,32 @@ def _upsert_projects(desks: Iterable[dict]) -> list[JiraProject]:
         rows,
         update_conflicts=True,
         unique_fields=["jira_id"],
-        update_fields=["key", "name", "service_desk_id"],
+        update_fields=["key", "name", "service_desk_id", "missing_since"],
     )
     return list(JiraProject.objects.filter(jira_id__in=[r.jira_id for r in rows]))
+
+
+def _set_aside_unlisted(listed_jira_ids: set[str]) -> tuple[int, int]:
+    """Projects Jira no longer lists: (kept as missing, removed).
+
+    A project someone configured (its report enabled, or contracts) is kept with everything
+    it has and marked missing: Jira may have hidden it only for a while (a permission
+    changed, an outage behind a 200), and a sync must not wipe an administrator's work and
+    a customer's history for that. Customers keep seeing its last data; its Tempo worklogs
+    are no longer synced. Turning its report off and deleting its contracts lets the next
+    sync remove it, like any project nobody configured.
+    """
+    unlisted = JiraProject.objects.exclude(jira_id__in=listed_jira_ids)
+    kept = list(
+        unlisted.filter(Q(report_settings__enabled=True) | Q(contracts__isnull=False))
+        .values_list("pk", flat=True)
+        .distinct()
+    )
+    JiraProject.objects.filter(pk__in=kept, missing_since__isnull=True).update(
+        missing_since=timezone.now()
+    )
+    _, removed = unlisted.exclude(pk__in=kept).delete()
+    return len(kept), removed.get("jsm.JiraProject", 0)
 
 
 def _read_project(client: JiraClient, project: JiraProject, fields: list[str]) -> _ProjectData:

@@ -41,6 +41,7 @@ def sync_tab(request):
             "counts": counts,
             "newest_request_update": Request.objects.aggregate(newest=Max("updated"))["newest"],
             "running": is_locked("jira"),
+            "missing_projects": JiraProject.objects.filter(missing_since__isnull=False),
         },
     )
 

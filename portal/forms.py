@@ -34,4 +34,7 @@ class ProjectChoiceForm(forms.Form):
 
     def __init__(self, *args, projects=(), **kwargs) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["project"].choices = [(p.key, str(p)) for p in projects]
+        self.fields["project"].choices = [
+            (p.key, f"{p} — no longer listed by Jira" if p.missing_since else str(p))
+            for p in projects
+        ]

@@ -127,7 +127,11 @@ def sync_tempo(
 
 
 def enabled_projects():
-    return JiraProject.objects.filter(report_settings__enabled=True).order_by("key")
+    """Projects with the report on that Jira still lists (a missing one keeps its worklogs as
+    they were last synced)."""
+    return JiraProject.objects.filter(
+        report_settings__enabled=True, missing_since__isnull=True
+    ).order_by("key")
 
 
 def _sync(client, lease: Lease, counts: Counts, full: bool, progress, page_size: int) -> None:

@@ -246,3 +246,16 @@ def test_sync_now_right_after_the_worker_picked_up_a_sync_says_it_runs(admin_cli
         "A sync is already running. Its results appear on the Sync tab when it ends."
     ]
     assert not SyncRun.objects.exists()
+
+
+def test_a_project_jira_no_longer_lists_is_flagged_where_admins_look(admin_client, itsd):
+    itsd.missing_since = timezone.now()
+    itsd.save()
+    title = "Jira no longer lists IT Service Desk (ITSD)"
+    for url in (SYNC, configure_url("ITSD")):
+        page = admin_client.get(url).content.decode()
+        assert title in page and "the next sync then removes it" in page, url
+    select = admin_client.get(SELECT).content.decode()
+    assert "IT Service Desk (ITSD) — no longer listed by Jira" in select
+    JiraProject.objects.filter(pk=itsd.pk).update(missing_since=None)
+    assert title not in admin_client.get(SYNC).content.decode()

@@ -211,3 +211,65 @@ def test_ctrl_c_mid_sync_is_recorded_as_stopped_and_still_stops(fake_jira, db):
     run = SyncRun.objects.get()
     assert run.status == SyncRun.Status.FAILED and run.error == STOPPED
     assert not is_locked("jira")
+
+
+def test_a_configured_project_jira_stops_listing_is_kept_with_everything(fake_jira, db):
+    """Jira hiding a project (a permission changed, a glitch) must not wipe its report
+    settings, contracts, requests and worklogs; an unconfigured one is removed as before."""
+    from portal.contracts import Contract
+    from portal.models import ReportSettings
+    from tempo_integration.models import Worklog
+
+    sync_jira()
+    itsd, sup = JiraProject.objects.get(key="ITSD"), JiraProject.objects.get(key="SUP")
+    ReportSettings.objects.create(project=itsd, enabled=True)
+    Contract.objects.create(
+        project=itsd, start_date="2026-01-01", end_date="2026-12-31", hours=10, description="c"
+    )
+    Worklog.objects.create(
+        tempo_id=1,
+        request=Request.objects.get(key="ITSD-1"),
+        author_account_id="agent-1",
+        time_spent_seconds=3600,
+        billable_seconds=3600,
+        start_date="2026-11-02",
+        tempo_updated_at="2026-11-02T10:00:00Z",
+    )
+    desks = fake_jira.desks
+    fake_jira.desks = []  # Jira lists no project at all for a while
+
+    run = sync_jira()
+
+    assert run.status == SyncRun.Status.SUCCEEDED
+    assert run.counts["projects_missing"] == 1 and run.counts["projects_removed"] == 1
+    assert "1 projects missing" in run.summary
+    itsd.refresh_from_db()
+    assert itsd.missing_since is not None
+    assert itsd.report_settings.enabled and itsd.contracts.count() == 1
+    assert Request.objects.filter(project=itsd).count() == 3 and Worklog.objects.count() == 1
+    assert not JiraProject.objects.filter(pk=sup.pk).exists()  # nobody had configured it
+    first_missing = itsd.missing_since
+    sync_jira()
+    itsd.refresh_from_db()
+    assert itsd.missing_since == first_missing  # since when, not since the last run
+
+    fake_jira.desks = desks  # listed again
+    sync_jira()
+    itsd.refresh_from_db()
+    assert itsd.missing_since is None
+    assert JiraProject.objects.filter(key="SUP").exists()
+
+
+def test_a_missing_project_goes_once_its_report_is_off_and_its_contracts_deleted(fake_jira, db):
+    from portal.models import ReportSettings
+
+    sync_jira()
+    itsd = JiraProject.objects.get(key="ITSD")
+    ReportSettings.objects.create(project=itsd, enabled=True)
+    fake_jira.desks = [d for d in fake_jira.desks if d["projectKey"] != "ITSD"]
+    sync_jira()
+    assert JiraProject.objects.filter(key="ITSD", missing_since__isnull=False).exists()
+    ReportSettings.objects.filter(project=itsd).update(enabled=False)
+    run = sync_jira()
+    assert run.counts["projects_removed"] == 1
+    assert not JiraProject.objects.filter(key="ITSD").exists()

@@ -9,7 +9,7 @@ import responses
 from django.conf import settings as django_settings
 from django.utils import timezone
 
-from jsm.models import STOPPED, SyncRun
+from jsm.models import STOPPED, JiraProject, SyncRun
 from tempo_integration import sentences
 from tempo_integration.models import ProjectSyncState, TempoIntegration, Worklog
 from tempo_integration.sync import sync_tempo
@@ -144,4 +144,14 @@ def test_ctrl_c_mid_sync_is_recorded_as_stopped_and_still_stops(tempo):
     assert sorted(Worklog.objects.values_list("tempo_id", flat=True)) == [1, 2]  # page 1 kept
     tempo.before_page = None
     assert sync_tempo().status == SyncRun.Status.SUCCEEDED  # the lock was released
+    assert sorted(Worklog.objects.values_list("tempo_id", flat=True)) == [1, 2, 3]
+
+
+def test_a_project_jira_no_longer_lists_keeps_its_worklogs_and_is_not_read(tempo):
+    sync_tempo()
+    JiraProject.objects.filter(key="ITSD").update(missing_since=timezone.now())
+    tempo.seen_params.clear()
+    run = sync_tempo(full=True)
+    assert run.status == SyncRun.Status.SUCCEEDED
+    assert tempo.seen_params == []  # ITSD is not read (SUP's report is off)
     assert sorted(Worklog.objects.values_list("tempo_id", flat=True)) == [1, 2, 3]
