@@ -164,15 +164,23 @@ class SyncRun(models.Model):
 
     @property
     def summary(self) -> str:
-        """The counts as a phrase: "2 projects, 300 requests, 4 removed requests"."""
+        """The counts as a phrase: "2 projects, 300 requests, 1 request removed"."""
         parts = []
         for name, value in self.counts.items():
             words = name.split("_")
             if value or len(words) == 1:  # always the main counts, changes only when any
-                parts.append(f"{value} {' '.join(words)}")
-        return ", ".join(parts) + (
-            f"; {self.requests_made} API calls" if self.requests_made else ""
-        )
+                parts.append(f"{value} {' '.join(_singular(words) if value == 1 else words)}")
+        calls = f"{self.requests_made} API call{'' if self.requests_made == 1 else 's'}"
+        return ", ".join(parts) + (f"; {calls}" if self.requests_made else "")
+
+
+def _singular(words: list[str]) -> list[str]:
+    """["requests", "removed"] → ["request", "removed"]; ["jira", "worklogs"] → ["jira",
+    "worklog"]: the counts are named after the plural noun they count."""
+    for i, word in enumerate(words):
+        if word.endswith("s"):
+            return [*words[:i], word[:-1], *words[i + 1 :]]
+    return words
 
 
 class SyncLock(models.Model):

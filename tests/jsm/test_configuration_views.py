@@ -176,6 +176,14 @@ def test_sync_tab_shows_runs_with_counts_and_errors(admin_client):
     assert "Jira rejected the e-mail address and API token." in page
 
 
+def test_run_summaries_say_one_in_the_singular():
+    run = SyncRun(
+        counts={"projects": 1, "requests": 0, "requests_removed": 1, "jira_worklogs": 1},
+        requests_made=1,
+    )
+    assert run.summary == "1 project, 0 requests, 1 request removed, 1 jira worklog; 1 API call"
+
+
 def test_sync_now_get_is_405(admin_client):
     assert admin_client.get(SYNC_NOW).status_code == 405
 

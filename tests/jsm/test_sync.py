@@ -242,7 +242,7 @@ def test_a_configured_project_jira_stops_listing_is_kept_with_everything(fake_ji
 
     assert run.status == SyncRun.Status.SUCCEEDED
     assert run.counts["projects_missing"] == 1 and run.counts["projects_removed"] == 1
-    assert "1 projects missing" in run.summary
+    assert "1 project missing" in run.summary
     itsd.refresh_from_db()
     assert itsd.missing_since is not None
     assert itsd.report_settings.enabled and itsd.contracts.count() == 1
