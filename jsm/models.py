@@ -27,6 +27,11 @@ class JiraProject(models.Model):
         help_text="When Jira stopped listing this project. A project with a report or "
         "contracts is kept (settings, contracts, data) until they are removed.",
     )
+    sync_problem = models.TextField(
+        blank=True,
+        help_text="Why the last Jira sync could not read this project, as a sentence for "
+        "people; empty when it was read.",
+    )
 
     class Meta:
         ordering = ["name", "key"]
@@ -84,6 +89,14 @@ class Request(models.Model):
     organizations = models.ManyToManyField(Organization, related_name="requests", blank=True)
     created = models.DateTimeField()
     updated = models.DateTimeField()
+    missing_since = models.DateTimeField(
+        null=True,
+        blank=True,
+        help_text="When its project's search stopped returning it. Jira's search is "
+        "eventually consistent: the request and its worklogs are kept until Jira confirms "
+        "it is gone (a direct read answers 404) or two runs in a row miss it.",
+    )
+    missed_runs = models.PositiveSmallIntegerField(default=0)
 
     class Meta:
         ordering = ["-created"]
@@ -115,6 +128,7 @@ class SyncRun(models.Model):
         RUNNING = "running", "Running"
         SUCCEEDED = "succeeded", "Succeeded"
         FAILED = "failed", "Failed"
+        PARTLY = "partly", "Partly succeeded"
 
     kind = models.CharField(max_length=10, choices=Kind.choices)
     status = models.CharField(max_length=10, choices=Status.choices, default=Status.RUNNING)

@@ -97,6 +97,18 @@ class SandboxClient:
     def clear_faults(self) -> None:
         self._call("DELETE", "/_sandbox/faults")
 
+    def switch_on(self, behaviour: str, target: str | int, count: int | None = 1) -> None:
+        """Make the sandbox show a documented real behaviour (sandbox.models.Behaviour) for
+        one issue or project, for `count` calls (None: until `switch_off`)."""
+        body = {"behaviour": behaviour, "target": str(target), "count": count}
+        self._call("POST", "/_sandbox/behaviours", body)
+
+    def switch_off(self, behaviour: str | None = None) -> None:
+        """Switch one behaviour (or all of them) off."""
+        self._call(
+            "DELETE", "/_sandbox/behaviours" + (f"?behaviour={behaviour}" if behaviour else "")
+        )
+
     def request_count(self, service: str) -> int:
         """API calls `service` received since the last `reset_request_count()`."""
         return self._call("GET", f"/_sandbox/requests?service={service}")["count"]

@@ -18,7 +18,7 @@ from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from sandbox.loopback import is_loopback
-from sandbox.models import Fault, FaultKind, RequestCounter, Service
+from sandbox.models import Behaviour, Fault, FaultKind, Quirk, RequestCounter, Service
 from sandbox.scopes import DEFAULT_EXPIRY_DAYS
 from sandbox.tempo.models import Token, TokenError
 
@@ -136,6 +136,59 @@ def faults(request: HttpRequest) -> HttpResponse:
         delay=float(delay),
     )
     return JsonResponse({"id": fault.pk, "service": service, "kind": kind}, status=201)
+
+
+@control_view
+@require_http_methods(["GET", "POST", "DELETE"])
+def behaviours(request: HttpRequest) -> HttpResponse:
+    """Switch a documented real behaviour on for one object (models.Behaviour).
+
+    POST ``{"behaviour": "search_omits_issue", "target": "ITSD-1", "count": 1}``: ``target``
+    is an issue (id or key) or a project (id or key), stored as its id; ``count`` is how many
+    calls it affects, ``null`` for "until switched off". GET lists them; DELETE switches
+    every one off (or only ``?behaviour=…``).
+    """
+    if request.method == "GET":
+        return JsonResponse({"behaviours": [_quirk(q) for q in Quirk.objects.order_by("id")]})
+    if request.method == "DELETE":
+        quirks = Quirk.objects.all()
+        if request.GET.get("behaviour"):
+            quirks = quirks.filter(behaviour=request.GET["behaviour"])
+        quirks.delete()
+        return JsonResponse({"ok": True})
+    body = json_body(request)
+    behaviour = _choice(body.get("behaviour"), Behaviour.values, "behaviour")
+    count = body.get("count", 1)
+    quirk = Quirk.objects.create(
+        behaviour=behaviour,
+        target=_target_id(behaviour, body.get("target")),
+        remaining=None if count is None else integer(count, "count"),
+    )
+    return JsonResponse(_quirk(quirk), status=201)
+
+
+def _target_id(behaviour: str, ref: Any) -> str:
+    """The id of the issue or project a behaviour is aimed at (given by id or key)."""
+    from sandbox.jira.models import Issue, Project
+
+    if not isinstance(ref, str | int) or isinstance(ref, bool) or not str(ref):
+        raise ControlError("'target' must be an issue or project id or key.")
+    ref = str(ref)
+    model = Issue if behaviour == Behaviour.SEARCH_OMITS_ISSUE else Project
+    found = model.objects.filter(pk=int(ref)) if ref.isdigit() else model.objects.filter(key=ref)
+    target = found.values_list("pk", flat=True).first()
+    if target is None:
+        raise NotFound(f"No {model._meta.verbose_name} {ref}.")
+    return str(target)
+
+
+def _quirk(quirk: Quirk) -> dict[str, Any]:
+    return {
+        "id": quirk.pk,
+        "behaviour": quirk.behaviour,
+        "target": quirk.target,
+        "count": quirk.remaining,
+    }
 
 
 @control_view

@@ -24,6 +24,7 @@ class FaultKind(models.TextChoices):
     HTML = "html", "200 with an HTML body"
     TRUNCATED = "truncated", "200 with a cut-off JSON body"
     DROP = "drop", "Connection closed without an answer"
+    DRIP = "drip", "200 whose body arrives a byte at a time"
 
 
 class Fault(models.Model):
@@ -133,3 +134,63 @@ class IdSequence(models.Model):
         """Start every sequence afresh from `lasts` (a reseed: the ids of the new data)."""
         cls.objects.all().delete()
         cls.objects.bulk_create(cls(name=name, last=last) for name, last in lasts.items())
+
+
+class Behaviour(models.TextChoices):
+    """Documented behaviours of the real services that the sandbox shows only when asked
+    (API-CONTRACTS.md §6), each aimed at one object."""
+
+    SEARCH_OMITS_ISSUE = (
+        "search_omits_issue",
+        "Jira's search/jql leaves the issue out (eventually consistent, JRACLOUD-96208)",
+    )
+    TEMPO_PROJECT_NOT_FOUND = (
+        "tempo_project_not_found",
+        "Tempo answers 404 for the project until it catches up with its permissions",
+    )
+
+
+class Quirk(models.Model):
+    """One documented behaviour switched on for one object (an issue id, a project id).
+
+    ``remaining`` counts the calls it still affects; None keeps it on until it is switched off
+    through the control endpoint.
+    """
+
+    behaviour = models.CharField(max_length=40, choices=Behaviour.choices)
+    target = models.CharField(max_length=64)
+    remaining = models.PositiveIntegerField(null=True, blank=True)
+
+    class Meta:
+        indexes = [models.Index(fields=["behaviour", "target"])]
+
+    def __str__(self) -> str:
+        return (
+            f"{self.behaviour} {self.target} ×{'∞' if self.remaining is None else self.remaining}"
+        )
+
+    @classmethod
+    def active_targets(cls, behaviour: str) -> set[str]:
+        """The targets for which `behaviour` is on, without using any of it up."""
+        return set(
+            cls.objects.filter(behaviour=behaviour)
+            .exclude(remaining=0)
+            .values_list("target", flat=True)
+        )
+
+    @classmethod
+    def take(cls, behaviour: str, target: str) -> bool:
+        """Use one call of `behaviour` on `target`: True when it applies to this call.
+
+        Like ``Fault.take``, a conditional UPDATE lets exactly `remaining` calls win.
+        """
+        for quirk in cls.objects.filter(behaviour=behaviour, target=target).order_by("id"):
+            if quirk.remaining is None:
+                return True
+            won = cls.objects.filter(pk=quirk.pk, remaining__gt=0).update(
+                remaining=F("remaining") - 1
+            )
+            if won:
+                cls.objects.filter(pk=quirk.pk, remaining=0).delete()
+                return True
+        return False

@@ -29,6 +29,7 @@ urlpatterns = [
     path("_sandbox/tokens/delete", control.delete_token, name="control_delete_token"),
     path("_sandbox/tokens/regenerate", control.regenerate_token, name="control_regenerate_token"),
     path("_sandbox/faults", control.faults, name="control_faults"),
+    path("_sandbox/behaviours", control.behaviours, name="control_behaviours"),
     path("_sandbox/requests", control.request_count, name="control_requests"),
     path("_sandbox/requests/reset", control.reset_request_count, name="control_requests_reset"),
     # Data drift (drift.py): what people change in Jira and Tempo between two syncs.

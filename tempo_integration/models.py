@@ -223,6 +223,12 @@ class ProjectSyncState(models.Model):
     updated_watermark = models.DateTimeField(null=True, blank=True)
     last_full_sync_at = models.DateTimeField(null=True, blank=True)
     generation = models.PositiveIntegerField(default=0)
+    problem = models.TextField(
+        blank=True,
+        help_text="Why the last Tempo sync could not read this project, as a sentence for "
+        "people; empty when it was read.",
+    )
+    problem_since = models.DateTimeField(null=True, blank=True)
 
     def __str__(self) -> str:
         return f"Tempo sync state of {self.project_id}"
