@@ -1,13 +1,41 @@
 from __future__ import annotations
 
 from django.contrib.auth import get_user_model
-from django.contrib.auth.forms import PasswordResetForm
+from django.contrib.auth.forms import AuthenticationForm, PasswordResetForm
+from django.core.exceptions import ValidationError
+
+from portal.visibility import access_revoked
+
+from . import sentences
+
+
+class SignInForm(AuthenticationForm):
+    """Django's sign-in form, which also refuses a customer whose portal access JSM revoked.
+
+    Django asks ``confirm_login_allowed`` only once the password is right, so the sentence
+    tells nobody else who is a customer; a refusal is not a failed sign-in (no lockout).
+    ``refusal`` holds the sentence for the template, which words other errors itself.
+    """
+
+    error_messages = {**AuthenticationForm.error_messages, "revoked": sentences.ACCESS_REVOKED}
+    refusal = ""
+
+    def confirm_login_allowed(self, user):
+        super().confirm_login_allowed(user)
+        if access_revoked(user):
+            self.refusal = self.error_messages["revoked"]
+            raise ValidationError(self.refusal, code="revoked")
 
 
 class SetPasswordRequestForm(PasswordResetForm):
     """ "First time here? Set your password": like Django's reset form, but it also reaches
-    customers whose account was created by the sync and has no password yet."""
+    customers whose account was created by the sync and has no password yet. A customer
+    whose portal access JSM revoked is sent nothing (the page answers the same)."""
 
     def get_users(self, email):
         User = get_user_model()
-        return User._default_manager.filter(email__iexact=email, is_active=True).exclude(email="")
+        return (
+            User._default_manager.filter(email__iexact=email, is_active=True)
+            .exclude(email="")
+            .exclude(is_staff=False, jsm_customer__active=False)
+        )

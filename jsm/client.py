@@ -187,6 +187,25 @@ class JiraClient(JsonHttpClient):
     def requests_of_project(self, project_id: str, fields: list[str]) -> Iterator[dict]:
         yield from self._search_pages(f"project = {int(project_id)} ORDER BY id ASC", fields)
 
+    def issue(self, issue_id: str, fields: list[str]) -> dict | None:
+        """One issue read directly, ``{id, key, fields}``, or None when Jira answers 404
+        (deleted, or no longer visible to the API account).
+
+        A direct read is not served by the eventually consistent search index, so it is how
+        the sync confirms that a request the search left out is really gone, or moved: a
+        moved issue answers with its new key and project (API-CONTRACTS.md §6).
+        Reference: GET /rest/api/3/issue/{issueIdOrKey} in Atlassian's platform v3 OpenAPI.
+        """
+        try:
+            body = self._json(
+                "GET", f"/rest/api/3/issue/{int(issue_id)}", params={"fields": ",".join(fields)}
+            )
+        except JiraNotFound:
+            return None
+        if not isinstance(body, dict) or "id" not in body or "key" not in body:
+            raise JiraUnavailable("Jira answered with JSON that is not an issue.")
+        return body
+
     def updated_worklog_pages(self, since_ms: int) -> Iterator[dict]:
         """Ids of worklogs changed since ``since_ms`` (oldest first, 1000 a page)."""
         yield from _worklog_change_pages(self, "/rest/api/3/worklog/updated", since_ms)

@@ -39,6 +39,16 @@ class JiraProject(models.Model):
     def __str__(self) -> str:
         return f"{self.name} ({self.key})"
 
+    @property
+    def sync_problems(self) -> list[str]:
+        """Why the last Jira or Tempo run could not read this project, as sentences; empty
+        when both read it. (Tempo's sentence lives on its ``ProjectSyncState``.)"""
+        problems = [self.sync_problem] if self.sync_problem else []
+        state = getattr(self, "tempo_sync_state", None)  # None: Tempo never synced it
+        if state is not None and state.problem:
+            problems.append(state.problem)
+        return problems
+
 
 class Customer(models.Model):
     """A Jira account seen as a JSM customer, an organization member, a reporter or a
@@ -159,13 +169,24 @@ class SyncRun(models.Model):
         )
         return cls.objects.create(kind=kind)
 
-    def finish(self, *, error: str = "", counts: dict | None = None, requests_made: int = 0):
-        """Record how the run ended: succeeded unless there is an error sentence.
+    def finish(
+        self,
+        *,
+        error: str = "",
+        partly: bool = False,
+        counts: dict | None = None,
+        requests_made: int = 0,
+    ):
+        """Record how the run ended: succeeded unless there is an error sentence; ``partly``
+        when the error names only some projects and the others were synced.
 
         The database may just have gone away (that may be why the run ended): the record is
         retried for about 30 s, then DatabaseUnavailable is raised.
         """
-        self.status = self.Status.FAILED if error else self.Status.SUCCEEDED
+        if not error:
+            self.status = self.Status.SUCCEEDED
+        else:
+            self.status = self.Status.PARTLY if partly else self.Status.FAILED
         self.error = error
         self.counts = counts or {}
         self.requests_made = requests_made
@@ -214,7 +235,12 @@ class SyncLock(models.Model):
 
 
 class JiraWorklog(models.Model):
-    """Time logged in Jira itself, for projects that show *Logged time (Jira)*."""
+    """Time logged in Jira itself, for projects that show *Logged time (Jira)*.
+
+    ``start_date`` is the worker's day: the local date of Jira's ``started`` in the author's
+    time zone (``jsm.worklogs.worker_day``). ``description`` is the comment as plain text
+    (``jsm.adf``), and always empty for an ``internal`` worklog.
+    """
 
     jira_id = models.CharField(max_length=20, unique=True)
     request = models.ForeignKey(Request, on_delete=models.CASCADE, related_name="jira_worklogs")
@@ -222,6 +248,10 @@ class JiraWorklog(models.Model):
     time_spent_seconds = models.PositiveIntegerField()
     start_date = models.DateField()
     description = models.TextField(blank=True)
+    # Jira restricts the worklog to a group or a role (its `visibility`, API-CONTRACTS.md §6):
+    # the agents' API account reads it, customers must not. Its hours count; its comment is
+    # never stored, so no page or export can show it.
+    internal = models.BooleanField(default=False)
     jira_updated_at = models.DateTimeField()
 
     class Meta:

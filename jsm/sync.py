@@ -12,24 +12,31 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any, Protocol
 
 from django.conf import settings
 from django.db import transaction
-from django.db.models import Q
+from django.db.models import F, Q
 from django.utils import timezone
 from django.utils.dateparse import parse_datetime
 
-from worklog_report.bulk import delete_missing
 from worklog_report.database_outage import (
     CONNECTION_ERRORS,
     DATABASE_UNAVAILABLE,
     log_lost_connection,
     reconnect,
 )
+from worklog_report.sentences import full_stop
 
-from .client import JiraAuthError, JiraClient, JiraError, JiraNotFound, JiraPermissionError
+from .client import (
+    JiraAuthError,
+    JiraClient,
+    JiraError,
+    JiraNotFound,
+    JiraPermissionError,
+    JiraUnavailable,
+)
 from .customer_accounts import ensure_customer_accounts
 from .locks import Lease, sync_lock
 from .models import STOPPED, Customer, JiraProject, Organization, Request, SyncRun
@@ -37,6 +44,11 @@ from .worklogs import sync_jira_worklogs
 
 logger = logging.getLogger(__name__)
 BATCH = 500
+# Direct reads per project per run confirming requests the search left out; beyond it, a
+# request is removed once two runs in a row have missed it.
+CONFIRM_LIMIT = 100
+# How many runs in a row may miss an unconfirmed request before it is removed.
+MISSED_RUNS_BEFORE_REMOVAL = 2
 
 
 class Progress(Protocol):
@@ -72,6 +84,14 @@ def describe_failure(exc: Exception) -> str:
     return "The sync failed unexpectedly; the details are in the worker's log."
 
 
+def describe_project_failure(project: JiraProject, exc: JiraError) -> str:
+    """A sentence for the Sync tab and the project's page: which project, what went wrong."""
+    return (
+        f"Jira could not be read for {project.name} ({project.key}): {full_stop(str(exc))} "
+        "Its last synced requests are kept; the next run tries again."
+    )
+
+
 @dataclass
 class _ProjectData:
     project: JiraProject
@@ -79,6 +99,10 @@ class _ProjectData:
     members: dict[str, list[dict]]
     customers: list[dict]
     issues: list[dict]
+    # Stored requests the search left out, as a direct read answered: gone from every JSM
+    # project (Jira ids), or moved to another listed project (the issue, that project's pk).
+    gone: list[str] = field(default_factory=list)
+    moved: list[tuple[dict, int]] = field(default_factory=list)
 
 
 @dataclass
@@ -90,12 +114,17 @@ class Counts:
     projects_removed: int = 0
     projects_missing: int = 0
     requests_removed: int = 0
+    requests_moved: int = 0
+    requests_missing: int = 0
     accounts_created: int = 0
+    projects_failed: int = 0
     jira_worklogs: int = 0
     jira_worklogs_removed: int = 0
+    # Sentences for the projects that could not be read this run.
+    problems: list[str] = field(default_factory=list)
 
     def as_dict(self) -> dict[str, int]:
-        return dict(self.__dict__)
+        return {name: value for name, value in self.__dict__.items() if name != "problems"}
 
 
 def sync_jira(
@@ -108,13 +137,16 @@ def sync_jira(
     with sync_lock("jira") as lease:
         run = SyncRun.begin(SyncRun.Kind.JIRA)
         own_client = client is None
-        error, counts = "", Counts()
+        error, counts, partly = "", Counts(), False
         try:
             if own_client:
                 if not settings.JIRA_BASE_URL:
                     raise JiraNotConfigured("Jira is not configured.")
                 client = JiraClient()
             counts = _sync(client, lease, progress or Silent(), full)
+            if counts.problems:
+                # Partly when some project was read; a run that read none has failed.
+                error, partly = " ".join(counts.problems), counts.projects > 0
         except CONNECTION_ERRORS as exc:
             log_lost_connection("jira", exc)
             reconnect()
@@ -129,7 +161,8 @@ def sync_jira(
         finally:
             run.finish(
                 error=error,
-                counts=counts.as_dict() if not error else {},
+                partly=partly,
+                counts=counts.as_dict() if partly or not error else {},
                 requests_made=client.request_count if client else 0,
             )
             if own_client and client is not None:
@@ -149,16 +182,34 @@ def _sync(client: JiraClient, lease: Lease, progress: Progress, full: bool) -> C
     counts.projects_missing, counts.projects_removed = _set_aside_unlisted(
         {p.jira_id for p in projects}
     )
+    listed = {p.jira_id: p.pk for p in projects}
+    known_requests = set(Request.objects.values_list("jira_id", flat=True))
     for project in projects:
-        data = _read_project(client, project, fields)
+        lease.renew()
+        try:
+            data = _read_project(client, lease, project, fields, listed)
+        except JiraAuthError:
+            raise  # the credentials, not the project: nothing else can be read either
+        except JiraError as exc:
+            # One project's trouble never stops the others (PRODUCT.md §6).
+            problem = describe_project_failure(project, exc)
+            JiraProject.objects.filter(pk=project.pk).update(sync_problem=problem)
+            counts.problems.append(problem)
+            counts.projects_failed += 1
+            progress.advance()
+            continue
         with transaction.atomic():
             lease.renew()
             _write_project(data, field_ids, counts)
+            JiraProject.objects.filter(pk=project.pk).exclude(sync_problem="").update(
+                sync_problem=""
+            )
         counts.projects += 1
         progress.advance()
     Organization.objects.filter(projects__isnull=True).delete()
     counts.accounts_created = ensure_customer_accounts()
-    worklog_counts = sync_jira_worklogs(client, lease, full=full)
+    new_requests = set(Request.objects.values_list("jira_id", flat=True)) - known_requests
+    worklog_counts = sync_jira_worklogs(client, lease, full=full, new_requests=new_requests)
     counts.jira_worklogs = worklog_counts.jira_worklogs
     counts.jira_worklogs_removed = worklog_counts.jira_worklogs_removed
     counts.customers = Customer.objects.count()
@@ -209,15 +260,56 @@ def _set_aside_unlisted(listed_jira_ids: set[str]) -> tuple[int, int]:
     return len(kept), removed.get("jsm.JiraProject", 0)
 
 
-def _read_project(client: JiraClient, project: JiraProject, fields: list[str]) -> _ProjectData:
-    """Everything one project needs, read before anything is written."""
+def _read_project(
+    client: JiraClient,
+    lease: Lease,
+    project: JiraProject,
+    fields: list[str],
+    listed: dict[str, int],
+) -> _ProjectData:
+    """Everything one project needs, read before anything is written.
+
+    Requests stored here that the search left out are read directly (up to
+    ``CONFIRM_LIMIT``): the search is eventually consistent (JRACLOUD-96208), so only a
+    direct read can say a request is gone (404), moved (another project's id), or merely
+    missing from that one answer (then it is written like a listed one). ``listed`` maps
+    the Jira id of every JSM project of this run to its row's pk.
+    """
     organizations = list(client.organizations(project.service_desk_id))
     members = {
         str(org["id"]): list(client.organization_members(str(org["id"]))) for org in organizations
     }
     customers = list(client.customers(project.service_desk_id))
     issues = list(client.requests_of_project(project.jira_id, fields))
-    return _ProjectData(project, organizations, members, customers, issues)
+    data = _ProjectData(project, organizations, members, customers, issues)
+    seen = {str(issue["id"]) for issue in issues}
+    unlisted = sorted(
+        set(Request.objects.filter(project=project).values_list("jira_id", flat=True)) - seen,
+        key=int,
+    )
+    for jira_id in unlisted[:CONFIRM_LIMIT]:
+        lease.renew()
+        try:
+            found = client.issue(jira_id, [*fields, "project"])
+        except JiraUnavailable:
+            break  # Jira is struggling: the rest stay missing and are asked again next run
+        except JiraAuthError:
+            raise
+        except JiraError:
+            continue  # not confirmed either way: kept as missing, asked again next run
+        target = None if found is None else _project_of(found)
+        if found is None or target not in listed:
+            data.gone.append(jira_id)  # deleted, hidden, or moved out of every JSM project
+        elif target == project.jira_id:
+            issues.append(found)  # only the search left it out
+        else:
+            data.moved.append((found, listed[target]))
+    return data
+
+
+def _project_of(issue: dict) -> str | None:
+    project = (issue.get("fields") or {}).get("project")
+    return str(project["id"]) if isinstance(project, dict) and project.get("id") else None
 
 
 def _users_in(data: _ProjectData, field_ids: dict[str, str | None]) -> dict[str, dict]:
@@ -300,54 +392,25 @@ def _write_project(data: _ProjectData, field_ids: dict[str, str | None], counts:
         batch_size=BATCH,
     )
 
-    requests = []
     participants: list[tuple[str, str]] = []
     shared_with: list[tuple[str, str]] = []
+    requests = []
     for issue in data.issues:
         fields = issue.get("fields") or {}
         jira_id = str(issue["id"])
-        reporter = fields.get("reporter") or {}
-        status = fields.get("status") or {}
-        requests.append(
-            Request(
-                jira_id=jira_id,
-                key=str(issue["key"]),
-                project=project,
-                summary=str(fields.get("summary") or "")[:500],
-                status=str(status.get("name") or ""),
-                status_category=str((status.get("statusCategory") or {}).get("key") or ""),
-                reporter_id=customer_pk.get(reporter.get("accountId")),
-                created=_timestamp(fields.get("created")),
-                updated=_timestamp(fields.get("updated") or fields.get("created")),
-            )
-        )
+        requests.append(_request_row(issue, project.pk, customer_pk))
         for user in fields.get(field_ids.get("participants") or "") or []:
             if isinstance(user, dict) and user.get("accountId") in customer_pk:
                 participants.append((jira_id, user["accountId"]))
         for org in fields.get(field_ids.get("organizations") or "") or []:
             if isinstance(org, dict) and str(org.get("id")) in org_pk:
                 shared_with.append((jira_id, str(org["id"])))
-
-    Request.objects.bulk_create(
-        requests,
-        update_conflicts=True,
-        unique_fields=["jira_id"],
-        update_fields=[
-            "key",
-            "project",
-            "summary",
-            "status",
-            "status_category",
-            "reporter",
-            "created",
-            "updated",
-        ],
-        batch_size=BATCH,
-    )
-    seen = [r.jira_id for r in requests]
-    counts.requests_removed += delete_missing(
-        Request.objects.filter(project=project), "jira_id", set(seen)
-    )
+    # A moved request keeps its row (and so its worklogs); the new project's own write
+    # brings its participants and organizations.
+    moved = [_request_row(issue, target, customer_pk) for issue, target in data.moved]
+    _upsert_requests(requests + moved)
+    counts.requests_moved += len(moved)
+    counts.requests_removed += _remove_unlisted(data, {r.jira_id for r in requests}, counts)
     request_pk = dict(Request.objects.filter(project=project).values_list("jira_id", "pk"))
 
     ParticipantLink = Request.participants.through
@@ -368,6 +431,76 @@ def _write_project(data: _ProjectData, field_ids: dict[str, str | None], counts:
         batch_size=BATCH,
     )
     counts.requests += len(requests)
+
+
+def _request_row(issue: dict, project_pk: int, customer_pk: dict[str, int]) -> Request:
+    fields = issue.get("fields") or {}
+    reporter = fields.get("reporter") or {}
+    status = fields.get("status") or {}
+    return Request(
+        jira_id=str(issue["id"]),
+        key=str(issue["key"]),
+        project_id=project_pk,
+        summary=str(fields.get("summary") or "")[:500],
+        status=str(status.get("name") or ""),
+        status_category=str((status.get("statusCategory") or {}).get("key") or ""),
+        reporter_id=customer_pk.get(reporter.get("accountId")),
+        created=_timestamp(fields.get("created")),
+        updated=_timestamp(fields.get("updated") or fields.get("created")),
+        missing_since=None,
+        missed_runs=0,
+    )
+
+
+def _upsert_requests(rows: list[Request]) -> None:
+    """Insert or update requests by Jira id; a listed request is no longer missing.
+
+    Jira never hands a key out twice, but a row kept while unconfirmed may still hold a key
+    that a direct read has since given to its new owner: such a row gives the key up first,
+    so the unique key never fails a whole project.
+    """
+    by_key = {r.key: r.jira_id for r in rows}
+    stale = Request.objects.filter(key__in=by_key).exclude(jira_id__in=by_key.values())
+    for jira_id in stale.values_list("jira_id", flat=True):
+        Request.objects.filter(jira_id=jira_id).update(key=f"~{jira_id}")
+    Request.objects.bulk_create(
+        rows,
+        update_conflicts=True,
+        unique_fields=["jira_id"],
+        update_fields=[
+            "key",
+            "project",
+            "summary",
+            "status",
+            "status_category",
+            "reporter",
+            "created",
+            "updated",
+            "missing_since",
+            "missed_runs",
+        ],
+        batch_size=BATCH,
+    )
+
+
+def _remove_unlisted(data: _ProjectData, listed: set[str], counts: Counts) -> int:
+    """Remove only what Jira confirmed gone; count the rest as missing (PRODUCT.md §6).
+
+    A request the search left out stays, with its worklogs, until a direct read answers
+    404 (or shows it outside every JSM project), or ``MISSED_RUNS_BEFORE_REMOVAL`` runs in
+    a row missed it without a direct read being possible. Returns how many were removed.
+    """
+    moved = {str(issue["id"]) for issue, _ in data.moved}
+    removed = Request.objects.filter(project=data.project, jira_id__in=data.gone).delete()[1]
+    unconfirmed = Request.objects.filter(project=data.project).exclude(
+        jira_id__in=listed | moved | set(data.gone)
+    )
+    unconfirmed.filter(missing_since__isnull=True).update(missing_since=timezone.now())
+    unconfirmed.update(missed_runs=F("missed_runs") + 1)
+    overdue = unconfirmed.filter(missed_runs__gte=MISSED_RUNS_BEFORE_REMOVAL)
+    removed_after_misses = overdue.delete()[1]
+    counts.requests_missing += unconfirmed.count()
+    return removed.get("jsm.Request", 0) + removed_after_misses.get("jsm.Request", 0)
 
 
 def _timestamp(value: Any):

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from django.contrib import messages
-from django.db.models import Max
+from django.db.models import Max, Q
 from django.shortcuts import redirect, render
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_GET, require_POST
@@ -42,6 +42,9 @@ def sync_tab(request):
             "newest_request_update": Request.objects.aggregate(newest=Max("updated"))["newest"],
             "running": is_locked("jira"),
             "missing_projects": JiraProject.objects.filter(missing_since__isnull=False),
+            "troubled_projects": JiraProject.objects.filter(
+                Q(sync_problem__gt="") | Q(tempo_sync_state__problem__gt="")
+            ).select_related("tempo_sync_state"),
         },
     )
 

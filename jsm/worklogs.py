@@ -5,25 +5,34 @@ the ids changed since a point in time (1000 a page), ``/worklog/list`` fetches t
 a time, and ``/worklog/deleted?since=`` lists deletions. A full read (the first time, once a
 day, or ``sync --full``) starts from 0 and also removes local worklogs Jira no longer has.
 Only worklogs on synced requests are kept; the author names fill ``Worker``.
+
+Three things real Jira does that the customer's hours must survive (API-CONTRACTS.md §6):
+a worklog restricted to a group or role (``visibility``) is internal, so its comment is not
+kept; ``started`` is an instant written in the API account's time zone, so the day is taken
+in the author's own zone; and the comment is an ADF document (``jsm.adf``).
 """
 
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Collection
 from dataclasses import dataclass
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from django.db import transaction
 from django.utils import timezone
 from django.utils.dateparse import parse_datetime
 
-from worklog_report.bulk import delete_missing
-
+from .adf import plain_text
 from .client import JiraClient
 from .locks import Lease
 from .models import JiraWorklog, JiraWorklogCursor, Request, Worker
 
 LIST_LIMIT = 1000
 FULL_SYNC_EVERY = dt.timedelta(days=1)
+# New requests in one run whose worklogs are read one request at a time; more make the
+# run's worklog read a full one (a page of the feed lists 1000 worklogs).
+NEW_REQUEST_READS = 200
 
 
 @dataclass
@@ -32,26 +41,66 @@ class WorklogCounts:
     jira_worklogs_removed: int = 0
 
 
-def _adf_text(node) -> str:
-    """The plain text of an Atlassian Document Format comment."""
-    if isinstance(node, str):
-        return node
-    if not isinstance(node, dict):
-        return ""
-    if node.get("type") == "text":
-        return str(node.get("text", ""))
-    parts = [_adf_text(child) for child in node.get("content") or []]
-    separator = "\n" if node.get("type") == "doc" else ""
-    return separator.join(p for p in parts if p)
+def worker_day(started: dt.datetime, author: dict) -> dt.date:
+    """The day the work was done: ``started``'s local date in the author's time zone.
+
+    Jira writes ``started`` as an instant in the *API account's* profile zone
+    (``2026-11-01T01:30:00.000+0000`` and ``2026-10-31T21:30:00.000-0400`` are the same
+    moment), so its own date would depend on whose token syncs. The worker's day is the date
+    where the author is (``author.timeZone``, an IANA name in Jira's ``UserDetails``), as
+    Tempo's ``startDate`` is. When privacy settings hide the zone (null or absent) or it is
+    not a zone we know, the offset written in ``started`` is the best there is.
+    """
+    zone = _zone(author.get("timeZone"))
+    if zone is None or started.tzinfo is None:
+        return started.date()
+    return started.astimezone(zone).date()
 
 
-def sync_jira_worklogs(client: JiraClient, lease: Lease, *, full: bool = False) -> WorklogCounts:
+def _zone(name: object) -> ZoneInfo | None:
+    if not isinstance(name, str) or not name.strip():
+        return None
+    try:
+        return ZoneInfo(name.strip())
+    # Unknown, not a zone name at all, or a folder of the zone database ("America").
+    except (ZoneInfoNotFoundError, ValueError, OSError):
+        return None
+
+
+def is_internal(worklog: dict) -> bool:
+    """Jira restricts the worklog to a group or a role: ``visibility`` ``{"type": "group" |
+    "role", "value", "identifier"}``. An agent's API account receives it; a customer must
+    never read its comment (API-CONTRACTS.md §6). Any visibility Jira writes counts, even one
+    of a shape we do not know: hiding a comment too many costs less than showing one."""
+    return bool(worklog.get("visibility"))
+
+
+def sync_jira_worklogs(
+    client: JiraClient,
+    lease: Lease,
+    *,
+    full: bool = False,
+    new_requests: Collection[str] = (),
+) -> WorklogCounts:
+    """Read Jira's worklog change feeds into ``JiraWorklog`` (see the module docstring).
+
+    Nothing is deleted on an incomplete observation (PRODUCT.md §6): a full read removes a
+    local worklog the feed did not list only once ``/worklog/list`` confirms Jira no longer
+    has it (the feed hides the last minute, and a list can change while it is paged).
+
+    ``new_requests`` are the Jira ids of requests this run stored for the first time. The
+    feed may have passed their worklogs before (a request the eventually consistent search
+    had left out, or created while the last run read), when they were not requests yet:
+    an incremental read reads each one's worklogs directly (``GET /issue/{id}/worklog``),
+    and more than ``NEW_REQUEST_READS`` of them make it a full read instead.
+    """
     counts = WorklogCounts()
     cursor, _ = JiraWorklogCursor.objects.get_or_create(pk=1)
     full = (
         full
         or cursor.last_full_sync_at is None
         or timezone.now() - cursor.last_full_sync_at > FULL_SYNC_EVERY
+        or len(new_requests) > NEW_REQUEST_READS
     )
     since = 0 if full else cursor.since_ms
     request_pk = dict(Request.objects.values_list("jira_id", "pk"))
@@ -65,23 +114,47 @@ def sync_jira_worklogs(client: JiraClient, lease: Lease, *, full: bool = False) 
             with transaction.atomic():
                 lease.renew()
                 counts.jira_worklogs += _upsert(worklogs, request_pk, seen)
-    with transaction.atomic():
-        if full:
-            counts.jira_worklogs_removed = delete_missing(
-                JiraWorklog.objects.all(), "jira_id", seen
-            )
-            cursor.last_full_sync_at = timezone.now()
-        else:
-            gone = [
-                str(v["worklogId"])
-                for page in client.deleted_worklog_pages(since)
-                for v in page["values"]
-                if "worklogId" in v
-            ]
-            counts.jira_worklogs_removed = JiraWorklog.objects.filter(jira_id__in=gone).delete()[0]
-        cursor.since_ms = until
-        cursor.save()
+    if full:
+        counts.jira_worklogs_removed = _remove_confirmed_gone(client, lease, request_pk, seen)
+        cursor.last_full_sync_at = timezone.now()
+    else:
+        worklogs = []
+        for n, jira_id in enumerate(sorted(new_requests, key=int)):
+            if n % 50 == 0:
+                lease.renew()  # every few calls: the query count stays flat with requests
+            worklogs += client.issue_worklogs(jira_id)
+        if worklogs:
+            with transaction.atomic():
+                counts.jira_worklogs += _upsert(worklogs, request_pk, seen)
+        gone = [
+            str(v["worklogId"])
+            for page in client.deleted_worklog_pages(since)
+            for v in page["values"]
+            if "worklogId" in v
+        ]
+        counts.jira_worklogs_removed = JiraWorklog.objects.filter(jira_id__in=gone).delete()[0]
+    cursor.since_ms = until
+    cursor.save()
     return counts
+
+
+def _remove_confirmed_gone(
+    client: JiraClient, lease: Lease, request_pk: dict[str, int], seen: set[str]
+) -> int:
+    """After a full read: remove the local worklogs it did not list that ``/worklog/list``
+    (1000 ids a call) no longer returns; refresh the ones it does. Returns the removed count.
+    """
+    unlisted = sorted(set(JiraWorklog.objects.values_list("jira_id", flat=True)) - seen, key=int)
+    gone: list[str] = []
+    for start in range(0, len(unlisted), LIST_LIMIT):
+        chunk = unlisted[start : start + LIST_LIMIT]
+        found = client.worklogs_by_id([int(i) for i in chunk])
+        confirmed: set[str] = set()
+        with transaction.atomic():
+            lease.renew()
+            _upsert(found, request_pk, confirmed)
+        gone += [i for i in chunk if i not in confirmed]
+    return JiraWorklog.objects.filter(jira_id__in=gone).delete()[0]
 
 
 def _upsert(worklogs: list[dict], request_pk: dict[str, int], seen: set[str]) -> int:
@@ -96,14 +169,17 @@ def _upsert(worklogs: list[dict], request_pk: dict[str, int], seen: set[str]) ->
         if author.get("accountId") and author.get("displayName"):
             workers[author["accountId"]] = author["displayName"]
         seen.add(str(item["id"]))
+        internal = is_internal(item)
         rows.append(
             JiraWorklog(
                 jira_id=str(item["id"]),
                 request_id=request_pk[issue_id],
                 author_account_id=str(author.get("accountId") or ""),
                 time_spent_seconds=max(0, int(item.get("timeSpentSeconds") or 0)),
-                start_date=started.date(),
-                description=_adf_text(item.get("comment"))[:10_000],
+                start_date=worker_day(started, author),
+                # A restricted comment is not even read: nothing to leak later.
+                description="" if internal else plain_text(item.get("comment"))[:10_000],
+                internal=internal,
                 jira_updated_at=updated,
             )
         )
@@ -117,6 +193,7 @@ def _upsert(worklogs: list[dict], request_pk: dict[str, int], seen: set[str]) ->
             "time_spent_seconds",
             "start_date",
             "description",
+            "internal",
             "jira_updated_at",
         ],
         batch_size=500,

@@ -11,7 +11,7 @@ import csv
 from django.contrib import messages
 from django.db import transaction
 from django.db.models import F
-from django.http import Http404, HttpResponse
+from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django.views.decorators.http import require_GET, require_POST
@@ -22,6 +22,7 @@ from jsm.models import JiraProject
 from . import contract_sentences as sentences
 from .contract_forms import ContractForm
 from .contracts import Contract, contract_usages, lock_contracts_of
+from .exports import csv_download
 from .models import ReportSettings
 from .templatetags.hours import decimal_hours
 
@@ -212,8 +213,7 @@ def contract_usage_csv(request, key: str, contract_id: int):
     usage = contract_usages([contract], report_settings, timezone.localdate())[contract.pk]
     scope = contract.organization.name if contract.organization_id else "whole-project"
     filename = f"{project.key}-contract-{contract.pk}-{scope}-usage.csv"
-    response = HttpResponse(content_type="text/csv; charset=utf-8")
-    response["Content-Disposition"] = f'attachment; filename="{_safe_filename(filename)}"'
+    response = csv_download(_safe_filename(filename))
     writer = csv.writer(response)
     writer.writerow(
         ["Month", "From", "To", "Hours", "Brought forward", "Available", "Used", "Remaining"]

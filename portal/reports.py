@@ -154,11 +154,21 @@ class WorklogLine:
     seconds: int
     description: str
     worker: str
+    # A Jira worklog restricted to a group or role: its hours count, its comment was never
+    # stored, and the description says INTERNAL_WORKLOG instead.
+    internal: bool = False
+
+
+# What an internal worklog's line shows where the description would be.
+INTERNAL_WORKLOG = "Internal worklog"
 
 
 def worklog_lines(report_settings, request: Request, period: Period) -> list[WorklogLine]:
     """The worklogs behind one request's hours in the period, oldest first."""
     source = source_of(report_settings)
+    fields = ["start_date", "shown", "description", "author_account_id"]
+    if source.model is JiraWorklog:
+        fields.append("internal")  # Tempo has no restricted worklogs
     rows = list(
         source.model.objects.filter(
             request=request, start_date__gte=period.start, start_date__lte=period.end
@@ -166,7 +176,7 @@ def worklog_lines(report_settings, request: Request, period: Period) -> list[Wor
         .annotate(shown=shown_seconds(report_settings))
         .filter(shown__gt=0)
         .order_by("start_date", "pk")
-        .values("start_date", "shown", "description", "author_account_id")
+        .values(*fields)
     )
     names = {}
     if report_settings.show_worker_names:
@@ -179,21 +189,37 @@ def worklog_lines(report_settings, request: Request, period: Period) -> list[Wor
         WorklogLine(
             date=r["start_date"],
             seconds=r["shown"],
-            description=r["description"] if report_settings.show_descriptions else "",
+            description=_description(r) if report_settings.show_descriptions else "",
             worker=names.get(r["author_account_id"], "")
             if report_settings.show_worker_names
             else "",
+            internal=r.get("internal", False),
         )
         for r in rows
     ]
 
 
+def _description(row: dict) -> str:
+    # The sync stores no comment for an internal worklog; the page does not rely on it.
+    return INTERNAL_WORKLOG if row.get("internal") else row["description"]
+
+
 def last_updated(report_settings) -> dt.datetime | None:
-    """When the data behind the hours last arrived: the newest successful sync's end."""
+    """When the data behind the hours last arrived: the end of the newest run that read this
+    project — a successful one, or one that succeeded partly while this project was read.
+    A project whose last read failed (``sync_problem`` / Tempo's ``problem``) counts only
+    fully successful runs, so its page never claims fresher data than it has."""
+    source = source_of(report_settings)
+    project = report_settings.project
+    if source.sync_kind == SyncRun.Kind.JIRA:
+        troubled = bool(project.sync_problem)
+    else:
+        troubled = bool(getattr(getattr(project, "tempo_sync_state", None), "problem", ""))
+    statuses = [SyncRun.Status.SUCCEEDED]
+    if not troubled:
+        statuses.append(SyncRun.Status.PARTLY)
     return (
-        SyncRun.objects.filter(
-            kind=source_of(report_settings).sync_kind, status=SyncRun.Status.SUCCEEDED
-        )
+        SyncRun.objects.filter(kind=source.sync_kind, status__in=statuses)
         .order_by("-finished_at")
         .values_list("finished_at", flat=True)
         .first()

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from django.contrib import messages
-from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
 from django.http import Http404
 from django.shortcuts import get_object_or_404, render
@@ -11,6 +10,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.http import require_GET
 
+from accounts.decorators import portal_access_required
 from jsm.models import JiraProject, Request
 
 from . import reports
@@ -26,7 +26,7 @@ ROWS_PER_PAGE = 100
 
 
 @require_GET
-@login_required
+@portal_access_required
 def home(request):
     """Projects with Worklog Report enabled in which this person has requests to see."""
     enabled = JiraProject.objects.filter(report_settings__enabled=True).select_related(
@@ -61,7 +61,7 @@ def _project_for(request, key: str) -> tuple[JiraProject, ReportSettings]:
 
 
 @require_GET
-@login_required
+@portal_access_required
 def worklog_report(request, key: str):
     project, report_settings = _project_for(request, key)
     scopes = _scopes(report_settings)
@@ -107,7 +107,7 @@ def worklog_report(request, key: str):
 
 
 @require_GET
-@login_required
+@portal_access_required
 def request_worklogs(request, key: str, request_key: str):
     """The worklog lines behind one request's hours (a page, or a fragment for the table)."""
     project, report_settings = _project_for(request, key)

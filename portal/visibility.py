@@ -18,10 +18,31 @@ SCOPES = (MINE, ORGANIZATION)
 
 
 def customer_of(user) -> Customer | None:
+    """The JSM customer this account stands for, while JSM grants them the portal.
+
+    None for an account linked to no customer, and for one whose customer JSM revoked
+    (``active`` false since the last sync): every customer page and query starts here, so
+    a revoked customer sees nothing, even in a session opened before the sync revoked them.
+    """
     try:
-        return user.jsm_customer
-    except Customer.DoesNotExist:
+        customer = user.jsm_customer
+    except (Customer.DoesNotExist, AttributeError):  # AttributeError: an anonymous visitor
         return None
+    return customer if customer.active else None
+
+
+def access_revoked(user) -> bool:
+    """True for a signed-in customer whose portal access JSM revoked (PRODUCT.md §1).
+
+    Staff are never revoked, whatever customer record their account may be linked to.
+    Pages answer such a person with ``accounts.sentences.ACCESS_REVOKED``, not with data.
+    """
+    if not user.is_authenticated or user.is_staff:
+        return False
+    try:
+        return not user.jsm_customer.active
+    except Customer.DoesNotExist:
+        return False
 
 
 def organization_scope_allowed(report_settings: ReportSettings) -> bool:
@@ -35,7 +56,8 @@ def requests_visible_to(
 
     ``mine``: requests they raised or take part in. ``organization``: requests shared with
     one of their organizations, only when the project allows it. Staff preview the whole
-    project. Anyone else sees nothing.
+    project. Anyone else sees nothing: a stranger, an inactive account, a customer whose
+    portal access JSM revoked.
     """
     requests = Request.objects.filter(project=project)
     if user.is_staff:

@@ -79,8 +79,9 @@ class SandboxClient:
         """Make the next `count` API calls to `service` ("tempo" or "jira") misbehave.
 
         `kind` is one of "429", "500", "503", "slow" (answers after `delay` seconds),
-        "html", "truncated" or "drop". A 429 carries `Retry-After` only when `retry_after`
-        is given.
+        "html", "truncated", "drop" or "drip" (a 200 of at least 100,000 bytes, declared in
+        `Content-Length`, sent a byte every `delay` seconds, 0.5 when not given). A 429
+        carries `Retry-After` only when `retry_after` is given.
         """
         self._call(
             "POST",
@@ -164,6 +165,11 @@ class SandboxClient:
         )
         return self._call("PATCH", f"/_sandbox/jira/requests/{request}", changes)
 
+    def move_request(self, request: str, project: str) -> dict[str, Any]:
+        """Move a request to another project (same id, a new key; its Jira and Tempo
+        worklogs follow it). Returns `{"id", "key", "project_id", "updated"}`."""
+        return self._call("POST", f"/_sandbox/jira/requests/{request}/move", {"project": project})
+
     def delete_request(self, request: str) -> dict[str, Any]:
         """Delete a request with its Jira and Tempo worklogs.
 
@@ -197,12 +203,14 @@ class SandboxClient:
         start_time: str | None = None,
         description: str | None = None,
         author: str | None = None,
+        updated: str | None = None,
     ) -> dict[str, Any]:
         """Log time in Tempo on a Jira issue; return `{"id", "issue_id", "project_id",
         "updated_at"}` (ids as numbers, as Tempo writes them).
 
         Defaults: billable = time spent, `start_date` today ("YYYY-MM-DD"), `start_time`
-        "09:00:00", author the sandbox's Jira account.
+        "09:00:00", author the sandbox's Jira account, created and last edited now
+        (`updated`, ISO 8601 with an offset, for one last edited long ago).
         """
         body: dict[str, Any] = {"issue": issue, "time_spent_seconds": time_spent_seconds}
         body.update(
@@ -212,6 +220,7 @@ class SandboxClient:
                 start_time=start_time,
                 description=description,
                 author=author,
+                updated=updated,
             )
         )
         return self._call("POST", "/_sandbox/tempo/worklogs", body)
@@ -239,9 +248,10 @@ class SandboxClient:
         time_spent_seconds: int,
         *,
         started: str | None = None,
-        comment: str | None = None,
+        comment: str | dict[str, Any] | None = None,
         author: str | None = None,
         updated: str | None = None,
+        visibility: dict[str, str] | None = None,
     ) -> dict[str, Any]:
         """Log time in Jira only; return `{"id", "issue_id", "updated"}`.
 
@@ -249,14 +259,54 @@ class SandboxClient:
         `/worklog/updated` hides the last minute (SANDBOX_JIRA_WORKLOG_CHANGES_DELAY), so
         pass an `updated` more than a minute ago, or start the sandbox with that delay at 0,
         to see the worklog there at once. The issue's `updated` moves too.
+
+        `comment` is plain text or an Atlassian Document Format document (a dict with
+        `"type": "doc"`), which Jira's API then returns as it is. `visibility` restricts the
+        worklog, as Jira does: `{"type": "role", "value": "Service Desk Team"}` or
+        `{"type": "group", "value": "jira-servicemanagement-users", "identifier": "..."}`.
         """
         body: dict[str, Any] = {"issue": issue, "time_spent_seconds": time_spent_seconds}
-        body.update(_given(started=started, comment=comment, author=author, updated=updated))
+        body.update(
+            _given(
+                started=started,
+                comment=comment,
+                author=author,
+                updated=updated,
+                visibility=visibility,
+            )
+        )
         return self._call("POST", "/_sandbox/jira/worklogs", body)
 
     def delete_jira_worklog(self, worklog_id: str | int) -> None:
         """Delete a Jira worklog; it is then listed by `/rest/api/3/worklog/deleted`."""
         self._call("DELETE", f"/_sandbox/jira/worklogs/{worklog_id}")
+
+    def set_jira_time_zone(self, account: str, time_zone: str | None) -> None:
+        """Set a Jira user's profile time zone (an IANA name such as "America/New_York");
+        None hides it, as the user's privacy settings can (Jira then writes null).
+
+        Every user starts in "Etc/UTC". The zone shows as `timeZone` on the user's objects (a
+        worklog's `author`); the sandbox's own API account's zone is the one in which
+        worklogs' `started`, `created` and `updated` are written, as Jira does.
+        """
+        self._call("PATCH", f"/_sandbox/jira/users/{account}", {"time_zone": time_zone})
+
+    def revoke_portal_access(self, account: str) -> dict[str, Any]:
+        """Revoke a customer's portal access in JSM: every object of the user (service desk
+        customers, organization members, reporter, participants) then says `active` false.
+        Returns `{"account_id", "email", "active"}`."""
+        return self._call("POST", f"/_sandbox/jira/users/{account}/access", {"active": False})
+
+    def restore_portal_access(self, account: str) -> dict[str, Any]:
+        """Give a revoked customer their portal access back (`active` true); answered as
+        `revoke_portal_access`."""
+        return self._call("POST", f"/_sandbox/jira/users/{account}/access", {"active": True})
+
+    def change_jira_email(self, account: str, email: str | None) -> dict[str, Any]:
+        """Give a Jira user a new e-mail address (same accountId), or hide it with None, as
+        the user's privacy settings can (Jira then writes `emailAddress` null). An address
+        another user has is refused. Answered as `revoke_portal_access`."""
+        return self._call("POST", f"/_sandbox/jira/users/{account}/email", {"email": email})
 
     def _call(self, method: str, path: str, body: dict[str, Any] | None = None) -> dict[str, Any]:
         url = f"{self.base_url}{path}"

@@ -13,8 +13,11 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
 from typing import Any
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.core.validators import validate_email
 from django.db import transaction
 from django.db.models import QuerySet
 from django.utils import timezone
@@ -83,6 +86,25 @@ def update_request(ref: str, **changes: Any) -> Issue:
     """Change a request (see `_apply`); its `updated` becomes now."""
     issue = issue_by_ref(ref)
     _apply(issue, **changes)
+    issue.touch()
+    return issue
+
+
+@transaction.atomic
+def move_request(ref: str, project_ref: str) -> Issue:
+    """Move a request to another project, as Jira's Move does: the issue keeps its id, gets
+    the next key of the new project, and its worklogs follow it (in Tempo too, whose
+    worklogs belong to the issue); `updated` becomes now (API-CONTRACTS.md §6)."""
+    issue = issue_by_ref(ref)
+    project = Project.objects.by_ref(project_ref)
+    if project is None:
+        raise ControlError(f"No project with id or key '{project_ref}'.")
+    if project.pk == issue.project_id:
+        raise ControlError(f"{issue.key} is already in {project.key}.")
+    number = next_issue_number(project)
+    issue.project, issue.number, issue.key = project, number, f"{project.key}-{number}"
+    issue.save(update_fields=["project", "number", "key"])
+    Worklog.objects.filter(issue_id=issue.pk).update(project_id=project.pk)
     issue.touch()
     return issue
 
@@ -178,10 +200,12 @@ def create_tempo_worklog(
     start_time: time | None = None,
     description: str = "",
     author: str | None = None,
+    updated: datetime | None = None,
 ) -> Worklog:
-    """A Tempo worklog logged now; billable defaults to the time spent, the date to today."""
+    """A Tempo worklog logged now (or at `updated`, for one last edited long ago); billable
+    defaults to the time spent, the date to today."""
     issue = issue_by_ref(issue_ref, ControlError)
-    now = timezone.now()
+    now = updated or timezone.now()
     return Worklog.objects.create(
         id=IdSequence.next_pk(Worklog),
         issue_id=issue.pk,
@@ -237,24 +261,36 @@ def create_jira_worklog(
     time_spent_seconds: int,
     *,
     started: datetime | None = None,
-    comment: str = "",
+    comment: str | dict[str, Any] = "",
     author: str | None = None,
     updated: datetime | None = None,
+    visibility: dict[str, Any] | None = None,
 ) -> JiraWorklog:
     """A Jira worklog; `started` defaults to just before now.
 
-    `updated` back-dates the change: `worklog/updated` hides the last minute, so a test
-    that wants to see the worklog there at once passes a moment more than a minute ago.
+    `comment` is plain text (one paragraph per line) or a whole Atlassian Document Format
+    document (`{"type": "doc", "version": 1, "content": [...]}`), returned as it is.
+    `visibility` restricts it to a group or role, as Jira's `{"type": "group" | "role",
+    "value", "identifier"}` (API-CONTRACTS.md §6). `updated` back-dates the change:
+    `worklog/updated` hides the last minute, so a test that wants to see the worklog there
+    at once passes a moment more than a minute ago.
     """
     issue = issue_by_ref(issue_ref, ControlError)
     when = updated or timezone.now()
     person = _author(author)
+    rich = comment if isinstance(comment, dict) else None
+    if rich is not None and (
+        rich.get("type") != "doc" or not isinstance(rich.get("content"), list)
+    ):
+        raise ControlError("'comment' must be text or an ADF doc with a 'content' list.")
     worklog = JiraWorklog.objects.create(
         id=IdSequence.next_pk(JiraWorklog),
         issue=issue,
         author=person,
         update_author=person,
-        comment=comment,
+        comment="" if rich is not None else comment,
+        comment_adf=rich,
+        visibility=_visibility(visibility),
         started=started or when - timedelta(seconds=time_spent_seconds),
         time_spent_seconds=time_spent_seconds,
         created=when,
@@ -272,6 +308,75 @@ def delete_jira_worklog(worklog_id: int) -> None:
         raise NotFound(f"No Jira worklog {worklog_id}.")
     worklogs.delete_recording()
     issue.touch()
+
+
+def _visibility(visibility: dict[str, Any] | None) -> dict[str, str] | None:
+    """Jira's `visibility`, checked: a group (by name and id) or a project role (by name)."""
+    if visibility is None:
+        return None
+    kind, value = visibility.get("type"), visibility.get("value")
+    if kind not in ("group", "role") or not isinstance(value, str) or not value.strip():
+        raise ControlError("'visibility' must have a type (group or role) and a value.")
+    answer = {"type": kind, "value": value.strip()}
+    if visibility.get("identifier") is not None:
+        answer["identifier"] = str(visibility["identifier"])
+    return answer
+
+
+# -- users ------------------------------------------------------------------------------
+
+
+@transaction.atomic
+def set_time_zone(user_ref: str, time_zone: str | None) -> JiraUser:
+    """Set a user's profile time zone (an IANA name); None hides it, as privacy settings do.
+
+    The zone shows as `timeZone` on the user's objects; the API account's zone is the one
+    the worklogs' times are written in.
+    """
+    person = user(user_ref, NotFound)
+    if time_zone is not None:
+        try:
+            ZoneInfo(time_zone)
+        except (ZoneInfoNotFoundError, ValueError):
+            raise ControlError(f"No time zone '{time_zone}'.") from None
+    person.time_zone = time_zone
+    person.save(update_fields=["time_zone"])
+    return person
+
+
+@transaction.atomic
+def set_portal_access(user_ref: str, active: bool) -> JiraUser:
+    """Revoke (False) or restore (True) a customer's portal access, as JSM's customer
+    management does: the account stays, and every object of it (the service desk's
+    customer list, organization members, reporter, participants, worklog authors) says
+    `active` false or true from now on (API-CONTRACTS.md §6).
+    """
+    person = user(user_ref, NotFound)
+    person.active = active
+    person.save(update_fields=["active"])
+    return person
+
+
+@transaction.atomic
+def change_email(user_ref: str, email: str | None) -> JiraUser:
+    """Give a user a new e-mail address, or hide it (None), as the user's privacy settings
+    can: every object of the user then answers `emailAddress` null. The accountId stays.
+
+    Atlassian gives an address to one account at a time, so one another user has is refused.
+    """
+    person = user(user_ref, NotFound)
+    if email is not None:
+        email = email.strip()
+        try:
+            validate_email(email)
+        except ValidationError:
+            raise ControlError(f"'{email}' is not an e-mail address.") from None
+        taken = JiraUser.objects.filter(email__iexact=email).exclude(pk=person.pk)
+        if taken.exists():
+            raise ControlError(f"Another Jira user already has the address '{email}'.")
+    person.email = email
+    person.save(update_fields=["email"])
+    return person
 
 
 # -- look-ups ---------------------------------------------------------------------------

@@ -49,6 +49,13 @@ def request_detail(request: HttpRequest, ref: str) -> HttpResponse:
 
 @control_view
 @require_POST
+def request_move(request: HttpRequest, ref: str) -> HttpResponse:
+    issue = drift.move_request(ref, _text(json_body(request), "project"))
+    return JsonResponse(_issue(issue))
+
+
+@control_view
+@require_POST
 def organization_members(request: HttpRequest, organization_id: str) -> HttpResponse:
     member = drift.add_member(organization_id, _text(json_body(request), "account"))
     return JsonResponse(_membership(organization_id, member), status=201)
@@ -72,9 +79,12 @@ def project_detail(request: HttpRequest, ref: str) -> HttpResponse:
 @require_POST
 def tempo_worklogs(request: HttpRequest) -> HttpResponse:
     body = json_body(request)
+    updated = _moment(body, "updated")  # logged and last edited then, not now
+    body.pop("updated", None)
     worklog = drift.create_tempo_worklog(
         _text(body, "issue"),
         integer(body.get("time_spent_seconds"), "time_spent_seconds"),
+        updated=updated,
         **_tempo_changes(body, exclude=("issue", "time_spent_seconds")),
     )
     return JsonResponse(_tempo_worklog(worklog), status=201)
@@ -98,9 +108,10 @@ def jira_worklogs(request: HttpRequest) -> HttpResponse:
         _text(body, "issue"),
         integer(body.get("time_spent_seconds"), "time_spent_seconds"),
         started=_moment(body, "started"),
-        comment=_optional_text(body, "comment") or "",
+        comment=_comment(body, "comment"),
         author=_optional_text(body, "author"),
         updated=_moment(body, "updated"),
+        visibility=_optional_object(body, "visibility"),
     )
     return JsonResponse(_jira_worklog(worklog), status=201)
 
@@ -110,6 +121,39 @@ def jira_worklogs(request: HttpRequest) -> HttpResponse:
 def jira_worklog_detail(request: HttpRequest, worklog_id: int) -> HttpResponse:
     drift.delete_jira_worklog(worklog_id)
     return JsonResponse({"id": str(worklog_id)})
+
+
+@control_view
+@require_http_methods(["PATCH"])
+def jira_user_detail(request: HttpRequest, account: str) -> HttpResponse:
+    """Change a Jira user's profile: `{"time_zone": "America/New_York"}` (null hides it)."""
+    body = json_body(request)
+    if set(body) != {"time_zone"}:
+        raise ControlError("Send exactly one field: 'time_zone'.")
+    person = drift.set_time_zone(account, _optional_text(body, "time_zone"))
+    return JsonResponse({"account_id": person.account_id, "time_zone": person.time_zone})
+
+
+@control_view
+@require_POST
+def jira_user_access(request: HttpRequest, account: str) -> HttpResponse:
+    """Revoke or restore a customer's portal access: `{"active": false}` or `{"active": true}`."""
+    body = json_body(request)
+    if set(body) != {"active"} or not isinstance(body["active"], bool):
+        raise ControlError("Send exactly one field: 'active', true or false.")
+    person = drift.set_portal_access(account, body["active"])
+    return JsonResponse(_jira_user(person))
+
+
+@control_view
+@require_POST
+def jira_user_email(request: HttpRequest, account: str) -> HttpResponse:
+    """Change a user's e-mail address: `{"email": "new@acme.example"}`; null hides it."""
+    body = json_body(request)
+    if set(body) != {"email"}:
+        raise ControlError("Send exactly one field: 'email', an address or null.")
+    person = drift.change_email(account, _optional_text(body, "email"))
+    return JsonResponse(_jira_user(person))
 
 
 # -- reading the body -------------------------------------------------------------------
@@ -160,6 +204,21 @@ def _text(body: dict[str, Any], name: str) -> str:
 
 def _optional_text(body: dict[str, Any], name: str) -> str | None:
     return None if body.get(name) is None else _text(body, name)
+
+
+def _optional_object(body: dict[str, Any], name: str) -> dict[str, Any] | None:
+    value = body.get(name)
+    if value is not None and not isinstance(value, dict):
+        raise ControlError(f"'{name}' must be an object.")
+    return value
+
+
+def _comment(body: dict[str, Any], name: str) -> str | dict[str, Any]:
+    """A worklog comment: text, or an Atlassian Document Format doc (an object)."""
+    value = body.get(name)
+    if isinstance(value, dict):
+        return value
+    return _optional_text(body, name) or ""
 
 
 def _list(body: dict[str, Any], name: str) -> list[str]:
@@ -227,3 +286,7 @@ def _jira_worklog(worklog: JiraWorklog) -> dict[str, Any]:
         "issue_id": str(worklog.issue_id),
         "updated": jira_time(worklog.updated),
     }
+
+
+def _jira_user(person: JiraUser) -> dict[str, Any]:
+    return {"account_id": person.account_id, "email": person.email, "active": person.active}

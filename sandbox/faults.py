@@ -11,7 +11,7 @@ import time
 from collections.abc import Callable
 from datetime import timedelta
 
-from django.http import HttpRequest, HttpResponse, JsonResponse
+from django.http import HttpRequest, HttpResponse, JsonResponse, StreamingHttpResponse
 from django.utils import timezone
 
 from sandbox.models import Fault, FaultKind, RequestCounter, Service
@@ -22,6 +22,11 @@ API_PREFIXES: tuple[tuple[str, str], ...] = (
     ("/tempo/4/", Service.TEMPO),
     ("/jira/", Service.JIRA),
 )
+
+# A dripping answer (issue 12): at least this many bytes, one every DRIP_DELAY seconds unless
+# the fault names its own delay. At 0.5 s a byte it would last about 14 hours.
+DRIP_LENGTH = 100_000
+DRIP_DELAY = 0.5
 
 # What a rate-limited Jira answer claims (assumed: Atlassian publishes no numbers).
 JIRA_RATE_LIMIT = 100
@@ -87,6 +92,8 @@ def misbehave(fault: Fault, request: HttpRequest, get_response: GetResponse) -> 
     if kind == FaultKind.DROP:
         hang_up(request.environ)
         return HttpResponse(status=204)  # Never reaches the client.
+    if kind == FaultKind.DRIP:
+        return _drip(get_response(request), fault.delay or DRIP_DELAY)
     raise ValueError(f"Unknown fault kind {kind!r}")
 
 
@@ -110,6 +117,30 @@ def _rate_limited(fault: Fault) -> HttpResponse:
         response = JsonResponse({"errors": [{"message": "Rate limit exceeded"}]}, status=429)
     if fault.retry_after is not None:
         response["Retry-After"] = str(fault.retry_after)
+    return response
+
+
+def _drip(answer: HttpResponse, delay: float) -> StreamingHttpResponse:
+    """The normal answer, sent one byte every `delay` seconds.
+
+    The body is padded with spaces (JSON allows trailing white space) to `DRIP_LENGTH`
+    bytes and its `Content-Length` declared, so the client sees a healthy 200 arriving over
+    a very slow link. Every byte comes well within any read timeout: only a deadline on the
+    whole call ends it (API-CONTRACTS.md §5, urllib3 issue 1338). When the client hangs up,
+    a write fails within two bytes, the server closes the generator and the drip stops.
+    """
+    body = answer.getvalue().ljust(DRIP_LENGTH, b" ")
+
+    def one_byte_at_a_time():
+        for index in range(len(body)):
+            if index:
+                time.sleep(delay)
+            yield body[index : index + 1]
+
+    response = StreamingHttpResponse(one_byte_at_a_time(), status=answer.status_code)
+    for header, value in answer.items():
+        response[header] = value
+    response["Content-Length"] = str(len(body))
     return response
 
 

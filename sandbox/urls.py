@@ -36,6 +36,9 @@ urlpatterns = [
     path("_sandbox/jira/requests", drift_views.requests, name="drift_requests"),
     path("_sandbox/jira/requests/<str:ref>", drift_views.request_detail, name="drift_request"),
     path(
+        "_sandbox/jira/requests/<str:ref>/move", drift_views.request_move, name="drift_request_move"
+    ),
+    path(
         "_sandbox/jira/organizations/<str:organization_id>/members",
         drift_views.organization_members,
         name="drift_organization_members",
@@ -46,6 +49,17 @@ urlpatterns = [
         name="drift_organization_member",
     ),
     path("_sandbox/jira/projects/<str:ref>", drift_views.project_detail, name="drift_project"),
+    path("_sandbox/jira/users/<str:account>", drift_views.jira_user_detail, name="drift_jira_user"),
+    path(
+        "_sandbox/jira/users/<str:account>/access",
+        drift_views.jira_user_access,
+        name="drift_jira_user_access",
+    ),
+    path(
+        "_sandbox/jira/users/<str:account>/email",
+        drift_views.jira_user_email,
+        name="drift_jira_user_email",
+    ),
     path("_sandbox/jira/worklogs", drift_views.jira_worklogs, name="drift_jira_worklogs"),
     path(
         "_sandbox/jira/worklogs/<int:worklog_id>",

@@ -119,6 +119,20 @@ class TempoClient(JsonHttpClient):
             raise TempoUnavailable("Tempo answered with JSON that is not a Tempo page.")
         return payload
 
+    def worklog(self, tempo_worklog_id: int) -> dict | None:
+        """One worklog read directly (``GET /4/worklogs/{id}``), or None when Tempo answers
+        404: the sync's proof that a worklog a full read did not list was deleted (a list
+        paged while it changes can skip one; API-CONTRACTS.md §1, §6)."""
+        try:
+            payload = self.request_json("GET", f"/4/worklogs/{int(tempo_worklog_id)}")
+        except TempoRequestError as exc:
+            if exc.status == 404:
+                return None
+            raise
+        if not isinstance(payload, dict) or "tempoWorklogId" not in payload:
+            raise TempoUnavailable("Tempo answered with JSON that is not a worklog.")
+        return payload
+
     def iter_pages(self, path: str, params: dict[str, Any] | None = None) -> Iterator[dict]:
         """Every page of a list, following ``metadata.next`` verbatim until it is absent."""
         page = self.get_page(path, params)

@@ -39,3 +39,24 @@ def expiry_warning(days_left: int, expires_on: str) -> str:
         f"The Tempo API Token expires {when} ({expires_on}). "
         "Create a new token in Tempo and add it here before then."
     )
+
+
+def project_unreadable(project, exc: Exception) -> str:
+    """Why one project's worklogs could not be read, for the Sync tab and its page.
+
+    Tempo answers 404 "Project cannot be found in the system" while its permissions have not
+    caught up with a project yet (Tempo's help: this "can take a while"; API-CONTRACTS.md §6).
+    """
+    from worklog_report.sentences import full_stop
+
+    name = f"{project.name} ({project.key})"
+    if getattr(exc, "status", None) == 404:
+        return (
+            f"Tempo cannot read {name} yet: {full_stop(str(exc))} Tempo can take a while to "
+            "catch up with a new project's permissions; its last synced worklogs are kept and "
+            "the next run tries again."
+        )
+    return (
+        f"Tempo could not be read for {name}: {full_stop(str(exc))} Its last synced worklogs "
+        "are kept; the next run tries again."
+    )

@@ -18,7 +18,7 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from django.db import transaction
 from django.utils import timezone
@@ -33,9 +33,17 @@ from worklog_report.database_outage import (
     log_lost_connection,
     reconnect,
 )
+from worklog_report.sentences import full_stop
 
 from . import sentences
-from .client import MAX_PAGE_SIZE, TempoAuthError, TempoClient, TempoError, TempoScopeError
+from .client import (
+    MAX_PAGE_SIZE,
+    TempoAuthError,
+    TempoClient,
+    TempoError,
+    TempoScopeError,
+    TempoUnavailable,
+)
 from .crypto import SecretUnreadable
 from .models import ProjectSyncState, TempoIntegration, Worklog
 
@@ -45,6 +53,9 @@ logger = logging.getLogger(__name__)
 OVERLAP = dt.timedelta(minutes=5)
 # A full read (which also finds deletions) happens at least this often.
 FULL_SYNC_EVERY = dt.timedelta(days=1)
+# Direct reads per project confirming worklogs a full read did not list; beyond it, a
+# worklog is removed once two full reads in a row missed it.
+CONFIRM_LIMIT = 200
 # The order of the rows `_worklog_row` builds for the upsert, and where updatedAt sits.
 COLUMNS = (
     "tempo_id",
@@ -71,8 +82,15 @@ class Counts:
     worklogs: int = 0
     pages: int = 0
     worklogs_removed: int = 0
+    worklogs_confirmed: int = 0
     skipped_unknown_issue: int = 0
     skipped_malformed: int = 0
+    projects_failed: int = 0
+    # Sentences for the projects that could not be read this run (not a count).
+    problems: list[str] = field(default_factory=list)
+
+    def as_dict(self) -> dict[str, int]:
+        return {name: value for name, value in self.__dict__.items() if name != "problems"}
 
 
 def sync_tempo(
@@ -94,17 +112,20 @@ def sync_tempo(
     with sync_lock("tempo") as lease:
         run = SyncRun.begin(SyncRun.Kind.TEMPO)
         counts = Counts()
-        error = ""
+        error, partly = "", False
         own_client = client is None
         try:
             if own_client:
                 client = integration.client()
-            _sync(client, lease, counts, full, progress, page_size)
+            _sync(client, lease, counts, full, progress, page_size, generation=run.pk)
+            if counts.problems:
+                # Partly when some project was read; a run that read none has failed.
+                error, partly = " ".join(counts.problems), counts.projects > 0
         except (TempoAuthError, TempoScopeError, SecretUnreadable) as exc:
             integration.mark_invalid(f"The sync was refused: {exc}")
             error = sentences.INVALID_TOKEN
         except TempoError as exc:
-            error = f"{exc} The worklogs from the last successful sync are kept."
+            error = f"{full_stop(str(exc))} The worklogs from the last successful sync are kept."
         except CONNECTION_ERRORS as exc:
             log_lost_connection("tempo", exc)
             reconnect()
@@ -118,7 +139,8 @@ def sync_tempo(
         finally:
             run.finish(
                 error=error,
-                counts=dict(counts.__dict__),
+                partly=partly,
+                counts=counts.as_dict(),
                 requests_made=client.request_count if client else 0,
             )
             if own_client and client is not None:
@@ -134,10 +156,20 @@ def enabled_projects():
     ).order_by("key")
 
 
-def _sync(client, lease: Lease, counts: Counts, full: bool, progress, page_size: int) -> None:
+def _sync(
+    client, lease: Lease, counts: Counts, full: bool, progress, page_size: int, generation: int
+) -> None:
     projects = list(enabled_projects())
     progress.start("Tempo projects", len(projects))
     now = timezone.now()
+    # Every Jira id → request row, whatever project it is in now: a worklog follows its
+    # issue, even while Tempo already lists it under the project the issue moved to.
+    request_pk = dict(Request.objects.values_list("jira_id", "pk"))
+    # A project no longer synced (its report turned off) has no trouble to report.
+    ProjectSyncState.objects.exclude(project__in=projects).exclude(problem="").update(
+        problem="", problem_since=None
+    )
+    unavailable_in_a_row = 0
     for project in projects:
         state, _ = ProjectSyncState.objects.get_or_create(project=project)
         project_full = (
@@ -145,26 +177,69 @@ def _sync(client, lease: Lease, counts: Counts, full: bool, progress, page_size:
             or state.last_full_sync_at is None
             or now - state.last_full_sync_at > FULL_SYNC_EVERY
         )
-        _sync_project(client, lease, project, state, project_full, counts, page_size)
-        counts.projects += 1
+        try:
+            _sync_project(
+                client,
+                lease,
+                project,
+                state,
+                project_full,
+                counts,
+                page_size,
+                request_pk,
+                generation,
+            )
+        except (TempoAuthError, TempoScopeError):
+            raise  # the token, not the project: no other project can be read either
+        except TempoError as exc:
+            # One project's trouble never stops the others (PRODUCT.md §6); but when Tempo
+            # itself is down, trying every project would only spend each one's retry budget.
+            unavailable_in_a_row = (
+                unavailable_in_a_row + 1 if isinstance(exc, TempoUnavailable) else 0
+            )
+            if unavailable_in_a_row >= 2:
+                raise
+            problem = sentences.project_unreadable(project, exc)
+            ProjectSyncState.objects.filter(pk=state.pk).update(
+                problem=problem, problem_since=state.problem_since or timezone.now()
+            )
+            counts.problems.append(problem)
+            counts.projects_failed += 1
+        else:
+            unavailable_in_a_row = 0
+            counts.projects += 1
         progress.advance()
 
 
-def _sync_project(client, lease, project, state, full: bool, counts: Counts, page_size) -> None:
+def _sync_project(
+    client, lease, project, state, full: bool, counts: Counts, page_size, request_pk, generation
+) -> None:
+    """Read one project's worklogs and write them page by page.
+
+    Every worklog seen is stamped with this run's ``generation`` (run ids only grow). After
+    a complete full read, a worklog of the project still carrying an older one was not
+    listed: it is removed only once Tempo confirms it (a direct read answers 404), because
+    an offset-paged list that changes while it is read can skip a row.
+    """
     params: dict = {"limit": page_size}
     if not full and state.updated_watermark:
         since = state.updated_watermark - OVERLAP
         params["updatedFrom"] = since.astimezone(dt.UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
-    request_pk = dict(Request.objects.filter(project=project).values_list("jira_id", "pk"))
-    # A full read stamps every worklog it sees with a new generation; what keeps an older
-    # one afterwards was not listed, so it was deleted in Tempo. Memory stays at one page.
-    generation = state.generation + 1 if full else state.generation
     watermark = state.updated_watermark
+    # The oldest recent worklog on an issue the Jira sync has not brought in yet (a new
+    # request, or one its search left out): the next incremental read starts there again.
+    hold_back: dt.datetime | None = None
+    recent = timezone.now() - FULL_SYNC_EVERY
     for page in client.iter_pages(f"/4/worklogs/project/{int(project.jira_id)}", params):
         counts.pages += 1
         rows = []
         for item in page["results"]:
             row = _worklog_row(item, request_pk, generation, counts)
+            if row is _UNKNOWN_ISSUE:
+                updated = _updated_at(item)
+                if updated and updated > recent and (hold_back is None or updated < hold_back):
+                    hold_back = updated
+                continue
             if row is None:
                 continue
             rows.append(row)
@@ -174,22 +249,60 @@ def _sync_project(client, lease, project, state, full: bool, counts: Counts, pag
         with transaction.atomic():
             lease.renew()
             counts.worklogs += upsert(Worklog, COLUMNS, rows, unique="tempo_id", update=COLUMNS[1:])
+    if hold_back is not None and watermark is not None:
+        watermark = min(watermark, hold_back)
+    if full:
+        counts.worklogs_removed += _remove_unlisted(
+            client, lease, project, state, request_pk, generation, counts
+        )
     with transaction.atomic():
         if full:
-            # Only a complete read proves absence: what Tempo no longer lists was deleted.
-            counts.worklogs_removed += Worklog.objects.filter(
-                request__project=project, sync_generation__lt=generation
-            ).delete()[0]
             state.last_full_sync_at = timezone.now()
             state.generation = generation
         state.updated_watermark = watermark
+        state.problem, state.problem_since = "", None
         state.save()
 
 
-def _worklog_row(
-    item: dict, request_pk: dict[str, int], generation: int, counts: Counts
-) -> tuple | None:
-    """One Tempo worklog as a row in COLUMNS order, or None (counted) when it is skipped."""
+def _remove_unlisted(client, lease, project, state, request_pk, generation, counts) -> int:
+    """Worklogs of ``project`` a complete full read did not list: removed when confirmed.
+
+    Up to ``CONFIRM_LIMIT`` are read directly: 404 removes one, an answer keeps (and
+    refreshes) it. Beyond that, a worklog is removed once two full reads in a row missed
+    it (its generation predates the previous full read). Returns how many were removed.
+    """
+    unlisted = Worklog.objects.filter(request__project=project, sync_generation__lt=generation)
+    ids = list(
+        unlisted.order_by("tempo_id").values_list("tempo_id", flat=True)[: CONFIRM_LIMIT + 1]
+    )
+    if len(ids) > CONFIRM_LIMIT:
+        with transaction.atomic():
+            return unlisted.filter(sync_generation__lt=state.generation).delete()[0]
+    gone, still_there = [], []
+    for tempo_id in ids:
+        lease.renew()
+        item = client.worklog(tempo_id)
+        if item is None:
+            gone.append(tempo_id)
+            continue
+        row = _worklog_row(item, request_pk, generation, counts)
+        if isinstance(row, tuple):
+            still_there.append(row)
+        elif row is _UNKNOWN_ISSUE:
+            gone.append(tempo_id)  # it exists, but on an issue that is not a synced request
+    with transaction.atomic():
+        counts.worklogs_confirmed += upsert(
+            Worklog, COLUMNS, still_there, unique="tempo_id", update=COLUMNS[1:]
+        )
+        return Worklog.objects.filter(tempo_id__in=gone).delete()[0]
+
+
+_UNKNOWN_ISSUE = object()
+
+
+def _worklog_row(item: dict, request_pk: dict[str, int], generation: int, counts: Counts):
+    """One Tempo worklog as a row in COLUMNS order; None (counted) when it is malformed,
+    ``_UNKNOWN_ISSUE`` (counted) when its issue is not a synced request (yet)."""
     try:
         issue_id = str(int(item["issue"]["id"]))  # Tempo sends ints, Jira strings
         row = (
@@ -212,8 +325,15 @@ def _worklog_row(
         return None
     if row[1] is None:
         counts.skipped_unknown_issue += 1
-        return None
+        return _UNKNOWN_ISSUE
     return row
+
+
+def _updated_at(item: dict) -> dt.datetime | None:
+    try:
+        return _utc(dt.datetime.fromisoformat(item["updatedAt"]))
+    except (KeyError, TypeError, ValueError):
+        return None
 
 
 def _utc(value: dt.datetime) -> dt.datetime:

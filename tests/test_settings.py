@@ -42,3 +42,9 @@ def test_debug_off_refuses_to_start_without_secrets(given, missing):
 def test_debug_on_starts_with_development_defaults():
     result = start(DEBUG="1")
     assert result.returncode == 0, result.stderr
+
+
+def test_a_call_deadline_of_zero_is_refused():
+    result = start(DEBUG="1", HTTP_CALL_DEADLINE="0")
+    assert result.returncode != 0
+    assert "HTTP_CALL_DEADLINE must be a number of seconds above 0." in result.stderr

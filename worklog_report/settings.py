@@ -178,7 +178,8 @@ TASKS = {
 
 # Outbound services (PRODUCT.md §9). `make run` points both at the local sandbox.
 TEMPO_BASE_URL = env.str("TEMPO_BASE_URL", default="https://api.tempo.io").rstrip("/")
-# Seconds: (connect, read) per request, and the total a call may spend waiting between retries.
+# Seconds: (connect, read) per request, and the total a call may spend on failed attempts and
+# the waits between its retries.
 TEMPO_CONNECT_TIMEOUT = env.float("TEMPO_CONNECT_TIMEOUT", default=5.0)
 TEMPO_READ_TIMEOUT = env.float("TEMPO_READ_TIMEOUT", default=20.0)
 TEMPO_RETRY_BUDGET = env.float("TEMPO_RETRY_BUDGET", default=30.0)
@@ -188,6 +189,12 @@ JIRA_API_TOKEN = env.str("JIRA_API_TOKEN", default="")
 JIRA_CONNECT_TIMEOUT = env.float("JIRA_CONNECT_TIMEOUT", default=5.0)
 JIRA_READ_TIMEOUT = env.float("JIRA_READ_TIMEOUT", default=30.0)
 JIRA_RETRY_BUDGET = env.float("JIRA_RETRY_BUDGET", default=60.0)
+# Seconds one attempt of any Tempo or Jira call may take to bring in its whole answer. The
+# read timeouts limit each socket read only, so without it an answer dripping a byte at a
+# time would keep a sync busy for hours (API-CONTRACTS.md §5, urllib3 issue 1338).
+HTTP_CALL_DEADLINE = env.float("HTTP_CALL_DEADLINE", default=60.0)
+if HTTP_CALL_DEADLINE <= 0:
+    raise ImproperlyConfigured("HTTP_CALL_DEADLINE must be a number of seconds above 0.")
 SYNC_INTERVAL = env.int("SYNC_INTERVAL", default=900)
 # A sync's lock is a lease renewed after every page; a killed worker's runs out after this.
 SYNC_LOCK_SECONDS = env.int("SYNC_LOCK_SECONDS", default=300)

@@ -114,6 +114,18 @@ def _eventually_consistent(issues: list[Issue]) -> list[Issue]:
 
 @require_GET
 @jira_api(PLATFORM)
+def issue(request: HttpRequest, ref: str) -> HttpResponse:
+    """`GET /rest/api/3/issue/{issueIdOrKey}`: one issue, read directly (not through the
+    eventually consistent search index), with every field unless `fields` names some; 404
+    when it does not exist. A moved issue answers with its new key and project."""
+    found = _issue(ref)
+    names = _field_names(request.GET.get("fields"))
+    field_names = ISSUE_FIELDS if names is None else _issue_fields(names)
+    return JsonResponse(Serializer(request).issue(found, field_names))
+
+
+@require_GET
+@jira_api(PLATFORM)
 def issue_worklogs(request: HttpRequest, ref: str) -> HttpResponse:
     issue = _issue(ref)
     start_at = integer_param(request.GET, "startAt", 0)

@@ -17,6 +17,7 @@ from sandbox.jira import statuses
 from sandbox.models import IdSequence
 
 MAX_ID_DIGITS = 18  # every id fits a signed 64-bit column
+DEFAULT_TIME_ZONE = "Etc/UTC"  # a new account's profile time zone
 
 
 def as_id(ref: str) -> int | None:
@@ -114,6 +115,12 @@ class JiraUser(models.Model):
     display_name = models.CharField(max_length=255)
     active = models.BooleanField(default=True)
     account_type = models.CharField(max_length=16, choices=AccountType.choices)
+    # The profile's time zone (an IANA name), written as `timeZone` on user objects. None when
+    # privacy settings hide it: Jira then answers null (API-CONTRACTS.md §6). The API
+    # account's zone is also the one every worklog's `started` is written in.
+    time_zone = models.CharField(  # noqa: DJ001
+        max_length=64, null=True, blank=True, default=DEFAULT_TIME_ZONE
+    )
 
     objects = JiraUserQuerySet.as_manager()
 
@@ -217,7 +224,12 @@ class JiraWorklogQuerySet(models.QuerySet["JiraWorklog"]):
 class JiraWorklog(models.Model):
     """Time logged in Jira on an issue (the "Logged time (Jira)" hours source).
 
-    The comment is kept as plain text and written out as an Atlassian Document Format doc.
+    The comment is either plain text (`comment`, written out as an Atlassian Document Format
+    doc of one paragraph per line: the demo's) or a whole ADF document (`comment_adf`, written
+    out as it is: rich comments with lists, mentions, emoji, ...). `visibility` restricts the
+    worklog to a group or a role, as Jira's `{"type": "group" | "role", "value",
+    "identifier"}`; None when everyone may see it. Both are NULL by default, so the demo's
+    bulk insert may leave them out.
     """
 
     id = models.PositiveBigIntegerField(primary_key=True)
@@ -225,6 +237,8 @@ class JiraWorklog(models.Model):
     author = models.ForeignKey(JiraUser, on_delete=models.PROTECT, related_name="+")
     update_author = models.ForeignKey(JiraUser, on_delete=models.PROTECT, related_name="+")
     comment = models.TextField(blank=True)
+    comment_adf = models.JSONField(null=True, blank=True)
+    visibility = models.JSONField(null=True, blank=True)
     started = models.DateTimeField()
     time_spent_seconds = models.PositiveIntegerField()
     created = models.DateTimeField()

@@ -1,14 +1,18 @@
 """Jira and JSM objects in their JSON shapes (API-CONTRACTS.md §3).
 
-Every id leaves as a digit string, every timestamp as `2021-01-17T12:34:00.000+0000` (UTC),
-and every `self` link is an absolute URL on this server, so a client may follow it.
+Every id leaves as a digit string, every timestamp as `2021-01-17T12:34:00.000+0000` (UTC;
+a worklog's in the API account's time zone, as Jira writes them), and every `self` link is
+an absolute URL on this server, so a client may follow it.
 """
 
 from __future__ import annotations
 
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime, timedelta, tzinfo
+from functools import cached_property
 from typing import Any
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
+from django.conf import settings
 from django.http import HttpRequest
 
 from sandbox.jira import statuses
@@ -17,7 +21,6 @@ from sandbox.jira.models import Issue, JiraUser, JiraWorklog, Organization, Proj
 
 EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 MILLISECOND = timedelta(milliseconds=1)
-TIME_ZONE = "Etc/UTC"  # Every sandbox account's profile time zone.
 SECONDS_PER_DAY = 8 * 3600  # Jira's default time tracking: 8-hour days, 5-day weeks.
 SECONDS_PER_WEEK = 5 * SECONDS_PER_DAY
 # The issue fields search can return; any other requested name is left out, as Jira does.
@@ -33,10 +36,11 @@ ISSUE_FIELDS = (
 )
 
 
-def jira_time(moment: datetime) -> str:
-    """`2021-01-17T12:34:00.000+0000`, Jira's timestamp format, in UTC."""
-    moment = moment.astimezone(UTC)
-    return f"{moment:%Y-%m-%dT%H:%M:%S}.{moment.microsecond // 1000:03d}+0000"
+def jira_time(moment: datetime, zone: tzinfo = UTC) -> str:
+    """`2021-01-17T12:34:00.000+0000`, Jira's timestamp format, in UTC or in `zone`
+    (`2021-01-17T07:34:00.000-0500`)."""
+    moment = moment.astimezone(zone)
+    return f"{moment:%Y-%m-%dT%H:%M:%S}.{moment.microsecond // 1000:03d}{moment:%z}"
 
 
 def epoch_ms(moment: datetime) -> int:
@@ -77,6 +81,20 @@ class Serializer:
     def __init__(self, request: HttpRequest) -> None:
         self.base = f"{request.scheme}://{request.get_host()}/jira"
 
+    @cached_property
+    def zone(self) -> tzinfo:
+        """The API account's profile time zone: Jira writes a worklog's `started` (and its
+        `created`, `updated`) in the zone of whoever asks, UTC when it is hidden or unset."""
+        name = (
+            JiraUser.objects.filter(email__iexact=settings.SANDBOX_JIRA_EMAIL)
+            .values_list("time_zone", flat=True)
+            .first()
+        )
+        try:
+            return ZoneInfo(name) if name else UTC
+        except (ZoneInfoNotFoundError, ValueError):
+            return UTC
+
     # -- platform API -------------------------------------------------------------------
 
     def user(self, user: JiraUser | None) -> dict[str, Any] | None:
@@ -89,7 +107,7 @@ class Serializer:
             "emailAddress": user.email,
             "displayName": user.display_name,
             "active": user.active,
-            "timeZone": TIME_ZONE,
+            "timeZone": user.time_zone,
         }
 
     def project(self, project: Project) -> dict[str, Any]:
@@ -163,19 +181,24 @@ class Serializer:
         }
 
     def worklog(self, worklog: JiraWorklog) -> dict[str, Any]:
-        return {
+        """A worklog as REST API v3 writes it: the comment as ADF, the times in the API
+        account's zone, `visibility` only on a restricted worklog (API-CONTRACTS.md §3, §6)."""
+        answer = {
             "self": f"{self.base}/rest/api/3/issue/{worklog.issue_id}/worklog/{worklog.pk}",
             "id": str(worklog.pk),
             "issueId": str(worklog.issue_id),
             "author": self.user(worklog.author),
             "updateAuthor": self.user(worklog.update_author),
-            "comment": adf(worklog.comment),
-            "started": jira_time(worklog.started),
-            "created": jira_time(worklog.created),
-            "updated": jira_time(worklog.updated),
+            "comment": worklog.comment_adf or adf(worklog.comment),
+            "started": jira_time(worklog.started, self.zone),
+            "created": jira_time(worklog.created, self.zone),
+            "updated": jira_time(worklog.updated, self.zone),
             "timeSpent": duration(worklog.time_spent_seconds),
             "timeSpentSeconds": worklog.time_spent_seconds,
         }
+        if worklog.visibility:
+            answer["visibility"] = worklog.visibility
+        return answer
 
     # -- JSM API ------------------------------------------------------------------------
 
@@ -199,7 +222,7 @@ class Serializer:
             "emailAddress": user.email,
             "displayName": user.display_name,
             "active": user.active,
-            "timeZone": TIME_ZONE,
+            "timeZone": user.time_zone,
             "_links": {
                 "jiraRest": f"{self.base}/rest/api/2/user?accountId={user.account_id}",
                 "self": f"{self.base}/rest/api/2/user?accountId={user.account_id}",

@@ -17,6 +17,7 @@ urlpatterns = [
     path(f"{PLATFORM}project/search", api_platform.project_search, name="project_search"),
     path(f"{PLATFORM}project/<str:ref>", api_platform.project, name="project"),
     path(f"{PLATFORM}search/jql", api_platform.search, name="search"),
+    path(f"{PLATFORM}issue/<str:ref>", api_platform.issue, name="issue"),
     path(f"{PLATFORM}issue/<str:ref>/worklog", api_platform.issue_worklogs, name="issue_worklogs"),
     path(f"{PLATFORM}worklog/updated", api_platform.worklogs_updated, name="worklogs_updated"),
     path(f"{PLATFORM}worklog/deleted", api_platform.worklogs_deleted, name="worklogs_deleted"),

@@ -11,6 +11,7 @@ from django.urls import reverse
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
+from sandbox.jira.models import Issue, Project
 from sandbox.models import Behaviour, Quirk
 from sandbox.tempo.auth import tempo_api
 from sandbox.tempo.models import Worklog
@@ -64,8 +65,10 @@ def project_worklogs(request: HttpRequest, project_id: int) -> HttpResponse:
     # Tempo answers this (API-CONTRACTS.md §6). Switched on through the control endpoint.
     if Quirk.take(Behaviour.TEMPO_PROJECT_NOT_FOUND, str(project_id)):
         return json_error(404, "Project cannot be found in the system")
-    # The sandbox knows a project through its worklogs: one without any is unknown.
-    if not Worklog.objects.filter(project_id=project_id).exists():
+    # Tempo uses 404 for a parent it cannot find: an existing project (Jira has it) with no
+    # worklogs yet is an empty page (API-CONTRACTS.md §6).
+    known = Worklog.objects.filter(project_id=project_id).exists()
+    if not known and not Project.objects.filter(pk=project_id).exists():
         return json_error(404, f"Project with id {project_id} does not exist")
     return _parent_page(request, project_ids=[project_id])
 
@@ -73,7 +76,8 @@ def project_worklogs(request: HttpRequest, project_id: int) -> HttpResponse:
 @require_GET
 @tempo_api(WORKLOGS)
 def issue_worklogs(request: HttpRequest, issue_id: int) -> HttpResponse:
-    if not Worklog.objects.filter(issue_id=issue_id).exists():
+    known = Worklog.objects.filter(issue_id=issue_id).exists()
+    if not known and not Issue.objects.filter(pk=issue_id).exists():
         return json_error(404, f"Issue with id {issue_id} does not exist")
     return _parent_page(request, issue_ids=[issue_id])
 

@@ -73,7 +73,9 @@ def test_alice_reads_her_report(page, live_server, demo):
     # The CSV has the same rows and total as the page.
     with page.expect_download() as download:
         page.get_by_role("link", name="Export CSV").click()
-    rows_csv = list(csv.reader(io.StringIO(Path(download.value.path()).read_text())))
+    rows_csv = list(
+        csv.reader(io.StringIO(Path(download.value.path()).read_text(encoding="utf-8-sig")))
+    )
     assert [float(r[3]) for r in rows_csv[1:-1]] == pytest.approx(row_hours)
     assert float(rows_csv[-1][3]) == pytest.approx(total)
 

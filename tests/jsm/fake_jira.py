@@ -35,6 +35,10 @@ class FakeJira:
     issues: dict[str, list[dict]] = field(default_factory=dict)  # project id -> issues
     worklogs: dict[str, dict] = field(default_factory=dict)  # id -> worklog
     deleted: dict[str, int] = field(default_factory=dict)  # id -> deletion time (ms)
+    # Issue ids the next search leaves out, once each (Jira's eventually consistent search).
+    omit_once: set[str] = field(default_factory=set)
+    # Worklog ids /worklog/updated does not list (yet): it hides the last minute.
+    hidden_from_feed: set[str] = field(default_factory=set)
     page_size: int = 2
     calls: int = 0
 
@@ -65,6 +69,20 @@ class FakeJira:
                 },
             }
         )
+
+    def move_issue(self, jira_id: str, project_id: str, key: str) -> None:
+        """Jira's Move: same id, the new project's key."""
+        for issues in self.issues.values():
+            for issue in list(issues):
+                if issue["id"] == jira_id:
+                    issues.remove(issue)
+                    self.issues[project_id].append({**issue, "key": key})
+                    return
+        raise KeyError(jira_id)
+
+    def delete_issue(self, jira_id: str) -> None:
+        for issues in self.issues.values():
+            issues[:] = [issue for issue in issues if issue["id"] != jira_id]
 
     def add_worklog(
         self, worklog_id, issue_id, seconds, author, *, updated_ms=1_000, day="2026-10-05"
@@ -114,6 +132,10 @@ class FakeJira:
             self._customers,
         )
         rsps.add_callback(responses.POST, f"{BASE}/rest/api/3/search/jql", self._search)
+        rsps.add_callback(responses.GET, _pattern(r"/rest/api/3/issue/(\d+)"), self._issue)
+        rsps.add_callback(
+            responses.GET, _pattern(r"/rest/api/3/issue/(\d+)/worklog"), self._issue_worklogs
+        )
         rsps.add_callback(
             responses.GET, _pattern(r"/rest/api/3/worklog/updated"), self._worklogs_updated
         )
@@ -141,7 +163,10 @@ class FakeJira:
 
     def _worklogs_updated(self, request):
         since = self._since(request)
-        return self._change_page({i: w["_updated_ms"] for i, w in self.worklogs.items()}, since)
+        changes = {
+            i: w["_updated_ms"] for i, w in self.worklogs.items() if i not in self.hidden_from_feed
+        }
+        return self._change_page(changes, since)
 
     def _worklogs_deleted(self, request):
         return self._change_page(self.deleted, self._since(request))
@@ -222,13 +247,37 @@ class FakeJira:
         self.calls += 1
         body = json.loads(request.body)
         project_id = body["jql"].split()[2]
-        issues = self.issues.get(project_id, [])
+        issues = [i for i in self.issues.get(project_id, []) if i["id"] not in self.omit_once]
         start = int(body.get("nextPageToken") or 0)
         page = issues[start : start + self.page_size]
         answer = {"issues": page, "isLast": start + self.page_size >= len(issues)}
+        if answer["isLast"]:  # the omission lasts one whole search
+            self.omit_once -= {i["id"] for i in self.issues.get(project_id, [])}
         if not answer["isLast"]:
             answer["nextPageToken"] = str(start + self.page_size)
         return 200, {}, json.dumps(answer)
+
+    def _issue(self, request):
+        self.calls += 1
+        jira_id = urlsplit(request.url).path.rsplit("/", 1)[-1]
+        for project_id, issues in self.issues.items():
+            for issue in issues:
+                if issue["id"] == jira_id:
+                    fields = {**issue["fields"], "project": {"id": project_id}}
+                    return 200, {}, json.dumps({**issue, "fields": fields})
+        body = {"errorMessages": ["Issue does not exist or you do not have permission to see it."]}
+        return 404, {}, json.dumps(body)
+
+    def _issue_worklogs(self, request):
+        self.calls += 1
+        issue_id = urlsplit(request.url).path.split("/")[-2]
+        found = [
+            {k: v for k, v in w.items() if not k.startswith("_")}
+            for w in self.worklogs.values()
+            if w["issueId"] == issue_id
+        ]
+        body = {"startAt": 0, "maxResults": 5000, "total": len(found), "worklogs": found}
+        return 200, {}, json.dumps(body)
 
 
 def _pattern(path_regex: str):

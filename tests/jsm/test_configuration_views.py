@@ -12,7 +12,8 @@ from django.utils import timezone
 from jsm.models import JiraProject, SyncRun
 from portal.models import ReportSettings
 from tempo_integration import sentences as tempo_sentences
-from tempo_integration.models import TempoIntegration
+from tempo_integration.client import TempoRequestError
+from tempo_integration.models import ProjectSyncState, TempoIntegration
 
 SELECT = reverse("configuration_projects:select_project")
 SYNC = reverse("jsm:sync")
@@ -266,4 +267,19 @@ def test_a_project_jira_no_longer_lists_is_flagged_where_admins_look(admin_clien
     select = admin_client.get(SELECT).content.decode()
     assert "IT Service Desk (ITSD) — no longer listed by Jira" in select
     JiraProject.objects.filter(pk=itsd.pk).update(missing_since=None)
+    assert title not in admin_client.get(SYNC).content.decode()
+
+
+def test_a_project_the_last_sync_could_not_read_is_flagged_where_admins_look(admin_client, itsd):
+    problem = tempo_sentences.project_unreadable(
+        itsd, TempoRequestError(404, "Project cannot be found in the system")
+    )
+    ProjectSyncState.objects.create(project=itsd, problem=problem, problem_since=timezone.now())
+    SyncRun.objects.create(kind="tempo", status="partly", error=problem, counts={"projects": 1})
+    title = "The last sync could not read IT Service Desk (ITSD)"
+    for url in (SYNC, configure_url("ITSD")):
+        page = admin_client.get(url).content.decode()
+        assert title in page and "Tempo cannot read IT Service Desk (ITSD) yet" in page, url
+    assert "Partly succeeded" in admin_client.get(SYNC).content.decode()
+    ProjectSyncState.objects.update(problem="")
     assert title not in admin_client.get(SYNC).content.decode()

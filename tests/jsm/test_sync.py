@@ -86,6 +86,8 @@ def test_changes_and_deletions_in_jira_are_reflected(fake_jira, db):
 
 def test_query_count_does_not_grow_with_requests(fake_jira, db):
     sync_jira()
+    # A run with new requests also reads their worklogs: compare one new request with 40.
+    fake_jira.add_issue("10000", "29999", "ITSD-99", ALICE, participants=[BOB], orgs=[ACME])
     with CaptureQueriesContext(connection) as small:
         sync_jira()
     for n in range(40):
@@ -94,7 +96,7 @@ def test_query_count_does_not_grow_with_requests(fake_jira, db):
         )
     with CaptureQueriesContext(connection) as large:
         sync_jira()
-    assert Request.objects.count() == 45
+    assert Request.objects.count() == 46
     assert len(large) == len(small)
 
 
@@ -115,8 +117,14 @@ def test_failure_half_way_keeps_the_last_good_data_and_the_next_run_completes(fa
     fake_jira.rsps.remove(responses.POST, f"{BASE}/rest/api/3/search/jql")
     fake_jira.rsps.add_callback(responses.POST, f"{BASE}/rest/api/3/search/jql", flaky)
     run = sync_jira()
-    assert run.status == SyncRun.Status.FAILED
-    assert "Jira failed (500)" in run.error and "last successful sync is kept" in run.error
+    # One project's trouble never stops the others (issue 12 §2): the run ends partly.
+    assert run.status == SyncRun.Status.PARTLY
+    assert run.error.startswith("Jira could not be read for ")
+    assert "(ITSD): Jira failed (500)" in run.error
+    assert run.error.endswith("Its last synced requests are kept; the next run tries again.")
+    assert JiraProject.objects.get(key="ITSD").sync_problem == run.error
+    assert JiraProject.objects.get(key="SUP").sync_problem == ""
+    assert run.counts["projects"] == 1 and run.counts["projects_failed"] == 1
     assert Request.objects.get(key="SUP-1").summary == "changed"  # committed project
     assert Request.objects.get(key="ITSD-1").summary == "Request ITSD-1"  # untouched project
     assert Request.objects.count() == 5
@@ -125,6 +133,7 @@ def test_failure_half_way_keeps_the_last_good_data_and_the_next_run_completes(fa
     fake_jira.rsps.add_callback(responses.POST, f"{BASE}/rest/api/3/search/jql", original_search)
     assert sync_jira().status == SyncRun.Status.SUCCEEDED
     assert Request.objects.get(key="ITSD-1").summary == "changed too"
+    assert JiraProject.objects.get(key="ITSD").sync_problem == ""
 
 
 @pytest.mark.parametrize(

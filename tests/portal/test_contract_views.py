@@ -223,8 +223,9 @@ def test_usage_csv_is_the_month_by_month_ledger(staff, world):
         world, start_date=THIS_MONTH, end_date=MONTH_END, hours=Decimal("5"), carry_over=True
     )
     response = staff.get(url("contract_usage_csv", contract.pk))
-    assert response["Content-Type"].startswith("text/csv")
-    rows = list(csv.reader(io.StringIO(response.content.decode())))
+    assert response["Content-Type"] == "text/csv; charset=utf-8"
+    assert response.content.startswith(b"\xef\xbb\xbf")  # UTF-8 for Excel, as the report's
+    rows = list(csv.reader(io.StringIO(response.content.decode("utf-8-sig"))))
     assert rows[0] == [
         "Month",
         "From",

@@ -20,7 +20,7 @@ URL = "/portal/ITSD/worklog-report/"
 
 
 def csv_rows(response):
-    return list(csv.reader(io.StringIO(response.content.decode())))
+    return list(csv.reader(io.StringIO(response.content.decode("utf-8-sig"))))
 
 
 def test_bob_sees_billable_hours_and_the_total(world, as_user):
@@ -37,6 +37,18 @@ def test_csv_has_the_same_rows_and_total(world, as_user):
         ["ITSD-1", "Laptop will not boot", "In Progress", "1.75"],
     ]
     assert rows[-1][0] == "Total" and rows[-1][-1] == "3.75"
+
+
+def test_csv_opens_in_excel_with_its_umlauts_and_dashes(world, as_user):
+    """A UTF-8 byte-order mark first, so Excel on Windows does not read the file as ANSI."""
+    world.requests["ITSD-2"].summary = "Überprüfung Drucker – Büro Zürich"
+    world.requests["ITSD-2"].save()
+    response = as_user("bob").get(URL, {"format": "csv"})
+    assert response["Content-Type"] == "text/csv; charset=utf-8"
+    assert response.content.startswith(b"\xef\xbb\xbf")
+    rows = csv_rows(response)
+    assert rows[0] == ["Request", "Summary", "Status", "Hours"]
+    assert rows[1] == ["ITSD-2", "Überprüfung Drucker – Büro Zürich", "In Progress", "2.00"]
 
 
 def test_csv_cells_cannot_be_formulas(world, as_user):

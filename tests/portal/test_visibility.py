@@ -24,7 +24,7 @@ ALL = {"ITSD-1", "ITSD-2", "ITSD-3", "ITSD-4"}
 
 
 def csv_keys(response) -> set[str]:
-    rows = list(csv.reader(io.StringIO(response.content.decode())))
+    rows = list(csv.reader(io.StringIO(response.content.decode("utf-8-sig"))))
     assert rows[0] == ["Request", "Summary", "Status", "Hours"]
     assert rows[-1][0] == "Total"
     return {row[0] for row in rows[1:-1]}

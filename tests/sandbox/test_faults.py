@@ -81,6 +81,45 @@ def test_drop_closes_the_connection_without_an_answer(tempo, tempo_sandbox):
     assert tempo.get("/worklogs").status_code == 200
 
 
+def test_drip_sends_the_normal_answer_a_byte_at_a_time(tempo, tempo_sandbox):
+    whole = tempo.get("/worklogs").content
+    tempo_sandbox.client.add_fault("tempo", "drip", delay=0.05)
+
+    started = time.monotonic()
+    response = tempo.request("GET", "/worklogs", stream=True)
+    first = response.raw.read(11)
+    took = time.monotonic() - started
+    response.close()
+
+    assert response.status_code == 200
+    assert response.headers["Content-Type"] == "application/json"
+    assert response.headers["Content-Length"] == "100000"  # the 12 worklogs, padded
+    assert first == whole[:11]
+    assert 0.5 <= took < 5  # ten pauses of 0.05 s between the eleven bytes
+    assert tempo.get("/worklogs").content == whole  # one call only
+
+
+def test_drip_stops_when_the_client_hangs_up(tempo, tempo_sandbox):
+    psutil = pytest.importorskip("psutil")
+    tempo_sandbox.client.add_fault("tempo", "drip", delay=0.1)
+    response = tempo.request("GET", "/worklogs", stream=True)
+    response.raw.read(2)
+    client_port = response.raw.connection.sock.getsockname()[1]
+
+    def server_still_dripping() -> bool:
+        return any(
+            c.laddr.port == tempo_sandbox.port and c.raddr and c.raddr.port == client_port
+            for c in psutil.net_connections("tcp")
+        )
+
+    assert server_still_dripping()
+    response.close()
+    deadline = time.monotonic() + 5
+    while server_still_dripping() and time.monotonic() < deadline:
+        time.sleep(0.1)
+    assert not server_still_dripping()  # the server's next writes failed and it hung up
+
+
 def test_fault_lasts_count_calls(tempo, tempo_sandbox):
     tempo_sandbox.client.add_fault("tempo", "503", count=2)
 

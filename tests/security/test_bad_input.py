@@ -356,7 +356,7 @@ def test_formulas_in_report_csv_cells_are_neutralised(full_world, as_user, formu
     request.status = formula
     request.save()
     response = as_user("alice").get(REPORT, {"format": "csv"})
-    rows = list(csv.reader(io.StringIO(response.content.decode())))
+    rows = list(csv.reader(io.StringIO(response.content.decode("utf-8-sig"))))
     row = next(r for r in rows if r[0] == "ITSD-1")
     assert row[1] == row[2] == f"'{formula}"
     for cell in (c for r in rows for c in r):
@@ -370,7 +370,7 @@ def test_contract_csv_cells_are_only_dates_and_numbers(full_world, admin_client)
     contract = full_world.contracts["acme"]
     Organization.objects.filter(pk=contract.organization_id).update(name='=cmd|"/c calc"!A1')
     response = admin_client.get(f"{CONTRACTS}{contract.pk}/usage.csv")
-    rows = list(csv.reader(io.StringIO(response.content.decode())))
+    rows = list(csv.reader(io.StringIO(response.content.decode("utf-8-sig"))))
     assert rows[0][0] == "Month"
     for row in rows[1:]:
         assert re.fullmatch(r"\d{4}-\d\d", row[0])

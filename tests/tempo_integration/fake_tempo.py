@@ -48,6 +48,9 @@ class FakeTempo:
         self.seen_params: list[dict] = []
         # Called with the number of the page about to be served (1, 2, …), before serving it.
         self.before_page = None
+        # Project ids Tempo answers 404 for (it has not caught up with their permissions).
+        self.not_found_projects: set[int] = set()
+        self.direct_reads: list[int] = []
 
     def install(self, rsps):
         rsps.add_callback(
@@ -55,6 +58,21 @@ class FakeTempo:
             re.compile(rf"{re.escape(django_settings.TEMPO_BASE_URL)}/4/worklogs/project/(\d+).*"),
             self.callback,
         )
+        rsps.add_callback(
+            responses.GET,
+            re.compile(rf"{re.escape(django_settings.TEMPO_BASE_URL)}/4/worklogs/(\d+)$"),
+            self.one_worklog,
+        )
+
+    def one_worklog(self, request):
+        tempo_id = int(urlsplit(request.url).path.rsplit("/", 1)[1])
+        self.direct_reads.append(tempo_id)
+        for items in self.worklogs.values():
+            for item in items:
+                if item["tempoWorklogId"] == tempo_id:
+                    return 200, {}, json.dumps(item)
+        message = f"Worklog with id {tempo_id} does not exist"
+        return 404, {}, json.dumps({"errors": [{"message": message}]})
 
     def callback(self, request):
         url = urlsplit(request.url)
@@ -63,6 +81,9 @@ class FakeTempo:
         self.seen_params.append(query)
         if self.before_page is not None:
             self.before_page(len(self.seen_params))
+        if project_id in self.not_found_projects:
+            message = "Project cannot be found in the system"
+            return 404, {}, json.dumps({"errors": [{"message": message}]})
         items = self.worklogs.get(project_id, [])
         if "updatedFrom" in query:
             items = [w for w in items if w["updatedAt"] >= query["updatedFrom"]]

@@ -1,0 +1,94 @@
+"""Signing in when JSM revoked a customer's portal access: told so, in words, and let in
+again once JSM restores it (PRODUCT.md §1; accounts/sentences.py)."""
+
+from __future__ import annotations
+
+import pytest
+from django.contrib.auth import get_user_model
+from django.core import mail
+from django.utils.html import escape
+
+from accounts import sentences
+from jsm.models import Customer
+from tests.conftest import PASSWORD
+
+LOGIN = "/accounts/login/"
+NO_MATCH = "didn’t match"
+
+
+@pytest.fixture
+def alice_customer(alice):
+    """alice@acme.example, linked to her JSM customer, as the sync leaves her."""
+    return Customer.objects.create(
+        account_id="acc-alice", email=alice.email, display_name="Alice Anders", user=alice
+    )
+
+
+def sign_in(client, password=PASSWORD, username="alice@acme.example"):
+    return client.post(LOGIN, {"username": username, "password": password})
+
+
+def signed_in(client) -> bool:
+    return client.get("/portal/").status_code == 200
+
+
+def revoke(customer, active=False):
+    customer.active = active
+    customer.save(update_fields=["active"])
+
+
+def test_a_revoked_customer_is_told_so_and_not_signed_in(client, alice_customer):
+    revoke(alice_customer)
+    response = sign_in(client)
+    assert response.status_code == 200
+    page = response.content.decode()
+    assert escape(sentences.ACCESS_REVOKED) in page
+    assert NO_MATCH not in page
+    assert not signed_in(client)
+
+
+def test_a_wrong_password_says_nothing_about_revocation(client, alice_customer):
+    revoke(alice_customer)
+    page = sign_in(client, password="wrong").content.decode()
+    assert NO_MATCH in page
+    assert escape(sentences.ACCESS_REVOKED) not in page
+
+
+def test_refusals_never_lock_the_account_and_restoring_lets_her_in(
+    client, alice_customer, settings
+):
+    settings.AXES_FAILURE_LIMIT = 2
+    revoke(alice_customer)
+    for _ in range(3):
+        assert escape(sentences.ACCESS_REVOKED) in sign_in(client).content.decode()
+    revoke(alice_customer, active=True)
+    response = sign_in(client)
+    assert response.status_code == 302
+    assert signed_in(client)
+
+
+def test_staff_linked_to_a_revoked_customer_sign_in(client, admin_user, db):
+    Customer.objects.create(account_id="acc-x", email="", user=admin_user, active=False)
+    response = sign_in(client, username="admin")
+    assert response.status_code == 302
+    assert client.get("/")["Location"] == "/configuration/"
+
+
+def test_an_account_without_a_customer_signs_in_as_before(client, alice):
+    assert sign_in(client).status_code == 302
+
+
+def test_no_set_password_mail_for_a_revoked_customer(client, alice_customer):
+    revoke(alice_customer)
+    response = client.post("/accounts/password/set/", {"email": "alice@acme.example"})
+    assert response["Location"] == "/accounts/password/set/sent/"  # the same answer
+    assert mail.outbox == []
+    revoke(alice_customer, active=True)
+    client.post("/accounts/password/set/", {"email": "alice@acme.example"})
+    assert [m.to for m in mail.outbox] == [["alice@acme.example"]]
+
+
+def test_set_password_mail_still_reaches_an_account_without_customer(client, db):
+    get_user_model().objects.create_user("dave@acme.example", "dave@acme.example")
+    client.post("/accounts/password/set/", {"email": "dave@acme.example"})
+    assert [m.to for m in mail.outbox] == [["dave@acme.example"]]

@@ -1,0 +1,124 @@
+"""A customer whose portal access JSM revoked sees the sentence, never data (PRODUCT.md §1).
+
+The sync sets `Customer.active` from Jira's `active`; here it is set as the sync would, in
+the middle of a signed-in session. Every portal URL is checked, including ones added later.
+"""
+
+from __future__ import annotations
+
+import pytest
+from django.urls import URLPattern, URLResolver, get_resolver, reverse
+from django.utils.html import escape
+
+from accounts import sentences
+from jsm.models import Customer
+from portal.converters import ProjectKeyConverter, RequestKeyConverter
+from portal.visibility import MINE, ORGANIZATION, requests_visible_to
+
+URL = "/portal/ITSD/worklog-report/"
+# Data alice sees while she may: a request key, its summary, a worklog description.
+HER_DATA = ("ITSD-1", "Laptop will not boot", "Work item 1")
+
+
+def revoke(name: str, active: bool = False) -> None:
+    """What the sync does when Jira answers `active` false (or true again) for a customer."""
+    Customer.objects.filter(display_name=name).update(active=active)
+
+
+def assert_revoked_page(response) -> None:
+    assert response.status_code == 403
+    assert response["Content-Type"].startswith("text/html")
+    page = response.content.decode()
+    assert escape(sentences.ACCESS_REVOKED) in page
+    for text in HER_DATA:
+        assert text not in page
+
+
+@pytest.fixture
+def sharing(world):
+    world.settings.visibility = "organizations"
+    world.settings.save()
+    return world
+
+
+def portal_urls() -> list[str]:
+    """Every URL of the portal's namespace, its parameters filled with alice's request."""
+    samples = {RequestKeyConverter: "ITSD-1", ProjectKeyConverter: "ITSD"}
+    (portal,) = [
+        p
+        for p in get_resolver().url_patterns
+        if isinstance(p, URLResolver) and p.namespace == "portal"
+    ]
+    urls = []
+    for pattern in portal.url_patterns:
+        assert isinstance(pattern, URLPattern), "a nested include: walk it here too"
+        kwargs = {
+            name: samples[type(converter)] for name, converter in pattern.pattern.converters.items()
+        }
+        urls.append(reverse(f"portal:{pattern.name}", kwargs=kwargs))
+    return urls
+
+
+def test_every_portal_url_is_walked():
+    assert set(portal_urls()) >= {"/portal/", URL, f"{URL}ITSD-1/"}
+
+
+def test_revoked_mid_session_the_next_page_says_so(sharing, as_user):
+    client = as_user("alice")
+    assert client.get(URL).status_code == 200
+    revoke("Alice")
+    assert_revoked_page(client.get(URL))
+    assert_revoked_page(client.get(URL, {"format": "csv"}))
+    assert_revoked_page(client.get(URL, {"scope": "organization", "format": "csv"}))
+    assert_revoked_page(client.get(f"{URL}ITSD-1/"))
+    assert_revoked_page(client.get(f"{URL}ITSD-1/", headers={"X-Requested-With": "fetch"}))
+    assert_revoked_page(client.get("/portal/"))
+    assert_revoked_page(client.get("/", follow=True))
+
+
+@pytest.mark.parametrize("url", portal_urls())
+def test_every_portal_url_refuses_a_revoked_customer(sharing, as_user, url):
+    client = as_user("alice")
+    revoke("Alice")
+    assert_revoked_page(client.get(url))
+
+
+def test_the_page_offers_sign_out_and_no_portal_links(sharing, as_user):
+    client = as_user("alice")
+    revoke("Alice")
+    page = client.get("/portal/").content.decode()
+    assert 'action="/accounts/logout/"' in page
+    assert "/worklog-report/" not in page
+
+
+def test_restored_access_shows_the_report_again(sharing, as_user):
+    client = as_user("alice")
+    revoke("Alice")
+    assert client.get(URL).status_code == 403
+    revoke("Alice", active=True)
+    response = client.get(URL, {"format": "csv"})
+    assert response.status_code == 200
+    assert "ITSD-1" in response.content.decode()
+
+
+def test_other_customers_are_not_affected(sharing, as_user):
+    revoke("Alice")
+    response = as_user("bob").get(URL, {"scope": "organization"})
+    assert response.status_code == 200
+    assert "/worklog-report/ITSD-1/" in response.content.decode()
+
+
+def test_staff_linked_to_a_revoked_customer_still_preview(world, admin_client, admin_user):
+    Customer.objects.filter(display_name="Alice").update(user=admin_user, active=False)
+    response = admin_client.get(URL)
+    assert response.status_code == 200
+    assert "/worklog-report/ITSD-3/" in response.content.decode()
+
+
+@pytest.mark.parametrize("scope", [MINE, ORGANIZATION])
+def test_visibility_gives_a_revoked_customer_nothing(sharing, scope):
+    alice = sharing.users["alice"]
+    assert requests_visible_to(alice, sharing.project, sharing.settings, scope).exists()
+    revoke("Alice")
+    alice = type(alice).objects.get(pk=alice.pk)  # read afresh, as each page request does
+    assert not requests_visible_to(alice, sharing.project, sharing.settings, scope).exists()
