@@ -78,9 +78,12 @@ def describe_failure(exc: Exception) -> str:
             "Check JIRA_EMAIL and JIRA_API_TOKEN (the token may have been revoked)."
         )
     if isinstance(exc, JiraPermissionError | JiraNotFound):
-        return f"The Jira account cannot see everything the sync needs: {exc}"
+        return f"The Jira account cannot see everything the sync needs: {full_stop(str(exc))}"
     if isinstance(exc, JiraError):
-        return f"{exc} The data from the last successful sync is kept; the next run retries."
+        return (
+            f"{full_stop(str(exc))} The data from the last successful sync is kept; "
+            "the next run retries."
+        )
     return "The sync failed unexpectedly; the details are in the worker's log."
 
 

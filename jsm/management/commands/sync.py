@@ -19,6 +19,7 @@ from jsm.models import SyncRun
 from jsm.sync import sync_jira
 from tempo_integration.sync import sync_tempo
 from worklog_report.database_outage import CONNECTION_ERRORS, DatabaseUnavailable, reconnect
+from worklog_report.sentences import full_stop
 from worklog_report.sync_log import (
     log_sync_already_running,
     log_sync_database_unavailable,
@@ -109,7 +110,7 @@ class Command(BaseCommand):
                 run = run_sync(progress=progress)
             except SyncAlreadyRunning as exc:
                 log_sync_already_running(name.lower(), trigger)
-                self.stdout.write(f"{exc} Skipped this run.")
+                self.stdout.write(f"{full_stop(str(exc))} Skipped this run.")
                 continue
             except (DatabaseUnavailable, *CONNECTION_ERRORS):
                 # Not even the run could be recorded. The next run (--loop) starts afresh.

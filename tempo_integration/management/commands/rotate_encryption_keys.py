@@ -7,6 +7,7 @@ from django.db import transaction
 
 from tempo_integration import crypto
 from tempo_integration.models import TempoIntegration
+from worklog_report.sentences import full_stop
 
 
 class Command(BaseCommand):
@@ -24,7 +25,7 @@ class Command(BaseCommand):
                     sealed = crypto.rotate(integration.token_ciphertext)
                 except crypto.SecretUnreadable as exc:
                     raise CommandError(
-                        f"{exc} Nothing was changed. Put the key that encrypted it "
+                        f"{full_stop(str(exc))} Nothing was changed. Put the key that encrypted it "
                         f"(id {integration.key_id}) back into ENCRYPTION_KEYS and run this again."
                     ) from None
                 if integration.key_id == sealed.key_id:
