@@ -6,7 +6,7 @@ VENV := .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed-stamp
 
-.PHONY: install run serve test bench loadtest lint format chromium clean
+.PHONY: install run sync serve test bench loadtest lint format chromium clean
 
 $(STAMP): pyproject.toml
 	@test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -19,6 +19,18 @@ install: $(STAMP)
 ## Start the sandbox, the app and the task worker with demo data (Ctrl-C stops them all).
 run: $(STAMP)
 	@$(PY) scripts/run_dev.py
+
+## One sync now, in the foreground, with `make run`'s settings (its sandbox on SANDBOX_PORT);
+## FULL=1 re-reads every worklog (`manage.py sync --full`).
+sync: $(STAMP)
+	@SANDBOX="http://127.0.0.1:$${SANDBOX_PORT:-8765}"; \
+	DEBUG="$${DEBUG:-1}" \
+	TEMPO_BASE_URL="$${TEMPO_BASE_URL:-$$SANDBOX/tempo}" \
+	JIRA_BASE_URL="$${JIRA_BASE_URL:-$$SANDBOX/jira}" \
+	JIRA_EMAIL="$${JIRA_EMAIL:-admin@sandbox.example}" \
+	JIRA_API_TOKEN="$${JIRA_API_TOKEN:-sandbox-jira-token}"; \
+	export DEBUG TEMPO_BASE_URL JIRA_BASE_URL JIRA_EMAIL JIRA_API_TOKEN; \
+	$(PY) manage.py migrate --no-input -v 0 && $(PY) manage.py sync $(if $(FULL),--full)
 
 ## The production stack locally: the Procfile's gunicorn, worker and sync with DEBUG off on
 ## PostgreSQL (DATABASE_URL, default postgres://postgres@127.0.0.1:5432/worklog_report).

@@ -107,6 +107,12 @@ class Request(models.Model):
         "it is gone (a direct read answers 404) or two runs in a row miss it.",
     )
     missed_runs = models.PositiveSmallIntegerField(default=0)
+    tempo_worklogs_read = models.BooleanField(
+        default=False,
+        help_text="Whether the Tempo sync has read this request's worklogs since it entered "
+        "its project here (first synced, or moved in). Until then the next Tempo sync reads "
+        "them directly: reading by updatedFrom never brings back older ones.",
+    )
 
     class Meta:
         ordering = ["-created"]

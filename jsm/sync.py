@@ -21,6 +21,7 @@ from django.db.models import F, Q
 from django.utils import timezone
 from django.utils.dateparse import parse_datetime
 
+from worklog_report.bulk import chunked
 from worklog_report.database_outage import (
     CONNECTION_ERRORS,
     DATABASE_UNAVAILABLE,
@@ -106,6 +107,8 @@ class _ProjectData:
     # project (Jira ids), or moved to another listed project (the issue, that project's pk).
     gone: list[str] = field(default_factory=list)
     moved: list[tuple[dict, int]] = field(default_factory=list)
+    # Left out, and no direct read could say why (beyond the limit, or the read failed).
+    unconfirmed: list[str] = field(default_factory=list)
 
 
 @dataclass
@@ -187,6 +190,7 @@ def _sync(client: JiraClient, lease: Lease, progress: Progress, full: bool) -> C
     )
     listed = {p.jira_id: p.pk for p in projects}
     known_requests = set(Request.objects.values_list("jira_id", flat=True))
+    unavailable_in_a_row = 0
     for project in projects:
         lease.renew()
         try:
@@ -194,13 +198,20 @@ def _sync(client: JiraClient, lease: Lease, progress: Progress, full: bool) -> C
         except JiraAuthError:
             raise  # the credentials, not the project: nothing else can be read either
         except JiraError as exc:
-            # One project's trouble never stops the others (PRODUCT.md §6).
+            # One project's trouble never stops the others (PRODUCT.md §6); but when Jira
+            # itself is down, trying every project would only spend each one's retry budget.
             problem = describe_project_failure(project, exc)
             JiraProject.objects.filter(pk=project.pk).update(sync_problem=problem)
             counts.problems.append(problem)
             counts.projects_failed += 1
+            unavailable_in_a_row = (
+                unavailable_in_a_row + 1 if isinstance(exc, JiraUnavailable) else 0
+            )
+            if unavailable_in_a_row >= 2:
+                raise
             progress.advance()
             continue
+        unavailable_in_a_row = 0
         with transaction.atomic():
             lease.renew()
             _write_project(data, field_ids, counts)
@@ -286,20 +297,28 @@ def _read_project(
     issues = list(client.requests_of_project(project.jira_id, fields))
     data = _ProjectData(project, organizations, members, customers, issues)
     seen = {str(issue["id"]) for issue in issues}
-    unlisted = sorted(
-        set(Request.objects.filter(project=project).values_list("jira_id", flat=True)) - seen,
-        key=int,
-    )
-    for jira_id in unlisted[:CONFIRM_LIMIT]:
+    # Those closest to removal first, so beyond the limit each run reads different ones.
+    stored = Request.objects.filter(project=project).values_list("jira_id", "missed_runs")
+    unlisted = [
+        jira_id
+        for jira_id, _ in sorted(
+            (row for row in stored if row[0] not in seen), key=lambda r: (-r[1], int(r[0]))
+        )
+    ]
+    data.unconfirmed = unlisted[CONFIRM_LIMIT:]
+    for n, jira_id in enumerate(unlisted[:CONFIRM_LIMIT]):
         lease.renew()
         try:
             found = client.issue(jira_id, [*fields, "project"])
         except JiraUnavailable:
-            break  # Jira is struggling: the rest stay missing and are asked again next run
+            # Jira is struggling: the rest stay missing and are asked again next run.
+            data.unconfirmed += unlisted[n:CONFIRM_LIMIT]
+            break
         except JiraAuthError:
             raise
         except JiraError:
-            continue  # not confirmed either way: kept as missing, asked again next run
+            data.unconfirmed.append(jira_id)  # not confirmed either way
+            continue
         target = None if found is None else _project_of(found)
         if found is None or target not in listed:
             data.gone.append(jira_id)  # deleted, hidden, or moved out of every JSM project
@@ -411,9 +430,20 @@ def _write_project(data: _ProjectData, field_ids: dict[str, str | None], counts:
     # A moved request keeps its row (and so its worklogs); the new project's own write
     # brings its participants and organizations.
     moved = [_request_row(issue, target, customer_pk) for issue, target in data.moved]
+    moved_in = [
+        jira_id
+        for chunk in chunked([r.jira_id for r in requests])
+        for jira_id in Request.objects.filter(jira_id__in=chunk)
+        .exclude(project=project)
+        .values_list("jira_id", flat=True)
+    ]
     _upsert_requests(requests + moved)
-    counts.requests_moved += len(moved)
-    counts.requests_removed += _remove_unlisted(data, {r.jira_id for r in requests}, counts)
+    # A new row starts unread by Tempo; a moved one is read again in its new project.
+    moved_ids = moved_in + [r.jira_id for r in moved]
+    for chunk in chunked(moved_ids):
+        Request.objects.filter(jira_id__in=chunk).update(tempo_worklogs_read=False)
+    counts.requests_moved += len(moved_ids)
+    counts.requests_removed += _remove_unlisted(data, counts)
     request_pk = dict(Request.objects.filter(project=project).values_list("jira_id", "pk"))
 
     ParticipantLink = Request.participants.through
@@ -463,9 +493,11 @@ def _upsert_requests(rows: list[Request]) -> None:
     so the unique key never fails a whole project.
     """
     by_key = {r.key: r.jira_id for r in rows}
-    stale = Request.objects.filter(key__in=by_key).exclude(jira_id__in=by_key.values())
-    for jira_id in stale.values_list("jira_id", flat=True):
-        Request.objects.filter(jira_id=jira_id).update(key=f"~{jira_id}")
+    for keys in chunked(list(by_key)):
+        held = Request.objects.filter(key__in=keys).values_list("key", "jira_id")
+        for key, jira_id in held:
+            if by_key[key] != jira_id:
+                Request.objects.filter(jira_id=jira_id).update(key=f"~{jira_id}")
     Request.objects.bulk_create(
         rows,
         update_conflicts=True,
@@ -486,24 +518,23 @@ def _upsert_requests(rows: list[Request]) -> None:
     )
 
 
-def _remove_unlisted(data: _ProjectData, listed: set[str], counts: Counts) -> int:
+def _remove_unlisted(data: _ProjectData, counts: Counts) -> int:
     """Remove only what Jira confirmed gone; count the rest as missing (PRODUCT.md §6).
 
     A request the search left out stays, with its worklogs, until a direct read answers
     404 (or shows it outside every JSM project), or ``MISSED_RUNS_BEFORE_REMOVAL`` runs in
     a row missed it without a direct read being possible. Returns how many were removed.
     """
-    moved = {str(issue["id"]) for issue, _ in data.moved}
-    removed = Request.objects.filter(project=data.project, jira_id__in=data.gone).delete()[1]
-    unconfirmed = Request.objects.filter(project=data.project).exclude(
-        jira_id__in=listed | moved | set(data.gone)
-    )
-    unconfirmed.filter(missing_since__isnull=True).update(missing_since=timezone.now())
-    unconfirmed.update(missed_runs=F("missed_runs") + 1)
-    overdue = unconfirmed.filter(missed_runs__gte=MISSED_RUNS_BEFORE_REMOVAL)
-    removed_after_misses = overdue.delete()[1]
-    counts.requests_missing += unconfirmed.count()
-    return removed.get("jsm.Request", 0) + removed_after_misses.get("jsm.Request", 0)
+    in_project = Request.objects.filter(project=data.project)
+    removed = in_project.filter(jira_id__in=data.gone).delete()[1].get("jsm.Request", 0)
+    for chunk in chunked(data.unconfirmed):
+        unconfirmed = in_project.filter(jira_id__in=chunk)
+        unconfirmed.filter(missing_since__isnull=True).update(missing_since=timezone.now())
+        unconfirmed.update(missed_runs=F("missed_runs") + 1)
+        overdue = unconfirmed.filter(missed_runs__gte=MISSED_RUNS_BEFORE_REMOVAL)
+        removed += overdue.delete()[1].get("jsm.Request", 0)
+        counts.requests_missing += unconfirmed.count()
+    return removed
 
 
 def _timestamp(value: Any):

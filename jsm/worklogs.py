@@ -23,6 +23,8 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.dateparse import parse_datetime
 
+from worklog_report.bulk import chunked
+
 from .adf import plain_text
 from .client import JiraClient
 from .locks import Lease
@@ -154,7 +156,7 @@ def _remove_confirmed_gone(
             lease.renew()
             _upsert(found, request_pk, confirmed)
         gone += [i for i in chunk if i not in confirmed]
-    return JiraWorklog.objects.filter(jira_id__in=gone).delete()[0]
+    return sum(JiraWorklog.objects.filter(jira_id__in=chunk).delete()[0] for chunk in chunked(gone))
 
 
 def _upsert(worklogs: list[dict], request_pk: dict[str, int], seen: set[str]) -> int:

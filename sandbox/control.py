@@ -23,6 +23,8 @@ from sandbox.scopes import DEFAULT_EXPIRY_DAYS
 from sandbox.tempo.models import Token, TokenError
 
 View = Callable[..., HttpResponse]
+# The most calls a fault or behaviour may be asked to last (PositiveIntegerField's range).
+MAX_COUNT = 1_000_000
 NAME_MAX_LENGTH = Token._meta.get_field("name").max_length
 
 
@@ -124,6 +126,8 @@ def faults(request: HttpRequest) -> HttpResponse:
     service = _choice(body.get("service"), Service.values, "service")
     kind = _choice(str(body.get("kind")), FaultKind.values, "kind")
     count = integer(body.get("count", 1), "count")
+    if count > MAX_COUNT:
+        raise ControlError(f"'count' must be at most {MAX_COUNT}.")
     retry_after = body.get("retry_after")
     delay = body.get("delay") or 0
     if not isinstance(delay, int | float) or isinstance(delay, bool) or delay < 0:
@@ -152,17 +156,21 @@ def behaviours(request: HttpRequest) -> HttpResponse:
         return JsonResponse({"behaviours": [_quirk(q) for q in Quirk.objects.order_by("id")]})
     if request.method == "DELETE":
         quirks = Quirk.objects.all()
-        if request.GET.get("behaviour"):
-            quirks = quirks.filter(behaviour=request.GET["behaviour"])
+        if "behaviour" in request.GET:
+            quirks = quirks.filter(
+                behaviour=_choice(request.GET["behaviour"], Behaviour.values, "behaviour")
+            )
         quirks.delete()
         return JsonResponse({"ok": True})
     body = json_body(request)
     behaviour = _choice(body.get("behaviour"), Behaviour.values, "behaviour")
     count = body.get("count", 1)
+    if count is not None and integer(count, "count") > MAX_COUNT:
+        raise ControlError(f"'count' must be at most {MAX_COUNT}, or null for until switched off.")
     quirk = Quirk.objects.create(
         behaviour=behaviour,
         target=_target_id(behaviour, body.get("target")),
-        remaining=None if count is None else integer(count, "count"),
+        remaining=count,
     )
     return JsonResponse(_quirk(quirk), status=201)
 
@@ -175,7 +183,10 @@ def _target_id(behaviour: str, ref: Any) -> str:
         raise ControlError("'target' must be an issue or project id or key.")
     ref = str(ref)
     model = Issue if behaviour == Behaviour.SEARCH_OMITS_ISSUE else Project
-    found = model.objects.filter(pk=int(ref)) if ref.isdigit() else model.objects.filter(key=ref)
+    if ref.isdigit():
+        found = model.objects.filter(pk=int(ref)) if len(ref) <= 18 else model.objects.none()
+    else:
+        found = model.objects.filter(key=ref)
     target = found.values_list("pk", flat=True).first()
     if target is None:
         raise NotFound(f"No {model._meta.verbose_name} {ref}.")

@@ -144,6 +144,10 @@ class Behaviour(models.TextChoices):
         "search_omits_issue",
         "Jira's search/jql leaves the issue out (eventually consistent, JRACLOUD-96208)",
     )
+    JIRA_PROJECT_FORBIDDEN = (
+        "jira_project_forbidden",
+        "JSM answers 403 for the service desk: the API account lost access to it",
+    )
     TEMPO_PROJECT_NOT_FOUND = (
         "tempo_project_not_found",
         "Tempo answers 404 for the project until it catches up with its permissions",

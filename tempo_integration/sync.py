@@ -26,7 +26,7 @@ from django.utils import timezone
 from jsm.locks import Lease, sync_lock
 from jsm.models import STOPPED, JiraProject, Request, SyncRun
 from jsm.sync import Progress, Silent
-from worklog_report.bulk import upsert
+from worklog_report.bulk import chunked, upsert
 from worklog_report.database_outage import (
     CONNECTION_ERRORS,
     DATABASE_UNAVAILABLE,
@@ -41,6 +41,7 @@ from .client import (
     TempoAuthError,
     TempoClient,
     TempoError,
+    TempoRequestError,
     TempoScopeError,
     TempoUnavailable,
 )
@@ -56,6 +57,9 @@ FULL_SYNC_EVERY = dt.timedelta(days=1)
 # Direct reads per project confirming worklogs a full read did not list; beyond it, a
 # worklog is removed once two full reads in a row missed it.
 CONFIRM_LIMIT = 200
+# Requests that joined a project since its last read whose worklogs are read one request
+# at a time; more make the project's read a full one.
+JOINED_READS = 200
 # The order of the rows `_worklog_row` builds for the upsert, and where updatedAt sits.
 COLUMNS = (
     "tempo_id",
@@ -194,17 +198,16 @@ def _sync(
         except TempoError as exc:
             # One project's trouble never stops the others (PRODUCT.md §6); but when Tempo
             # itself is down, trying every project would only spend each one's retry budget.
-            unavailable_in_a_row = (
-                unavailable_in_a_row + 1 if isinstance(exc, TempoUnavailable) else 0
-            )
-            if unavailable_in_a_row >= 2:
-                raise
             problem = sentences.project_unreadable(project, exc)
             ProjectSyncState.objects.filter(pk=state.pk).update(
                 problem=problem, problem_since=state.problem_since or timezone.now()
             )
             counts.problems.append(problem)
             counts.projects_failed += 1
+            unavailable = isinstance(exc, TempoUnavailable)
+            unavailable_in_a_row = unavailable_in_a_row + 1 if unavailable else 0
+            if unavailable_in_a_row >= 2:
+                raise
         else:
             unavailable_in_a_row = 0
             counts.projects += 1
@@ -212,49 +215,52 @@ def _sync(
 
 
 def _sync_project(
-    client, lease, project, state, full: bool, counts: Counts, page_size, request_pk, generation
+    client,
+    lease,
+    project,
+    state,
+    full: bool,
+    counts: Counts,
+    page_size,
+    request_pk,
+    generation,
 ) -> None:
     """Read one project's worklogs and write them page by page.
 
     Every worklog seen is stamped with this run's ``generation`` (run ids only grow). After
     a complete full read, a worklog of the project still carrying an older one was not
-    listed: it is removed only once Tempo confirms it (a direct read answers 404), because
-    an offset-paged list that changes while it is read can skip a row.
+    listed: it is removed only once Tempo confirms it (``_remove_unlisted``). An incremental
+    read also reads directly the worklogs of requests that joined the project since the
+    last read (``_read_joined``): ``updatedFrom`` would never bring back their older ones.
     """
+    joined = _joined(project, state)
+    full = full or len(joined) > JOINED_READS
     params: dict = {"limit": page_size}
     if not full and state.updated_watermark:
         since = state.updated_watermark - OVERLAP
         params["updatedFrom"] = since.astimezone(dt.UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
     watermark = state.updated_watermark
-    # The oldest recent worklog on an issue the Jira sync has not brought in yet (a new
-    # request, or one its search left out): the next incremental read starts there again.
-    hold_back: dt.datetime | None = None
-    recent = timezone.now() - FULL_SYNC_EVERY
     for page in client.iter_pages(f"/4/worklogs/project/{int(project.jira_id)}", params):
         counts.pages += 1
-        rows = []
-        for item in page["results"]:
-            row = _worklog_row(item, request_pk, generation, counts)
-            if row is _UNKNOWN_ISSUE:
-                updated = _updated_at(item)
-                if updated and updated > recent and (hold_back is None or updated < hold_back):
-                    hold_back = updated
-                continue
-            if row is None:
-                continue
-            rows.append(row)
+        rows = [
+            row
+            for item in page["results"]
+            if isinstance(row := _worklog_row(item, request_pk, generation, counts), tuple)
+        ]
+        for row in rows:
             if watermark is None or row[UPDATED] > watermark:
                 watermark = row[UPDATED]
         del page  # the next page is fetched while this loop variable would still hold it
         with transaction.atomic():
             lease.renew()
             counts.worklogs += upsert(Worklog, COLUMNS, rows, unique="tempo_id", update=COLUMNS[1:])
-    if hold_back is not None and watermark is not None:
-        watermark = min(watermark, hold_back)
     if full:
         counts.worklogs_removed += _remove_unlisted(
             client, lease, project, state, request_pk, generation, counts
         )
+        _mark_read(project, request_pk)
+    else:
+        _read_joined(client, lease, joined, counts, page_size, request_pk, generation)
     with transaction.atomic():
         if full:
             state.last_full_sync_at = timezone.now()
@@ -262,6 +268,58 @@ def _sync_project(
         state.updated_watermark = watermark
         state.problem, state.problem_since = "", None
         state.save()
+
+
+def _joined(project, state) -> list[str]:
+    """Jira ids of the project's requests whose Tempo worklogs have not been read since they
+    entered it (first synced, or moved in from another project); up to
+    ``JOINED_READS + 1``. None before the project's first read, which is a full one."""
+    if state.last_full_sync_at is None:
+        return []
+    return list(
+        Request.objects.filter(project=project, tempo_worklogs_read=False)
+        .order_by("pk")
+        .values_list("jira_id", flat=True)[: JOINED_READS + 1]
+    )
+
+
+def _mark_read(project, request_pk: dict[str, int]) -> None:
+    """After a complete full read: the project's requests known when it started have had
+    every worklog Tempo lists for them read (one the Jira sync wrote meanwhile waits)."""
+    unread = Request.objects.filter(project=project, tempo_worklogs_read=False)
+    ids = [i for i in unread.values_list("jira_id", flat=True) if i in request_pk]
+    for chunk in chunked(ids):
+        Request.objects.filter(jira_id__in=chunk).update(tempo_worklogs_read=True)
+
+
+def _read_joined(client, lease, joined, counts, page_size, request_pk, generation) -> None:
+    """Each joined request's worklogs, read directly (``/4/worklogs/issue/{id}``).
+
+    A request Jira's eventually consistent search left out for a run, one re-created after
+    that, or one moved in from a project whose worklogs are not synced, has worklogs the
+    incremental read has passed. An issue Tempo does not know yet answers 404: nothing to
+    read.
+    """
+    for jira_id in joined:
+        lease.renew()
+        try:
+            for page in client.iter_pages(
+                f"/4/worklogs/issue/{int(jira_id)}", {"limit": page_size}
+            ):
+                counts.pages += 1
+                rows = [
+                    row
+                    for item in page["results"]
+                    if isinstance(row := _worklog_row(item, request_pk, generation, counts), tuple)
+                ]
+                with transaction.atomic():
+                    counts.worklogs += upsert(
+                        Worklog, COLUMNS, rows, unique="tempo_id", update=COLUMNS[1:]
+                    )
+        except TempoRequestError as exc:
+            if exc.status != 404:
+                raise
+        Request.objects.filter(jira_id=jira_id).update(tempo_worklogs_read=True)
 
 
 def _remove_unlisted(client, lease, project, state, request_pk, generation, counts) -> int:
@@ -302,7 +360,8 @@ _UNKNOWN_ISSUE = object()
 
 def _worklog_row(item: dict, request_pk: dict[str, int], generation: int, counts: Counts):
     """One Tempo worklog as a row in COLUMNS order; None (counted) when it is malformed,
-    ``_UNKNOWN_ISSUE`` (counted) when its issue is not a synced request (yet)."""
+    ``_UNKNOWN_ISSUE`` (counted) when its issue is not a synced request (yet): the request's
+    own read brings it once the Jira sync has it (``_read_joined``)."""
     try:
         issue_id = str(int(item["issue"]["id"]))  # Tempo sends ints, Jira strings
         row = (
@@ -327,13 +386,6 @@ def _worklog_row(item: dict, request_pk: dict[str, int], generation: int, counts
         counts.skipped_unknown_issue += 1
         return _UNKNOWN_ISSUE
     return row
-
-
-def _updated_at(item: dict) -> dt.datetime | None:
-    try:
-        return _utc(dt.datetime.fromisoformat(item["updatedAt"]))
-    except (KeyError, TypeError, ValueError):
-        return None
 
 
 def _utc(value: dt.datetime) -> dt.datetime:

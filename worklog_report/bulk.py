@@ -10,10 +10,12 @@ values adapted once per column type.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Sequence
-from typing import Any
+from collections.abc import Callable, Iterable, Iterator, Sequence
+from typing import Any, TypeVar
 
 from django.db import connection, models
+
+T = TypeVar("T")
 
 
 def _adapter(field: models.Field) -> Callable[[Any], Any]:
@@ -70,21 +72,18 @@ def upsert(
     return len(params)
 
 
-DELETE_BATCH = 500
+# Ids per query when a list of them filters rows: far below any database's parameter limit.
+IN_BATCH = 500
 
 
-def delete_missing(queryset: models.QuerySet, field: str, seen: set) -> int:
-    """Delete the rows of ``queryset`` whose ``field`` is not in ``seen``; the number deleted.
-
-    Works in chunks, so tens of thousands of ids never meet a database's parameter limit.
-    """
-    stale = sorted(set(queryset.values_list(field, flat=True)) - seen)
-    deleted = 0
-    for start in range(0, len(stale), DELETE_BATCH):
-        chunk = stale[start : start + DELETE_BATCH]
-        deleted += (
-            queryset.model.objects.filter(**{f"{field}__in": chunk})
-            .delete()[1]
-            .get(queryset.model._meta.label, 0)
-        )
-    return deleted
+def chunked(values: Iterable[T], size: int = IN_BATCH) -> Iterator[list[T]]:
+    """``values`` in lists of at most ``size``, in order: a long list of ids meets a
+    database's limit on query parameters (SQLite's, psycopg's) one chunk at a time."""
+    chunk: list[T] = []
+    for value in values:
+        chunk.append(value)
+        if len(chunk) == size:
+            yield chunk
+            chunk = []
+    if chunk:
+        yield chunk

@@ -30,4 +30,9 @@ class Migration(migrations.Migration):
             name='status',
             field=models.CharField(choices=[('running', 'Running'), ('succeeded', 'Succeeded'), ('failed', 'Failed'), ('partly', 'Partly succeeded')], default='running', max_length=10),
         ),
+        migrations.AddField(
+            model_name='request',
+            name='tempo_worklogs_read',
+            field=models.BooleanField(default=False, help_text="Whether the Tempo sync has read this request's worklogs since it entered its project here (first synced, or moved in). Until then the next Tempo sync reads them directly: reading by updatedFrom never brings back older ones."),
+        ),
     ]

@@ -18,6 +18,7 @@ from sandbox.jira.errors import SERVICE_DESK, JiraError, error_response
 from sandbox.jira.models import Organization, Project, as_id, service_desk_issues
 from sandbox.jira.paging import jsm_page
 from sandbox.jira.serializers import Serializer
+from sandbox.models import Behaviour, Quirk
 
 OPT_IN_HEADER = "X-ExperimentalApi"
 OPT_IN_VALUE = "opt-in"
@@ -118,5 +119,13 @@ def _service_desk(ref: str) -> Project:
             404,
             f"The service desk '{ref}' does not exist or you cannot see it.",
             i18n_key="sd.servicedesk.error.not.found",
+        )
+    # The API account was taken out of this service desk's agents: JSM refuses its routes
+    # (the wording is assumed; the status and body shape are JSM's, API-CONTRACTS.md §3).
+    if Quirk.take(Behaviour.JIRA_PROJECT_FORBIDDEN, str(desk.pk)):
+        raise JiraError(
+            403,
+            "You do not have permission to perform this action.",
+            i18n_key="sd.permission.denied",
         )
     return desk

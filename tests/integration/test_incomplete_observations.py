@@ -154,3 +154,47 @@ def test_project_tempo_cannot_read_yet_does_not_stop_the_others(sandbox):
     assert Worklog.objects.filter(request__project__key="ITSD").exists()
     flag = "The last sync could not read IT Service Desk (ITSD)"
     assert flag not in admin.get("/configuration/sync/").content.decode()
+
+
+def test_request_back_in_a_jsm_project_shows_its_hours_at_once(sandbox):
+    """Moved to a software project (removed here: no longer a request), then back: its
+    worklogs, last edited in September, are read directly the next time."""
+    itsd = request_with_hours(sandbox, "ITSD", "Badge reader", 7200)
+    assert sync_jira().status == SyncRun.Status.SUCCEEDED
+    enable_all()
+    assert sync_tempo().status == SyncRun.Status.SUCCEEDED
+
+    sandbox.move_request(itsd["key"], "PLAT")
+    assert sync_jira().counts["requests_removed"] == 1
+    back = sandbox.move_request(itsd["id"], "ITSD")["key"]
+    assert sync_jira().status == SyncRun.Status.SUCCEEDED
+    assert sync_tempo().status == SyncRun.Status.SUCCEEDED  # incremental
+
+    assert csv_hours("ITSD")[back] == "2.00"
+
+
+def test_jira_project_the_account_lost_does_not_stop_the_others(sandbox):
+    assert sync_jira().status == SyncRun.Status.SUCCEEDED
+    itsd_before = Request.objects.filter(project__key="ITSD").count()
+    new_in_sup = sandbox.create_request("SUP", "Monitor flickers", "alice@acme.example")
+    sandbox.switch_on("jira_project_forbidden", "ITSD", count=None)
+
+    run = sync_jira()
+
+    assert run.status == SyncRun.Status.PARTLY
+    assert Request.objects.filter(jira_id=new_in_sup["id"]).exists()
+    assert Request.objects.filter(project__key="ITSD").count() == itsd_before
+    sentence = (
+        "Jira could not be read for IT Service Desk (ITSD): Jira refused access (403): You do "
+        "not have permission to perform this action. Its last synced requests are kept; the "
+        "next run tries again."
+    )
+    assert run.error == sentence
+    admin = Client()
+    admin.force_login(get_user_model().objects.get(username="admin"))
+    for url in ("/configuration/sync/", "/configuration/projects/ITSD/"):
+        assert sentence in admin.get(url).content.decode(), url
+
+    sandbox.switch_off()
+    assert sync_jira().status == SyncRun.Status.SUCCEEDED
+    assert JiraProject.objects.get(key="ITSD").sync_problem == ""

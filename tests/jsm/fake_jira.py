@@ -37,6 +37,8 @@ class FakeJira:
     deleted: dict[str, int] = field(default_factory=dict)  # id -> deletion time (ms)
     # Issue ids the next search leaves out, once each (Jira's eventually consistent search).
     omit_once: set[str] = field(default_factory=set)
+    # Service desk ids whose JSM routes answer 403 (the API account lost access to them).
+    forbidden_desks: set[str] = field(default_factory=set)
     # Worklog ids /worklog/updated does not list (yet): it hides the last minute.
     hidden_from_feed: set[str] = field(default_factory=set)
     page_size: int = 2
@@ -222,6 +224,11 @@ class FakeJira:
         def callback(request):
             self.calls += 1
             url = urlsplit(request.url)
+            parts = url.path.split("/")
+            desk = parts[parts.index("servicedesk") + 1] if "servicedesk" in parts[:-1] else None
+            if desk in self.forbidden_desks:
+                message = "You do not have permission to view this service desk."
+                return 403, {}, json.dumps({"errorMessage": message})
             query = parse_qs(url.query)
             start = int(query.get("start", ["0"])[0])
             values = values_for(url.path)

@@ -23,6 +23,17 @@ def test_a_failed_sync_exits_non_zero_with_the_sentence(settings, db, capsys):
     assert "Jira is not configured" in capsys.readouterr().err
 
 
+def test_a_partly_succeeded_sync_says_so_and_exits_non_zero(fake_jira, db, capsys):
+    fake_jira.forbidden_desks = {"1"}
+    with pytest.raises(SystemExit) as exited:
+        call_command("sync")
+    assert exited.value.code == 1
+    err = capsys.readouterr().err
+    assert "Jira sync partly succeeded in " in err
+    assert "1 project, 2 requests" in err
+    assert "Jira could not be read for IT Service Desk (ITSD): Jira refused access (403)" in err
+
+
 def test_a_running_sync_is_skipped_not_doubled(fake_jira, db, capsys):
     with sync_lock("jira"):
         call_command("sync")

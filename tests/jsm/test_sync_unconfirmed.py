@@ -94,7 +94,8 @@ def test_moved_request_keeps_its_hours_whichever_project_is_synced_first(
     )
     assert Worklog.objects.get(tempo_id=501).request_id == row.pk
     assert JiraWorklog.objects.filter(request=row).count() == jira_worklogs
-    assert run.counts["requests_removed"] == 0
+    assert run.counts["requests_removed"] == 0 and run.counts["requests_moved"] == 1
+    assert not moved_row.tempo_worklogs_read  # the next Tempo sync reads it in its new project
 
 
 def test_request_moved_out_of_every_jsm_project_is_removed(fake_jira, db):

@@ -103,3 +103,23 @@ def test_direct_read_of_a_deleted_issue_is_jiras_404(control, jira):
     assert response.json()["errorMessages"] == [
         "Issue does not exist or you do not have permission to see it."
     ]
+
+
+def test_jsm_refuses_a_service_desk_the_account_lost(control, jira):
+    control.switch_on("jira_project_forbidden", "SUP", count=1)
+    path = f"/rest/servicedeskapi/servicedesk/{catalog.SUP.service_desk_id}/organization"
+    refused = jira.get(path)
+    assert refused.status_code == 403
+    assert refused.json()["errorMessage"] == "You do not have permission to perform this action."
+    assert jira.get(path).status_code == 200
+
+
+def test_counts_beyond_the_limit_are_refused_in_words(control):
+    with pytest.raises(SandboxError, match="'count' must be at most 1000000"):
+        control.switch_on("search_omits_issue", "ITSD-1", count=10**20)
+    with pytest.raises(SandboxError, match="'count' must be at most 1000000"):
+        control.add_fault("jira", "500", count=10**20)
+    with pytest.raises(SandboxError, match="No issue 123456789012345678901"):
+        control.switch_on("search_omits_issue", "123456789012345678901")
+    with pytest.raises(SandboxError, match="'behaviour' must be one of"):
+        control.switch_off("bogus")

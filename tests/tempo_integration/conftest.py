@@ -27,6 +27,7 @@ def projects(db):
                 status="Open",
                 created=timezone.now(),
                 updated=timezone.now(),
+                tempo_worklogs_read=True,  # synced, and read by Tempo, long ago
             )
     ReportSettings.objects.create(project=itsd, enabled=True)
     ReportSettings.objects.create(project=sup, enabled=False)

@@ -51,6 +51,7 @@ class FakeTempo:
         # Project ids Tempo answers 404 for (it has not caught up with their permissions).
         self.not_found_projects: set[int] = set()
         self.direct_reads: list[int] = []
+        self.issue_reads: list[int] = []
 
     def install(self, rsps):
         rsps.add_callback(
@@ -63,6 +64,21 @@ class FakeTempo:
             re.compile(rf"{re.escape(django_settings.TEMPO_BASE_URL)}/4/worklogs/(\d+)$"),
             self.one_worklog,
         )
+        rsps.add_callback(
+            responses.GET,
+            re.compile(rf"{re.escape(django_settings.TEMPO_BASE_URL)}/4/worklogs/issue/(\d+).*"),
+            self.issue_worklogs,
+        )
+
+    def issue_worklogs(self, request):
+        """/4/worklogs/issue/{id}: every worklog of the issue, one page."""
+        issue_id = int(urlsplit(request.url).path.rsplit("/", 1)[1])
+        self.issue_reads.append(issue_id)
+        found = [
+            w for items in self.worklogs.values() for w in items if w["issue"]["id"] == issue_id
+        ]
+        metadata = {"count": len(found), "offset": 0, "limit": 5000}
+        return 200, {}, json.dumps({"self": request.url, "metadata": metadata, "results": found})
 
     def one_worklog(self, request):
         tempo_id = int(urlsplit(request.url).path.rsplit("/", 1)[1])

@@ -110,18 +110,15 @@ def test_worklog_follows_its_issue_into_another_project(tempo, both_enabled):
     assert Worklog.objects.get(tempo_id=6).request.jira_id == "20001"
 
 
-def test_worklog_on_a_request_not_synced_yet_is_read_again_next_time(tempo, projects):
+def test_worklogs_of_a_request_synced_after_they_were_listed_are_read_next_time(tempo, projects):
     itsd, _ = projects
-    recent = (timezone.now() - timezone.timedelta(hours=1)).strftime("%Y-%m-%dT%H:%M:%SZ")
-    tempo.worklogs[10000].append(worklog(7, 20009, updated=recent))  # a brand-new request
-    tempo.worklogs[10000].append(
-        worklog(8, 20001, updated=timezone.now().strftime("%Y-%m-%dT%H:%M:%SZ"))
-    )
+    # A request the Jira sync does not have yet (new, or left out by its search), with a
+    # worklog last edited long ago: the incremental read will never list it again.
+    tempo.worklogs[10000].append(worklog(7, 20009, updated="2026-09-14T12:00:00Z"))
     sync_tempo()
     assert not Worklog.objects.filter(tempo_id=7).exists()
 
-    # The next Jira sync brings the request in; the incremental Tempo read still finds it.
-    Request.objects.create(
+    Request.objects.create(  # the next Jira sync brings the request in
         jira_id="20009",
         key="ITSD-9",
         project=itsd,
@@ -131,6 +128,29 @@ def test_worklog_on_a_request_not_synced_yet_is_read_again_next_time(tempo, proj
         updated=timezone.now(),
     )
     run = sync_tempo()
-    assert tempo.seen_params[-1]["updatedFrom"] <= recent
+
     assert Worklog.objects.get(tempo_id=7).request.key == "ITSD-9"
+    assert tempo.issue_reads == [20009]  # only the request that joined is read directly
     assert run.status == SyncRun.Status.SUCCEEDED
+
+
+def test_a_request_moved_in_from_an_unsynced_project_brings_its_old_worklogs(tempo, projects):
+    itsd, sup = projects  # SUP's report is off: its worklogs are not synced
+    sync_tempo()
+    assert not Worklog.objects.filter(tempo_id=5).exists()
+    # Jira moved SUP's request 20003 into ITSD; Tempo lists its worklog under ITSD now.
+    tempo.worklogs[10000].append(tempo.worklogs[10001].pop())
+    Request.objects.filter(jira_id="20003").update(project=itsd, tempo_worklogs_read=False)
+
+    sync_tempo()
+
+    assert Worklog.objects.get(tempo_id=5).request.jira_id == "20003"
+
+
+def test_many_joined_requests_make_the_read_a_full_one(tempo, projects, monkeypatch):
+    monkeypatch.setattr(tempo_sync, "JOINED_READS", 0)
+    sync_tempo()
+    Request.objects.filter(jira_id="20001").update(tempo_worklogs_read=False)
+    tempo.seen_params.clear()
+    sync_tempo()
+    assert "updatedFrom" not in tempo.seen_params[0] and tempo.issue_reads == []

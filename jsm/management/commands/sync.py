@@ -99,7 +99,7 @@ class Command(BaseCommand):
                 return
 
     def run_once(self, full: bool, trigger: str = "command") -> bool:
-        """Jira, then Tempo. True when either failed."""
+        """Jira, then Tempo. True when either failed, even partly (a project not read)."""
         failed = False
         for name, run_sync in (
             ("Jira", lambda progress: sync_jira(full=full, progress=progress)),
@@ -132,6 +132,12 @@ class Command(BaseCommand):
             if run.status == SyncRun.Status.SUCCEEDED:
                 self.stdout.write(
                     self.style.SUCCESS(f"{name} sync succeeded in {seconds:.1f} s: {run.summary}.")
+                )
+            elif run.status == SyncRun.Status.PARTLY:
+                # The other projects were synced; the exit status still says "look at this".
+                failed = True
+                self.stderr.write(
+                    f"{name} sync partly succeeded in {seconds:.1f} s: {run.summary}. {run.error}"
                 )
             else:
                 failed = True
