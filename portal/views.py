@@ -50,7 +50,11 @@ def _scopes(report_settings: ReportSettings) -> list[str]:
 
 def _project_for(request, key: str) -> tuple[JiraProject, ReportSettings]:
     """The project and its settings; 404 unless enabled (staff may preview a disabled one)."""
-    project = get_object_or_404(JiraProject.objects.select_related("report_settings"), key=key)
+    project = get_object_or_404(
+        # The sync state says whether the last Tempo run read it (the page's Updated time).
+        JiraProject.objects.select_related("report_settings", "tempo_sync_state"),
+        key=key,
+    )
     try:
         report_settings = project.report_settings
     except ReportSettings.DoesNotExist:
