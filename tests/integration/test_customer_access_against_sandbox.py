@@ -22,7 +22,6 @@ from jsm.models import Customer, JiraProject, SyncRun
 from jsm.sync import sync_jira
 from portal.models import ReportSettings
 from sandbox.demo import catalog
-from sandbox.process import SandboxProcess
 
 pytestmark = pytest.mark.integration
 
@@ -30,22 +29,10 @@ PASSWORD = "alice's own passphrase"
 REPORT = "/portal/ITSD/worklog-report/"
 
 
-@pytest.fixture(scope="module")
-def own_sandbox(tmp_path_factory):
-    process = SandboxProcess(tmp_path_factory.mktemp("customer-sandbox"), seed=False).start()
-    yield process
-    process.stop()
-
-
 @pytest.fixture
-def sandbox(own_sandbox, settings):
+def sandbox(fresh_sandbox):
     """The demo data afresh, and the app's Jira pointed at it."""
-    own_sandbox.manage("seed_demo")
-    settings.JIRA_BASE_URL = own_sandbox.jira_url
-    settings.JIRA_EMAIL = own_sandbox.jira_email
-    settings.JIRA_API_TOKEN = own_sandbox.jira_api_token
-    settings.JIRA_RETRY_BUDGET = 3
-    return own_sandbox
+    return fresh_sandbox
 
 
 def sync() -> None:

@@ -16,7 +16,6 @@ from django.test import Client
 from jsm.models import JiraProject, JiraWorklog, Request, SyncRun
 from jsm.sync import sync_jira
 from portal.models import ReportSettings
-from sandbox.process import SandboxProcess
 from tempo_integration.models import TempoIntegration, Worklog
 from tempo_integration.sync import sync_tempo
 
@@ -25,28 +24,10 @@ pytestmark = pytest.mark.integration
 SEPTEMBER = "from=2026-09-01&to=2026-09-30&scope=mine"
 
 
-@pytest.fixture(scope="module")
-def own_sandbox(tmp_path_factory):
-    process = SandboxProcess(
-        tmp_path_factory.mktemp("observations-sandbox"),
-        env={"SANDBOX_JIRA_WORKLOG_CHANGES_DELAY": "0"},
-    ).start()
-    yield process
-    process.stop()
-
-
 @pytest.fixture
-def sandbox(own_sandbox, settings, admin_user):
-    own_sandbox.manage("seed_demo")
-    own_sandbox.client.clear_faults()
-    own_sandbox.client.switch_off()
-    settings.TEMPO_BASE_URL = own_sandbox.tempo_url
-    settings.JIRA_BASE_URL = f"{own_sandbox.url}/jira"
-    settings.JIRA_EMAIL = "admin@sandbox.example"
-    settings.JIRA_API_TOKEN = "sandbox-jira-token"
-    settings.TEMPO_RETRY_BUDGET = settings.JIRA_RETRY_BUDGET = 3
-    TempoIntegration.store(own_sandbox.client.mint_token(full=True), admin_user)
-    return own_sandbox.client
+def sandbox(fresh_sandbox, admin_user):
+    TempoIntegration.store(fresh_sandbox.client.mint_token(full=True), admin_user)
+    return fresh_sandbox.client
 
 
 def enable_all() -> None:

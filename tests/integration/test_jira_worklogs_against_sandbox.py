@@ -26,7 +26,6 @@ from jsm.sync import sync_jira
 from portal.models import ReportSettings
 from portal.reports import INTERNAL_WORKLOG
 from sandbox.demo import catalog
-from sandbox.process import SandboxProcess
 from tests.adf_examples import ISSUE_12_COMMENT
 
 pytestmark = pytest.mark.integration
@@ -38,24 +37,10 @@ REPORT = "/portal/ITSD/worklog-report/"
 RICH = ISSUE_12_COMMENT
 
 
-@pytest.fixture(scope="module")
-def own_sandbox(tmp_path_factory):
-    process = SandboxProcess(
-        tmp_path_factory.mktemp("jira-worklogs-sandbox"),
-        env={"SANDBOX_JIRA_WORKLOG_CHANGES_DELAY": "0"},
-    ).start()
-    yield process
-    process.stop()
-
-
 @pytest.fixture
-def printer_request(own_sandbox, settings, db):
+def printer_request(fresh_sandbox, db):
     """alice's new ITSD request with the three worklogs, synced; ITSD on Jira hours."""
-    own_sandbox.manage("seed_demo")
-    settings.JIRA_BASE_URL = own_sandbox.jira_url
-    settings.JIRA_EMAIL = own_sandbox.jira_email
-    settings.JIRA_API_TOKEN = own_sandbox.jira_api_token
-    control = own_sandbox.client
+    control = fresh_sandbox.client
     created = control.create_request("ITSD", "Printer jams on tray 2", catalog.ALICE.email)
     key = created["key"]
     control.create_jira_worklog(
@@ -127,13 +112,15 @@ def test_the_customer_sees_each_worklog_as_jira_means_it(printer_request, alice)
     ) in lines
 
 
-def test_the_day_does_not_depend_on_the_api_accounts_time_zone(printer_request, alice, own_sandbox):
+def test_the_day_does_not_depend_on_the_api_accounts_time_zone(
+    printer_request, alice, fresh_sandbox
+):
     """Jira writes `started` in the API account's zone: New York's now (-0400)."""
-    own_sandbox.client.set_jira_time_zone(own_sandbox.jira_email, "America/New_York")
+    fresh_sandbox.client.set_jira_time_zone(fresh_sandbox.jira_email, "America/New_York")
     try:
         again = sync_jira(full=True)
     finally:
-        own_sandbox.client.set_jira_time_zone(own_sandbox.jira_email, "Etc/UTC")
+        fresh_sandbox.client.set_jira_time_zone(fresh_sandbox.jira_email, "Etc/UTC")
     assert again.status == SyncRun.Status.SUCCEEDED, again.error
 
     night = JiraWorklog.objects.get(request__key=printer_request, time_spent_seconds=3600)

@@ -17,7 +17,6 @@ from django.utils.html import escape
 from jsm.models import JiraProject, JiraWorklog, Request, SyncRun
 from jsm.sync import sync_jira
 from portal.models import ReportSettings
-from sandbox.process import SandboxProcess
 from tempo_integration import sentences
 from tempo_integration.models import TempoIntegration, Worklog
 from tempo_integration.sync import sync_tempo
@@ -26,29 +25,11 @@ from tests.page_text import comparable
 pytestmark = pytest.mark.integration
 
 
-@pytest.fixture(scope="module")
-def own_sandbox(tmp_path_factory):
-    process = SandboxProcess(
-        tmp_path_factory.mktemp("drift-sandbox"),
-        env={"SANDBOX_JIRA_WORKLOG_CHANGES_DELAY": "0"},
-    ).start()
-    yield process
-    process.stop()
-
-
 @pytest.fixture
-def sandbox_app(own_sandbox, settings, admin_user):
-    """A freshly seeded sandbox, the app pointed at it, a token stored, ITSD and SUP enabled."""
-    own_sandbox.manage("seed_demo")
-    own_sandbox.client.clear_faults()
-    settings.TEMPO_BASE_URL = own_sandbox.tempo_url
-    settings.JIRA_BASE_URL = f"{own_sandbox.url}/jira"
-    settings.JIRA_EMAIL = "admin@sandbox.example"
-    settings.JIRA_API_TOKEN = "sandbox-jira-token"
-    settings.TEMPO_RETRY_BUDGET = 3
-    settings.JIRA_RETRY_BUDGET = 3
-    TempoIntegration.store(own_sandbox.client.mint_token(full=True), admin_user)
-    return own_sandbox
+def sandbox_app(fresh_sandbox, admin_user):
+    """A freshly seeded sandbox, the app pointed at it, a token stored."""
+    TempoIntegration.store(fresh_sandbox.client.mint_token(full=True), admin_user)
+    return fresh_sandbox
 
 
 def enable_all() -> None:
