@@ -3,9 +3,14 @@
 Reads everything through ``JiraClient`` and writes it in bulk, one transaction per
 project, so a failure half-way leaves every project either as the last good sync left it or
 fully refreshed, and the next run simply completes. It is idempotent (upserts keyed on Jira
-ids), removes what Jira no longer has, holds the ``jira`` lock, and records a ``SyncRun``.
-The query count depends on the number of projects and organizations, never on the number
-of requests or customers.
+ids), holds the ``jira`` lock, and records a ``SyncRun``.
+
+It removes only what Jira confirmed gone: the search is eventually consistent
+(JRACLOUD-96208), so a request it leaves out is read directly, and kept — or followed into
+the project it moved to, by its id — unless Jira answers 404 (``_read_project``,
+``_remove_unlisted``). A project Jira cannot be read for is reported for that project while
+the others are synced. The query count depends on the number of projects and organizations
+(and one per 500 requests), not on the number of requests or customers.
 """
 
 from __future__ import annotations

@@ -6,12 +6,17 @@ Tempo's largest page size, following ``metadata.next``:
 - incrementally, with ``updatedFrom`` set a little before the newest ``updatedAt`` seen last
   time (the overlap catches worklogs written while the previous run was reading);
 - fully (``sync --full``, the first time, and once a day), which also removes worklogs that
-  were deleted in Tempo — Tempo's lists never show deletions.
+  were deleted in Tempo — Tempo's lists never show deletions, so a worklog a full read did
+  not list is removed once a direct read confirms it (a list paged while it changes can
+  skip one).
 
 Each page is upserted in bulk as it arrives (memory stays at a page, whatever the size),
 keyed on ``tempoWorklogId``, so a run interrupted half-way loses nothing and the next one
-completes it. Worklogs on issues that are not synced requests are counted and skipped.
-A 401 marks the integration Invalid and stops Tempo calls until a new token is added.
+completes it. Worklogs on issues that are not synced requests are counted and skipped; when
+the Jira sync brings such a request in (or one moves into the project), its worklogs are
+read directly. One project Tempo cannot read is reported for that project while the others
+are synced (PRODUCT.md §6). A 401 marks the integration Invalid and stops Tempo calls until
+a new token is added.
 """
 
 from __future__ import annotations
@@ -242,11 +247,7 @@ def _sync_project(
     watermark = state.updated_watermark
     for page in client.iter_pages(f"/4/worklogs/project/{int(project.jira_id)}", params):
         counts.pages += 1
-        rows = [
-            row
-            for item in page["results"]
-            if isinstance(row := _worklog_row(item, request_pk, generation, counts), tuple)
-        ]
+        rows = _rows(page, request_pk, generation, counts)
         for row in rows:
             if watermark is None or row[UPDATED] > watermark:
                 watermark = row[UPDATED]
@@ -307,11 +308,7 @@ def _read_joined(client, lease, joined, counts, page_size, request_pk, generatio
                 f"/4/worklogs/issue/{int(jira_id)}", {"limit": page_size}
             ):
                 counts.pages += 1
-                rows = [
-                    row
-                    for item in page["results"]
-                    if isinstance(row := _worklog_row(item, request_pk, generation, counts), tuple)
-                ]
+                rows = _rows(page, request_pk, generation, counts)
                 with transaction.atomic():
                     counts.worklogs += upsert(
                         Worklog, COLUMNS, rows, unique="tempo_id", update=COLUMNS[1:]
@@ -356,6 +353,12 @@ def _remove_unlisted(client, lease, project, state, request_pk, generation, coun
 
 
 _UNKNOWN_ISSUE = object()
+
+
+def _rows(page: dict, request_pk: dict[str, int], generation: int, counts: Counts) -> list:
+    """The page's worklogs on synced requests, as rows in COLUMNS order (the rest counted)."""
+    rows = (_worklog_row(item, request_pk, generation, counts) for item in page["results"])
+    return [row for row in rows if isinstance(row, tuple)]
 
 
 def _worklog_row(item: dict, request_pk: dict[str, int], generation: int, counts: Counts):
