@@ -8,10 +8,14 @@ STAMP := $(VENV)/.installed-stamp
 
 .PHONY: install run sync serve test bench loadtest lint format chromium clean
 
+# pip's output (warnings included) is shown only when pip fails.
 $(STAMP): pyproject.toml
 	@test -x $(PY) || $(PYTHON) -m venv $(VENV)
-	$(PY) -m pip install --quiet --disable-pip-version-check --upgrade pip
-	$(PY) -m pip install --quiet --disable-pip-version-check -e '.[dev]'
+	@echo "==> Installing the dependencies into $(VENV)"
+	@log=$$(mktemp); \
+	if $(PY) -m pip install --quiet --disable-pip-version-check --upgrade pip >"$$log" 2>&1 \
+	  && $(PY) -m pip install --quiet --disable-pip-version-check -e '.[dev]' >>"$$log" 2>&1; \
+	then rm -f "$$log"; else cat "$$log" >&2; rm -f "$$log"; exit 1; fi
 	@touch $(STAMP)
 
 install: $(STAMP)
@@ -20,17 +24,11 @@ install: $(STAMP)
 run: $(STAMP)
 	@$(PY) scripts/run_dev.py
 
-## One sync now, in the foreground, with `make run`'s settings (its sandbox on SANDBOX_PORT);
-## FULL=1 re-reads every worklog (`manage.py sync --full`).
+## One sync now, in the foreground, with `make run`'s settings: the development .env it
+## writes (its sandbox, on the port it really used). FULL=1 re-reads every worklog.
 sync: $(STAMP)
-	@SANDBOX="http://127.0.0.1:$${SANDBOX_PORT:-8765}"; \
-	DEBUG="$${DEBUG:-1}" \
-	TEMPO_BASE_URL="$${TEMPO_BASE_URL:-$$SANDBOX/tempo}" \
-	JIRA_BASE_URL="$${JIRA_BASE_URL:-$$SANDBOX/jira}" \
-	JIRA_EMAIL="$${JIRA_EMAIL:-admin@sandbox.example}" \
-	JIRA_API_TOKEN="$${JIRA_API_TOKEN:-sandbox-jira-token}"; \
-	export DEBUG TEMPO_BASE_URL JIRA_BASE_URL JIRA_EMAIL JIRA_API_TOKEN; \
-	$(PY) manage.py migrate --no-input -v 0 && $(PY) manage.py sync $(if $(FULL),--full)
+	@test -f .env || { echo "No .env here yet: start \`make run\` first (it writes the development .env that make sync reads)." >&2; exit 1; }
+	@$(PY) manage.py migrate --no-input -v 0 && $(PY) manage.py sync $(if $(FULL),--full)
 
 ## The production stack locally: the Procfile's gunicorn, worker and sync with DEBUG off on
 ## PostgreSQL (DATABASE_URL, default postgres://postgres@127.0.0.1:5432/worklog_report).

@@ -205,14 +205,18 @@ class SyncRun(models.Model):
 
     @property
     def summary(self) -> str:
-        """The counts as a phrase: "2 projects, 300 requests, 1 request removed"."""
+        """The counts as a phrase: "2 projects, 1,160 requests, 1 request removed"."""
         parts = []
         for name, value in self.counts.items():
-            words = name.split("_")
+            words = [PROPER_NOUNS.get(word, word) for word in name.split("_")]
             if value or len(words) == 1:  # always the main counts, changes only when any
-                parts.append(f"{value} {' '.join(_singular(words) if value == 1 else words)}")
-        calls = f"{self.requests_made} API call{'' if self.requests_made == 1 else 's'}"
+                parts.append(f"{value:,} {' '.join(_singular(words) if value == 1 else words)}")
+        calls = f"{self.requests_made:,} API call{'' if self.requests_made == 1 else 's'}"
         return ", ".join(parts) + (f"; {calls}" if self.requests_made else "")
+
+
+# Words of the counts' names that are names ("jira_worklogs" → "Jira worklogs").
+PROPER_NOUNS = {"jira": "Jira", "tempo": "Tempo"}
 
 
 def _singular(words: list[str]) -> list[str]:

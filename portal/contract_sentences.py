@@ -60,3 +60,33 @@ def delete_question(contract, time_format: str) -> str:
         f"{period_label(contract.start_date, contract.end_date)} ({hours}"
         f"{' a month' if contract.is_monthly else ''})? Customers will no longer see it."
     )
+
+
+def _requests(count: int) -> str:
+    return f"{count} request{'' if count == 1 else 's'}"
+
+
+def unseen_by_customer(unseen, contract, time_format: str) -> str:
+    """The panel's note on used hours counted on requests this customer cannot see."""
+    whose = contract.organization.name if contract.organization_id else "this project"
+    return (
+        f"Used includes {format_hours(unseen.seconds, time_format)} on "
+        f"{_requests(unseen.requests)} of {whose} not shared with you."
+    )
+
+
+def not_shared_with_organization(unseen, contract, time_format: str) -> str:
+    """The Contract management table's note: the same split, seen from the organization
+    (only the reporter and participants of such a request see it)."""
+    return (
+        f"incl. {format_hours(unseen.seconds, time_format)} on "
+        f"{_requests(unseen.requests)} not shared with {contract.organization.name}"
+    )
+
+
+HOURS_UNAVAILABLE_IN_PANEL = "Not available until Tempo is connected again."
+HOURS_UNAVAILABLE_FOR_STAFF = (
+    "Used and remaining hours are not available: this project shows billable hours from "
+    "Tempo, and there is no working Tempo integration that has read it. Customers see the "
+    "contract's terms without them."
+)

@@ -21,9 +21,11 @@ from jsm.models import JiraProject
 
 from . import contract_sentences as sentences
 from .contract_forms import ContractForm
+from .contract_split import hours_not_shared
 from .contracts import Contract, contract_usages, lock_contracts_of
 from .exports import csv_download
 from .models import ReportSettings
+from .reports import hours_available
 from .templatetags.hours import decimal_hours
 
 # The create dialog marks its form with this, so that errors reopen the dialog on the
@@ -76,6 +78,8 @@ def _render_contracts(request, project, report_settings, form, status=200):
         .order_by(F("organization__name").asc(nulls_first=True), "organization_id", "-start_date")
     )
     usages = contract_usages(contract_list, report_settings, today)
+    available = hours_available(report_settings)
+    not_shared = hours_not_shared(usages.values(), report_settings) if available else {}
     return render(
         request,
         "configuration/project_contracts.html",
@@ -84,15 +88,27 @@ def _render_contracts(request, project, report_settings, form, status=200):
             "project": project,
             "settings": report_settings,
             "rows": [
-                (usages[c.pk], sentences.delete_question(c, report_settings.time_format))
+                (
+                    usages[c.pk],
+                    sentences.delete_question(c, report_settings.time_format),
+                    _not_shared_note(c, not_shared.get(c.pk), report_settings.time_format),
+                )
                 for c in contract_list
             ],
             "form": form,
+            # Without a working Tempo integration used and remaining hours are unknown.
+            "hours_unavailable": "" if available else sentences.HOURS_UNAVAILABLE_FOR_STAFF,
             "open_dialog": form.is_bound,
             "from_dialog": FROM_DIALOG,
         },
         status=status,
     )
+
+
+def _not_shared_note(contract, unseen, time_format: str) -> str:
+    if unseen is None or not unseen.seconds:
+        return ""
+    return sentences.not_shared_with_organization(unseen, contract, time_format)
 
 
 def _render_form(request, project, report_settings, form, contract=None, status=200):
@@ -210,6 +226,9 @@ def contract_usage_csv(request, key: str, contract_id: int):
     contract = _contract_of(project, contract_id)
     if contract is None:
         raise Http404
+    if not hours_available(report_settings):
+        messages.error(request, sentences.HOURS_UNAVAILABLE_FOR_STAFF)
+        return _to_list(project)
     usage = contract_usages([contract], report_settings, timezone.localdate())[contract.pk]
     scope = contract.organization.name if contract.organization_id else "whole-project"
     filename = f"{project.key}-contract-{contract.pk}-{scope}-usage.csv"

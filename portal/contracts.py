@@ -278,14 +278,40 @@ def contract_usages(
         return {}
     if any(c.project_id != report_settings.project_id for c in contracts):
         raise ValueError("Every contract must belong to the settings' project.")
-    used = used_seconds_by_month(contracts, report_settings)
-    return {c.pk: usage_from_months(c, used[c.pk], today) for c in contracts}
+    used, months_with_worklogs = used_seconds_by_month(contracts, report_settings)
+    return {
+        c.pk: usage_from_months(
+            c, used[c.pk], today, _data_from(c, months_with_worklogs, report_settings)
+        )
+        for c in contracts
+    }
+
+
+def _data_from(
+    contract: Contract, months_with_worklogs: set[dt.date], report_settings: ReportSettings
+) -> dt.date | None:
+    """The first month of the contract with data: for Tempo hours, the first month of its
+    period in which the project has any synced Tempo worklog (dt.date.max when none has);
+    None (every month) for Jira's logged time.
+
+    Tempo worklogs exist here only once an integration has synced them: a month of the
+    contract before the project's first one cannot tell "no work" from "not in Tempo yet"
+    (the integration was added later, or revoked and not yet re-synced), so it must not turn
+    its allowance into carry-over.
+    """
+    if not report_settings.shows_tempo_hours:
+        return None
+    first = contract.start_date.replace(day=1)
+    return min(
+        (m for m in months_with_worklogs if first <= m <= contract.end_date), default=dt.date.max
+    )
 
 
 def used_seconds_by_month(
     contracts: list[Contract], report_settings: ReportSettings
-) -> dict[int, dict[dt.date, int]]:
-    """{contract id: {first day of month: shown seconds}} from a single grouped aggregate."""
+) -> tuple[dict[int, dict[dt.date, int]], set[dt.date]]:
+    """({contract id: {first day of month: shown seconds}}, {months in which the project has
+    any worklog of the source}) from a single grouped aggregate."""
     shown = shown_seconds(report_settings)
     sums = {
         f"c{c.pk}": Sum(
@@ -307,23 +333,30 @@ def used_seconds_by_month(
         .order_by()
     )
     result: dict[int, dict[dt.date, int]] = {c.pk: {} for c in contracts}
+    months_with_worklogs = set()
     for row in rows:
         month = _as_date(row["month"])
+        months_with_worklogs.add(month)
         for c in contracts:
             if row[f"c{c.pk}"]:
                 result[c.pk][month] = int(row[f"c{c.pk}"])
-    return result
+    return result, months_with_worklogs
 
 
 def usage_from_months(
-    contract: Contract, used_by_month: Mapping[dt.date, int], today: dt.date
+    contract: Contract,
+    used_by_month: Mapping[dt.date, int],
+    today: dt.date,
+    data_from: dt.date | None = None,
 ) -> ContractUsage:
     """The arithmetic of "How usage counts" on used seconds per calendar month.
 
     Monthly: each calendar month touching the period gets the full allowance (a partial
     first or last month too). With carry-over, a month's unused hours are brought forward to
     the next month, and so on; an overrun brings forward 0, never a debt, so hours are never
-    borrowed from later months. Fixed: one allowance for the whole period.
+    borrowed from later months. A month before ``data_from`` (the first month with data;
+    None: all have it) brings forward nothing: its hours are unknown, not unused.
+    Fixed: one allowance for the whole period.
     """
     allowance = contract.seconds
     status = contract.status_on(today)
@@ -352,7 +385,8 @@ def usage_from_months(
     for month in _months(contract.start_date, current):
         row = _month_usage(contract, month, allowance, carried, used_by_month)
         months.append(row)
-        carried = max(0, row.remaining_seconds) if contract.carry_over else 0
+        has_data = data_from is None or month >= data_from
+        carried = max(0, row.remaining_seconds) if contract.carry_over and has_data else 0
     this_month = months[-1]
     return ContractUsage(
         contract=contract,

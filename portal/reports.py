@@ -16,7 +16,7 @@ from django.db.models.expressions import ExpressionWrapper
 from django.db.models.functions import TruncDay, TruncMonth
 
 from jsm.models import JiraWorklog, Request, SyncRun, Worker
-from tempo_integration.models import Worklog
+from tempo_integration.models import TempoIntegration, Worklog
 
 from .models import ReportSettings
 from .periods import Period
@@ -33,6 +33,25 @@ def source_of(report_settings: ReportSettings) -> Source:
     if report_settings.hours_source == ReportSettings.HoursSource.JIRA_LOGGED:
         return Source(JiraWorklog, "time_spent_seconds", SyncRun.Kind.JIRA)
     return Source(Worklog, "billable_seconds", SyncRun.Kind.TEMPO)
+
+
+def hours_available(report_settings: ReportSettings) -> bool:
+    """Whether the project's hours have a working source (PRODUCT.md §5.2).
+
+    Tempo billable hours need a stored token that Tempo has not refused, and a sync that has
+    read the project with it: after a Revoke the synced worklogs are gone (and the project's
+    sync state with them) until a new token's first read, and while the token is Invalid
+    they are no longer kept. Without either, a report would say "no work" where the truth is
+    "no data". Jira's logged time is always available. Reads the project's
+    ``tempo_sync_state`` (select it with the project to save a query).
+    """
+    if not report_settings.shows_tempo_hours:
+        return True
+    integration = TempoIntegration.current()
+    if integration is None or not integration.is_active:
+        return False
+    state = getattr(report_settings.project, "tempo_sync_state", None)
+    return state is not None and state.last_full_sync_at is not None
 
 
 def shown_seconds(report_settings: ReportSettings):

@@ -13,9 +13,11 @@ from django.views.decorators.http import require_GET
 from accounts.decorators import portal_access_required
 from jsm.models import JiraProject, Request
 
-from . import reports
+from . import report_sentences, reports
 from .charts import build_chart
-from .contracts import contract_panel
+from .contract_sentences import HOURS_UNAVAILABLE_IN_PANEL, unseen_by_customer
+from .contract_split import hours_unseen_by
+from .contracts import contract_panel, contract_shown_to
 from .exports import report_csv
 from .models import ReportSettings
 from .periods import PRESETS, parse_period
@@ -72,6 +74,8 @@ def worklog_report(request, key: str):
     scope = request.GET.get("scope", MINE)
     if scope not in scopes:
         scope = MINE
+    if not reports.hours_available(report_settings):
+        return _hours_unavailable(request, project, report_settings)
     period, period_error = parse_period(request.GET, timezone.localdate())
     if period_error:
         messages.error(request, period_error)
@@ -103,10 +107,44 @@ def worklog_report(request, key: str):
             "presets": PRESETS.items(),
             "updated": reports.last_updated(report_settings),
             "is_preview": request.user.is_staff,
-            "contract": contract_panel(
-                request.user, project, report_settings, timezone.localdate()
-            ),
+            **_contract_context(request.user, project, report_settings),
         },
+    )
+
+
+def _contract_context(user, project: JiraProject, report_settings: ReportSettings) -> dict:
+    usage = contract_panel(user, project, report_settings, timezone.localdate())
+    unseen_note = ""
+    if usage is not None:
+        unseen = hours_unseen_by(user, usage, report_settings)
+        if unseen.seconds:
+            unseen_note = unseen_by_customer(unseen, usage.contract, report_settings.time_format)
+    return {"contract": usage, "unseen_note": unseen_note}
+
+
+def _hours_unavailable(request, project: JiraProject, report_settings: ReportSettings):
+    """The page, or the CSV's answer, while the hours source has no working connection:
+    the state and the contract's terms, never a total, a chart of zeros or contract
+    arithmetic. The CSV URL answers with this page as a 503 (Service Unavailable), so neither
+    a person nor a script mistakes it for a file of zero hours."""
+    wants_csv = request.GET.get("format") == "csv"
+    return render(
+        request,
+        "portal/worklog_report.html",
+        {
+            "project": project,
+            "settings": report_settings,
+            "unavailable": True,
+            "unavailable_title": report_sentences.HOURS_UNAVAILABLE_TITLE,
+            "unavailable_text": report_sentences.HOURS_UNAVAILABLE_STAFF
+            if request.user.is_staff
+            else report_sentences.HOURS_UNAVAILABLE,
+            "is_preview": request.user.is_staff,
+            "contract_terms": contract_shown_to(request.user, project, timezone.localdate()),
+            "contract_unavailable": HOURS_UNAVAILABLE_IN_PANEL,
+            "updated": reports.last_updated(report_settings),
+        },
+        status=503 if wants_csv else 200,
     )
 
 
@@ -120,7 +158,8 @@ def request_worklogs(request, key: str, request_key: str):
         visible = visible | requests_visible_to(request.user, project, report_settings, scope)
     jsm_request = get_object_or_404(visible, key=request_key)
     period, _ = parse_period(request.GET, timezone.localdate())
-    lines = reports.worklog_lines(report_settings, jsm_request, period)
+    available = reports.hours_available(report_settings)
+    lines = reports.worklog_lines(report_settings, jsm_request, period) if available else []
     template = (
         "portal/_worklog_lines.html"
         if request.headers.get("X-Requested-With") == "fetch"
@@ -136,5 +175,8 @@ def request_worklogs(request, key: str, request_key: str):
             "lines": lines,
             "period": period,
             "total": sum(line.seconds for line in lines),
+            "unavailable": not available,
+            "unavailable_title": report_sentences.HOURS_UNAVAILABLE_TITLE,
+            "unavailable_text": report_sentences.HOURS_UNAVAILABLE,
         },
     )

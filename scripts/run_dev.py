@@ -2,11 +2,16 @@
 
 Migrates and seeds the app and the sandbox, starts the sandbox, the app and the task
 worker, prints where everything is plus a fresh sandbox token, and stops every process it
-started on Ctrl-C (or when one of them dies).
+started on Ctrl-C (or when one of them dies), exiting 0 after Ctrl-C.
+
+It also writes the development `.env` beside manage.py (git-ignored; see `write_dev_env`),
+so `manage.py` commands and `make sync` in another terminal find this sandbox and app on
+the ports really used.
 """
 
 from __future__ import annotations
 
+import contextlib
 import os
 import signal
 import subprocess
@@ -20,6 +25,11 @@ sys.path.insert(0, str(ROOT))
 from sandbox.process import SandboxProcess, SandboxStartError, port_in_use  # noqa: E402
 
 HOST = "127.0.0.1"
+
+
+DEV_ENV = ROOT / ".env"
+# Must match worklog_report.settings.DEV_ENV_MARKER (tests/deploy/test_readme_commands.py).
+DEV_ENV_MARKER = "# Development settings written by `make run`; never used in production."
 
 
 def main() -> int:
@@ -45,38 +55,125 @@ def main() -> int:
             )
             return 1
 
+    dev_env = {
+        "DEBUG": env["DEBUG"],
+        "PORT": str(port),
+        "SANDBOX_PORT": str(sandbox_port),
+        **{
+            key: env[key]
+            for key in ("TEMPO_BASE_URL", "JIRA_BASE_URL", "JIRA_EMAIL", "JIRA_API_TOKEN")
+        },
+    }
+    if not write_dev_env(DEV_ENV, dev_env):
+        print(
+            f"Note: {DEV_ENV} is your own, so `make run` leaves it as it is; commands in "
+            "another terminal read it, not this run's ports.",
+            file=sys.stderr,
+        )
+
+    signal.signal(signal.SIGTERM, _interrupt)
+    sandbox = SandboxProcess(ROOT / "var", port=sandbox_port, seed=True)
+    children: list[tuple[str, subprocess.Popen]] = []
+    with terminal_to_ourselves():
+        try:
+            return start_and_supervise(env, port, sandbox, children)
+        except KeyboardInterrupt:
+            return 0
+        finally:
+            # A second Ctrl-C while stopping must not leave processes behind.
+            signal.signal(signal.SIGINT, signal.SIG_IGN)
+            signal.signal(signal.SIGTERM, signal.SIG_IGN)
+            print("\nStopping…", flush=True)
+            for _, child in children:
+                stop(child)
+            sandbox.stop()
+            print("Stopped the app, the worker and the sandbox.", flush=True)
+
+
+def start_and_supervise(
+    env: dict[str, str],
+    port: int,
+    sandbox: SandboxProcess,
+    children: list[tuple[str, subprocess.Popen]],
+) -> int:
+    """Start everything, appending each long-running process to `children`, and supervise."""
     manage = [sys.executable, str(ROOT / "manage.py")]
     step("Preparing the app's database")
     subprocess.run([*manage, "migrate", "--no-input", "-v", "0"], env=env, cwd=ROOT, check=True)  # noqa: S603
 
     step("Starting the sandbox (Tempo and Jira emulator) with demo data")
-    sandbox = SandboxProcess(ROOT / "var", port=sandbox_port, seed=True)
     try:
         sandbox.start()
     except SandboxStartError as exc:
         print(exc, file=sys.stderr)
         return 1
-    children: list[tuple[str, subprocess.Popen]] = []
+    token = prepare_demo(manage, env, sandbox, "make run")
+    step("Starting the app and the task worker")
+    # Each in a process group of its own: Ctrl-C reaches only this script, which stops them
+    # (a worker still importing Django would otherwise print a KeyboardInterrupt traceback).
+    for name, command in (("app", ["runserver", f"{HOST}:{port}"]), ("worker", ["worker"])):
+        children.append(
+            (name, subprocess.Popen([*manage, *command], env=env, cwd=ROOT, process_group=0))  # noqa: S603
+        )
+    wait_for_port(port)
+    banner(port, sandbox.url, token)
+    return supervise(children)
+
+
+def write_dev_env(path: Path, values: dict[str, str]) -> bool:
+    """Write the development `.env` that settings read (django-environ's read_env), unless
+    `path` is a `.env` of your own (then leave it and answer False).
+
+    Production stays untouched by it: `.env` is git-ignored, only `make run` writes this
+    one, and settings skip it in any process whose environment turns DEBUG off or sets
+    SECRET_KEY (a deployment, the tests, `make serve`).
+    """
+    if path.exists():
+        with path.open(errors="replace") as file:
+            if file.readline().rstrip("\n") != DEV_ENV_MARKER:
+                return False
+    lines = [
+        DEV_ENV_MARKER,
+        "# `make run` rewrites it at every start; `manage.py` commands and `make sync` in another",
+        "# terminal read it to find make run's sandbox and app. Ignored by any process whose",
+        "# environment sets DEBUG=0 or SECRET_KEY. Delete it any time; see .env.example.",
+        *(f"{key}={value}" for key, value in values.items()),
+    ]
+    temporary = path.with_name(f".env.{os.getpid()}.tmp")
+    temporary.write_text("\n".join(lines) + "\n")
+    temporary.replace(path)
+    return True
+
+
+@contextlib.contextmanager
+def terminal_to_ourselves():
+    """Make this process's own group the terminal's foreground group while it runs, so
+    Ctrl-C reaches this script and its children but not `make`, which would otherwise end
+    with `make: *** [Makefile:…: run] Interrupt` however cleanly everything stopped. Only
+    when started in the foreground of a terminal; otherwise nothing changes."""
     try:
-        token = prepare_demo(manage, env, sandbox, "make run")
-        step("Starting the app and the task worker")
-        children.append(
-            ("app", subprocess.Popen([*manage, "runserver", f"{HOST}:{port}"], env=env, cwd=ROOT))  # noqa: S603
-        )
-        children.append(
-            ("worker", subprocess.Popen([*manage, "worker"], env=env, cwd=ROOT))  # noqa: S603
-        )
-        wait_for_port(port)
-        banner(port, sandbox_url, token)
-        return supervise(children)
-    except KeyboardInterrupt:
-        return 0
+        fd = sys.stdin.fileno()
+        usable = os.isatty(fd) and os.tcgetpgrp(fd) == os.getpgrp()
+    except (OSError, ValueError):
+        usable = False
+    if not usable:
+        yield
+        return
+    previous_group = os.getpgrp()
+    previous_ttou = signal.signal(signal.SIGTTOU, signal.SIG_IGN)
+    previous_tstp = signal.signal(signal.SIGTSTP, signal.SIG_IGN)  # make keeps the shell
+    try:
+        os.setpgid(0, 0)
+        os.tcsetpgrp(fd, os.getpgrp())
+    except OSError:
+        pass
+    try:
+        yield
     finally:
-        print("\nStopping…", flush=True)
-        for _, child in children:
-            stop(child)
-        sandbox.stop()
-        print("Stopped the app, the worker and the sandbox.")
+        with contextlib.suppress(OSError):
+            os.tcsetpgrp(fd, previous_group)
+        signal.signal(signal.SIGTSTP, previous_tstp)
+        signal.signal(signal.SIGTTOU, previous_ttou)
 
 
 def prepare_demo(manage: list[str], env: dict, sandbox: SandboxProcess, runner: str) -> str:
@@ -144,13 +241,28 @@ def _interrupt(signum: int, frame: object) -> None:
 
 
 def stop(child: subprocess.Popen) -> None:
-    if child.poll() is None:
-        child.terminate()
-        try:
-            child.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            child.kill()
-            child.wait()
+    """Terminate `child` (kill it if it will not stop); when it leads a process group of its
+    own, the whole group, so runserver's reloaded server goes with it."""
+    try:
+        group = os.getpgid(child.pid) if child.poll() is None else None
+    except ProcessLookupError:
+        group = None
+    if group is None:
+        return
+
+    def send(signum: int) -> None:
+        with contextlib.suppress(ProcessLookupError):
+            if group == child.pid:
+                os.killpg(group, signum)
+            else:
+                child.send_signal(signum)
+
+    send(signal.SIGTERM)
+    try:
+        child.wait(timeout=10)
+    except subprocess.TimeoutExpired:
+        send(signal.SIGKILL)
+        child.wait()
 
 
 if __name__ == "__main__":

@@ -6,13 +6,17 @@ import datetime as dt
 
 from django.conf import settings
 from django.db import IntegrityError, models, transaction
+from django.db.models import Q
 from django.utils import timezone
 
 from . import crypto
 from .redaction import register_secret
 
-# The check that runs when the tab opens is skipped when the last one is this recent.
-STALE_AFTER = dt.timedelta(minutes=10)
+# Opening the tab re-checks a token last verified longer ago than this; the claim below makes
+# that at most one call to Tempo a minute, however many people open the tab (issue 13).
+RECHECK_AFTER = dt.timedelta(minutes=1)
+# The jsm.SyncLock row whose lease is the claim on that check.
+CHECK_CLAIM = "tempo_check"
 # The tab warns this many days before the recorded expiry date.
 EXPIRY_WARNING_DAYS = 7
 
@@ -119,6 +123,62 @@ class TempoIntegration(models.Model):
         self.last_verified_at = timezone.now()
         self.save(update_fields=["last_verified_at"])
 
+    def recheck_due(self, now: dt.datetime | None = None) -> bool:
+        """An Active token last verified over a minute ago: opening the tab re-checks it."""
+        now = now or timezone.now()
+        return self.is_active and (
+            self.last_verified_at is None or now - self.last_verified_at > RECHECK_AFTER
+        )
+
+    def claim_check(self, now: dt.datetime | None = None) -> bool:
+        """True for the one caller a minute that may re-check an Active token on opening the tab.
+
+        Like the sync lock, one conditional UPDATE takes a lease; it is never released, so
+        it also spaces checks that failed (Tempo down) a minute apart.
+        """
+        from jsm.models import SyncLock
+
+        now = now or timezone.now()
+        if not self.recheck_due(now):
+            return False
+        try:
+            with transaction.atomic():
+                SyncLock.objects.get_or_create(name=CHECK_CLAIM)
+        except IntegrityError:
+            pass  # created by a concurrent caller: we only needed the row to exist
+        return bool(
+            SyncLock.objects.filter(name=CHECK_CLAIM)
+            .filter(Q(expires_at__isnull=True) | Q(expires_at__lte=now))
+            .update(owner="tempo tab", expires_at=now + RECHECK_AFTER)
+        )
+
+    def check_access(self, **client_options) -> tuple[str, str]:
+        """Ask Tempo, with one call, whether the stored token still reads worklogs.
+
+        Returns ``(outcome, detail)``: outcome is ``accepted``, ``rejected`` (401),
+        ``no_scope`` (403), ``unreadable`` (cannot be decrypted) or ``unreachable``; detail
+        says it for the History. A refusal turns the integration Invalid through
+        ``mark_invalid`` (as the sync does); Tempo being unreachable changes nothing.
+        """
+        from .client import TempoAuthError, TempoError, TempoScopeError
+
+        try:
+            with self.client(**client_options) as client:
+                client.check_access()
+        except crypto.SecretUnreadable:
+            outcome, detail = "unreadable", "The stored token cannot be decrypted."
+        except TempoAuthError:
+            outcome, detail = "rejected", "Tempo rejected the stored token (401)."
+        except TempoScopeError:
+            outcome, detail = "no_scope", "Tempo no longer lets the token view worklogs (403)."
+        except TempoError as exc:
+            return "unreachable", str(exc)
+        else:
+            self.mark_verified()
+            return "accepted", "Tempo accepted the stored token."
+        self.mark_invalid(detail)
+        return outcome, detail
+
     @property
     def is_active(self) -> bool:
         return self.status == self.Status.ACTIVE
@@ -126,12 +186,6 @@ class TempoIntegration(models.Model):
     @property
     def masked_token(self) -> str:
         return f"••••••••{self.token_last4}"
-
-    def needs_check(self, now: dt.datetime | None = None) -> bool:
-        now = now or timezone.now()
-        return self.is_active and (
-            self.last_verified_at is None or now - self.last_verified_at > STALE_AFTER
-        )
 
     def days_until_expiry(self, today: dt.date | None = None) -> int | None:
         """Days left when the recorded expiry is within the warning window, else None."""
@@ -150,6 +204,7 @@ class IntegrationEvent(models.Model):
         REVOKED = "revoked", "Revoked"
         INVALIDATED = "invalidated", "Became invalid"
         EXPIRY_SET = "expiry_set", "Expiry date"
+        CHECKED = "checked", "Checked"
 
     kind = models.CharField(max_length=20, choices=Kind.choices)
     actor = models.ForeignKey(

@@ -11,8 +11,12 @@ NO_WORKLOG_SCOPE = (
     'This token cannot view worklogs. Create a token with the Worklogs scope "View worklogs".'
 )
 UNREACHABLE = "Tempo could not be reached, so the token was not saved. Please try again."
+# What Yes really does (TempoIntegration.revoke): the token and every synced Tempo worklog
+# are erased, and the reports say the hours are unavailable until a new token has synced.
 REVOKE_QUESTION = (
-    "Revoke the Tempo integration? Customers will no longer see billable hours from Tempo."
+    "Revoke the Tempo integration? Yes erases the stored token and every synced Tempo "
+    "worklog. Customers will no longer see billable hours from Tempo until a new token is "
+    "added and synced; meanwhile their reports say the hours are not available."
 )
 REVOKED = "Tempo integration revoked."
 

@@ -9,7 +9,6 @@ from django.conf import settings
 
 from . import sentences
 from .client import TempoAuthError, TempoClient, TempoError, TempoScopeError
-from .crypto import SecretUnreadable
 from .models import IntegrationEvent, TempoIntegration
 
 logger = logging.getLogger(__name__)
@@ -47,26 +46,3 @@ def add_token(token: str, user) -> AddResult:
 def _failed(user, message: str, detail: str) -> AddResult:
     IntegrationEvent.record(IntegrationEvent.Kind.ADD_FAILED, user, detail)
     return AddResult(ok=False, message=message)
-
-
-def verify_if_stale(integration: TempoIntegration) -> None:
-    """Re-check an Active token whose last check is older than ten minutes.
-
-    Runs while an admin opens the tab, so it makes a single quick attempt: if Tempo cannot
-    be reached the status stays as it is; only Tempo's own refusal makes it Invalid.
-    """
-    if not integration.needs_check():
-        return
-    try:
-        with integration.client(retry_budget=0, read_timeout=5.0) as client:
-            client.check_access()
-    except SecretUnreadable:
-        integration.mark_invalid("The stored token cannot be decrypted with ENCRYPTION_KEYS.")
-    except TempoAuthError:
-        integration.mark_invalid("Tempo rejected the stored token (401).")
-    except TempoScopeError:
-        integration.mark_invalid("Tempo no longer lets the stored token view worklogs (403).")
-    except TempoError as exc:
-        logger.info("Tempo token re-check skipped: %s", exc)
-    else:
-        integration.mark_verified()

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import datetime as dt
 import os
+from collections.abc import Mapping
 from pathlib import Path
 
 import environ
@@ -18,7 +19,26 @@ from django.core.exceptions import ImproperlyConfigured
 BASE_DIR = Path(__file__).resolve().parent.parent
 
 env = environ.Env()
-environ.Env.read_env(BASE_DIR / ".env", overwrite=False)
+
+# The first line of the development `.env` that `make run` writes (scripts/run_dev.py).
+DEV_ENV_MARKER = "# Development settings written by `make run`; never used in production."
+
+
+def dev_env_applies(path: Path, environ_: Mapping[str, str] = os.environ) -> bool:
+    """Whether settings read `path`: any `.env` of your own always; the one `make run` wrote
+    only in a process whose environment neither turns DEBUG off nor sets SECRET_KEY, so a
+    deployment (which sets both), the tests and `make serve` never pick up its DEBUG=1."""
+    if not path.is_file():
+        return False
+    with path.open(errors="replace") as file:
+        if file.readline().rstrip("\n") != DEV_ENV_MARKER:
+            return True
+    debug_off = "DEBUG" in environ_ and not environ.Env.parse_value(environ_["DEBUG"], bool)
+    return not debug_off and not environ_.get("SECRET_KEY")
+
+
+if dev_env_applies(BASE_DIR / ".env"):
+    environ.Env.read_env(BASE_DIR / ".env", overwrite=False)
 
 DEBUG = env.bool("DEBUG", default=False)
 
@@ -49,6 +69,8 @@ INSTALLED_APPS = [
     "django.contrib.sessions",
     "django.contrib.messages",
     "django.contrib.staticfiles",
+    # intcomma and pluralize on the configuration tabs ("1,160 worklogs").
+    "django.contrib.humanize",
     "django_tasks",
     "django_tasks_db",
     "axes",

@@ -23,7 +23,7 @@ from playwright.sync_api import expect
 from jsm.models import Customer, JiraProject, Organization, Request, SyncRun, Worker
 from portal.contracts import Contract
 from portal.models import ReportSettings
-from tempo_integration.models import TempoIntegration, Worklog
+from tempo_integration.models import ProjectSyncState, TempoIntegration, Worklog
 
 from .conftest import sign_in
 
@@ -39,7 +39,8 @@ CONTRACTS = "/configuration/projects/ITSD/contracts/"
 @pytest.fixture
 def site(transactional_db):
     """ITSD enabled with organization sharing and worker names, alice of Acme with hours
-    this month, a monthly contract at 85 %, a stored Tempo token and a Jira sync run."""
+    this month, a monthly contract at 85 %, a stored Tempo token that has read ITSD and a
+    Jira sync run."""
     users = get_user_model().objects
     admin = users.create_user("admin", "admin@example.com", "admin", is_staff=True)
     project = JiraProject.objects.create(
@@ -104,6 +105,7 @@ def site(transactional_db):
         error="Tempo could not be reached. The data from the last successful sync is kept.",
     )
     TempoIntegration.store("Accessibility-Test-Token-0042", admin)
+    ProjectSyncState.objects.create(project=project, last_full_sync_at=now)
     return admin
 
 

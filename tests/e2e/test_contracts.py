@@ -16,7 +16,7 @@ from jsm.models import Customer, JiraProject, Organization, Request
 from portal import contract_sentences as sentences
 from portal.contracts import Contract
 from portal.models import ReportSettings
-from tempo_integration.models import Worklog
+from tempo_integration.models import ProjectSyncState, TempoIntegration, Worklog
 
 from .conftest import sign_in
 
@@ -36,12 +36,15 @@ _tempo_ids = itertools.count(1)
 
 @pytest.fixture
 def itsd(transactional_db):
-    """ITSD with Worklog Report on, alice of Acme, and one request of hers."""
+    """ITSD with Worklog Report on and read by a working Tempo integration, alice of Acme,
+    and one request of hers."""
     users = get_user_model().objects
-    users.create_user("admin", "admin@example.com", "admin", is_staff=True)
+    admin = users.create_user("admin", "admin@example.com", "admin", is_staff=True)
     project = JiraProject.objects.create(
         jira_id="10000", key="ITSD", name="IT Service Desk", service_desk_id="1"
     )
+    TempoIntegration.store("Contracts-Test-Token-0042", admin)
+    ProjectSyncState.objects.create(project=project, last_full_sync_at=timezone.now())
     ReportSettings.objects.create(project=project, enabled=True)
     alice = Customer.objects.create(
         account_id="acc-alice",

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import time
 
 import pytest
 from django.contrib.messages import get_messages
@@ -128,6 +129,26 @@ def test_token_deleted_in_tempo_turns_the_integration_invalid_on_the_next_check(
     page = admin_client.get(TAB).content.decode()
     assert TempoIntegration.current().status == TempoIntegration.Status.INVALID
     assert sentences.INVALID_TOKEN in page
+
+
+def test_check_now_after_the_token_was_deleted_in_tempo_turns_it_invalid(admin_client, mint):
+    token = mint("--scope", "worklogs:view")
+    add(admin_client, token)
+    call_command("sandbox_token", "--delete", token)
+    response = admin_client.post(reverse("tempo_integration:check"), follow=True)
+    assert [str(m) for m in get_messages(response.wsgi_request)] == [sentences.INVALID_TOKEN]
+    assert TempoIntegration.current().status == TempoIntegration.Status.INVALID
+
+
+def test_tab_opens_quickly_with_a_sentence_when_tempo_hangs(admin_client, mint, tempo_sandbox):
+    add(admin_client, mint())
+    TempoIntegration.objects.update(last_verified_at=timezone.now() - dt.timedelta(minutes=2))
+    tempo_sandbox.client.add_fault("tempo", "slow", count=1, delay=10)
+    started = time.monotonic()
+    page = admin_client.get(TAB).content.decode()
+    assert time.monotonic() - started < 6  # the on-view check's 3 s read timeout, not 10 s
+    assert "Tempo could not be reached to check the token:" in page
+    assert TempoIntegration.current().status == TempoIntegration.Status.ACTIVE
 
 
 def test_sandbox_token_rejects_bad_arguments(tempo_sandbox):

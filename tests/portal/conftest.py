@@ -5,6 +5,7 @@ alice and bob are in Acme, carol in Globex. Requests of ITSD:
   ITSD-2 reported by bob, not shared
   ITSD-3 reported by carol, shared with Globex
   ITSD-4 reported by an Acme outsider (dave, no organization), shared with Acme
+A working (Active) Tempo integration is stored and has read ITSD: its hours are available.
 """
 
 from __future__ import annotations
@@ -18,7 +19,7 @@ from django.utils import timezone
 
 from jsm.models import Customer, JiraProject, JiraWorklog, Organization, Request, Worker
 from portal.models import ReportSettings
-from tempo_integration.models import Worklog
+from tempo_integration.models import ProjectSyncState, TempoIntegration, Worklog
 
 PASSWORD = "demo-password"
 TODAY = timezone.localdate()
@@ -112,6 +113,9 @@ def world(db) -> World:
         description="Jira time",
         jira_updated_at=now,
     )
+    tempo_admin = get_user_model().objects.create_user("tempo-admin", is_staff=True)
+    TempoIntegration.store("Portal-Test-Token-0042", tempo_admin)
+    ProjectSyncState.objects.create(project=project, last_full_sync_at=now)
     users = {c.display_name.lower(): c.user for c in (alice, bob, carol)}
     return World(project, settings, requests, users)
 

@@ -11,6 +11,8 @@ from django.contrib.auth import get_user_model
 
 from jsm.models import JiraProject, Organization, Request
 from portal.contracts import Contract, contract_shown_to, contract_usages, usage_from_months
+from portal.models import ReportSettings
+from tempo_integration.models import Worklog
 
 from .conftest import THIS_MONTH, TODAY, _worklog
 
@@ -317,3 +319,62 @@ def test_people_who_are_not_customers_see_no_contract(world):
     alice = world.users["alice"]
     alice.is_active = False
     assert contract_shown_to(alice, world.project, TODAY) is None
+
+
+# -- Months with no data (issue 13) --------------------------------------------------------
+
+
+def test_months_before_the_first_month_with_data_carry_nothing_over():
+    contract = monthly(d(1, 1), d(12, 31), hours=40, carry_over=True)
+    usage = usage_from_months(contract, used(apr=10), d(5, 20), data_from=d(4, 1))
+    # January to March have no data: 3 × 40 h unknown, not unused. April: 40 - 10 = 30 h.
+    assert [m.brought_forward_seconds // H for m in usage.months] == [0, 0, 0, 0, 30]
+    assert usage.carried_seconds == 30 * H and usage.available_seconds == 70 * H
+
+
+def test_a_contract_with_no_data_in_any_month_carries_nothing():
+    contract = monthly(d(1, 1), d(12, 31), hours=40, carry_over=True)
+    usage = usage_from_months(contract, {}, d(11, 20), data_from=dt.date.max)
+    assert usage.carried_seconds == 0 and usage.available_seconds == 40 * H
+
+
+def test_tempo_data_starts_at_the_projects_first_synced_worklog_in_the_contract(world, acme):
+    """The demo's false "40.00 h + 400.00 h carried over": months of the contract before
+    the project's first synced Tempo worklog have no data, so they add nothing."""
+    contract = Contract.objects.create(
+        project=world.project,
+        organization=acme,
+        start_date=THIS_MONTH.replace(year=THIS_MONTH.year - 1),
+        end_date=MONTH_END,
+        hours=Decimal("40"),
+        carry_over=True,
+    )
+    Worklog.objects.filter(start_date__lt=THIS_MONTH).delete()  # only this month has data
+    usage = contract_usages([contract], world.settings, TODAY)[contract.pk]
+    assert usage.carried_seconds == 0 and usage.available_seconds == 40 * H
+    assert usage.used_seconds == 4.75 * H
+    # A worklog two months ago, on Globex's request (not in Acme's scope), shows that Tempo
+    # had the project then: from that month on, Acme's unused hours carry over.
+    two_months_ago = (THIS_MONTH - dt.timedelta(days=32)).replace(day=1)
+    _worklog(800, world.requests["ITSD-3"], two_months_ago, H)
+    usage = contract_usages([contract], world.settings, TODAY)[contract.pk]
+    assert usage.carried_seconds == 80 * H  # two months of 40 unused hours
+    assert [m.month for m in usage.months if m.brought_forward_seconds] == [
+        (two_months_ago + dt.timedelta(days=32)).replace(day=1),
+        THIS_MONTH,
+    ]
+
+
+def test_jira_logged_time_carries_every_month_over(world, acme):
+    world.settings.hours_source = ReportSettings.HoursSource.JIRA_LOGGED
+    world.settings.save()
+    contract = Contract.objects.create(
+        project=world.project,
+        organization=acme,
+        start_date=(THIS_MONTH - dt.timedelta(days=1)).replace(day=1),
+        end_date=MONTH_END,
+        hours=Decimal("10"),
+        carry_over=True,
+    )
+    usage = contract_usages([contract], world.settings, TODAY)[contract.pk]
+    assert usage.carried_seconds == 10 * H  # last month: no Jira worklog, 10 h unused
