@@ -1,7 +1,7 @@
 from __future__ import annotations
 
 from django.contrib.auth import get_user_model
-from django.contrib.auth.forms import AuthenticationForm, PasswordResetForm
+from django.contrib.auth.forms import AuthenticationForm, PasswordResetForm, SetPasswordForm
 from django.core.exceptions import ValidationError
 
 from portal.visibility import access_revoked
@@ -39,3 +39,15 @@ class SetPasswordRequestForm(PasswordResetForm):
             .exclude(email="")
             .exclude(is_staff=False, jsm_customer__active=False)
         )
+
+
+class ChoosePasswordForm(SetPasswordForm):
+    """Django's set-password form with each error beside the field that caused it: what the
+    validators say about the password under the password (Django puts it under the
+    confirmation), a mismatch under the confirmation."""
+
+    def clean(self):
+        self.validate_passwords("new_password1", "new_password2")
+        self.validate_password_for_user(self.user, "new_password1")
+        # SetPasswordForm.clean would validate again, against the confirmation.
+        return super(SetPasswordForm, self).clean()

@@ -2,7 +2,7 @@ from django.contrib.auth import views as auth_views
 from django.urls import path
 
 from . import views
-from .forms import SignInForm
+from .forms import ChoosePasswordForm, SignInForm
 
 urlpatterns = [
     path(
@@ -24,7 +24,7 @@ urlpatterns = [
     path(
         "password/set/<uidb64>/<token>/",
         auth_views.PasswordResetConfirmView.as_view(
-            template_name="registration/set_password_confirm.html"
+            template_name="registration/set_password_confirm.html", form_class=ChoosePasswordForm
         ),
         name="password_reset_confirm",
     ),

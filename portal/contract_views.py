@@ -1,7 +1,7 @@
 """The Contract management tab of a project (PRODUCT.md §4.3). Views only orchestrate.
 
-Every change is a POST to its own URL; each has a plain page for browsers without
-JavaScript (the form, the delete confirmation), which the dialogs replace when it runs.
+Every change is a POST to its own URL. Create and Edit are pages (one pattern, at home on a
+phone and without JavaScript); Delete asks in a dialog, or on a plain page without it.
 """
 
 from __future__ import annotations
@@ -27,10 +27,6 @@ from .exports import csv_download
 from .models import ReportSettings
 from .reports import hours_available
 from .templatetags.hours import decimal_hours
-
-# The create dialog marks its form with this, so that errors reopen the dialog on the
-# contracts page instead of showing the plain form page.
-FROM_DIALOG = "dialog"
 
 
 def _project(key: str) -> tuple[JiraProject, ReportSettings]:
@@ -64,12 +60,10 @@ def _form(request, project, report_settings, **kwargs) -> ContractForm:
 @staff_required
 def contracts(request, key: str):
     project, report_settings = _project(key)
-    return _render_contracts(
-        request, project, report_settings, _form(request, project, report_settings)
-    )
+    return _render_contracts(request, project, report_settings)
 
 
-def _render_contracts(request, project, report_settings, form, status=200):
+def _render_contracts(request, project, report_settings, status=200):
     today = timezone.localdate()
     contract_list = list(
         Contract.objects.filter(project=project)
@@ -95,11 +89,8 @@ def _render_contracts(request, project, report_settings, form, status=200):
                 )
                 for c in contract_list
             ],
-            "form": form,
             # Without a working Tempo integration used and remaining hours are unknown.
             "hours_unavailable": "" if available else sentences.HOURS_UNAVAILABLE_FOR_STAFF,
-            "open_dialog": form.is_bound,
-            "from_dialog": FROM_DIALOG,
         },
         status=status,
     )
@@ -129,7 +120,7 @@ def _render_form(request, project, report_settings, form, contract=None, status=
 @require_GET
 @staff_required
 def new_contract(request, key: str):
-    """The Create contract form as a page (the dialog's fallback without JavaScript)."""
+    """The Create contract form, a page like Edit's."""
     project, report_settings = _project(key)
     return _render_form(request, project, report_settings, _form(request, project, report_settings))
 
@@ -146,8 +137,6 @@ def create_contract(request, key: str):
             messages.success(request, sentences.CREATED)
             return _to_list(project)
     messages.error(request, sentences.NOT_SAVED)
-    if request.POST.get("via") == FROM_DIALOG:
-        return _render_contracts(request, project, report_settings, form, status=400)
     return _render_form(request, project, report_settings, form, status=400)
 
 

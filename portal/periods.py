@@ -8,6 +8,11 @@ from dataclasses import dataclass
 
 MAX_PERIOD_DAYS = 5 * 366
 
+# Beside the wrong date field, and in the page's flag.
+BAD_DATE = "Enter both dates as YYYY-MM-DD. Showing this month instead."
+END_BEFORE_START = "The start date is after the end date. Showing this month instead."
+TOO_LONG = "Choose a period of at most 5 years. Showing this month instead."
+
 PRESETS = {
     "this_month": "This month",
     "last_month": "Last month",
@@ -59,8 +64,16 @@ def preset_period(name: str, today: dt.date) -> Period:
     return Period(first, _month_end(today), "this_month")
 
 
-def parse_period(params, today: dt.date) -> tuple[Period, str | None]:
-    """The period asked for, or the default with a sentence saying what was wrong."""
+@dataclass(frozen=True)
+class PeriodProblem:
+    """What is wrong with typed dates: the field to mark ("from" or "to") and why."""
+
+    field: str
+    message: str
+
+
+def parse_period(params, today: dt.date) -> tuple[Period, PeriodProblem | None]:
+    """The period asked for, or the default with what was wrong and in which field."""
     default = preset_period("this_month", today)
     raw_from, raw_to = params.get("from"), params.get("to")
     if not raw_from and not raw_to:
@@ -68,17 +81,30 @@ def parse_period(params, today: dt.date) -> tuple[Period, str | None]:
         if preset not in PRESETS:
             return default, None
         return preset_period(preset, today), None
-    try:
-        start = dt.date.fromisoformat(raw_from or "")
-        end = dt.date.fromisoformat(raw_to or "")
-    except ValueError:
-        return default, "Enter both dates as YYYY-MM-DD. Showing this month instead."
+    start, end = _date_or_none(raw_from), _date_or_none(raw_to)
+    if start is None or end is None:
+        return default, PeriodProblem("from" if start is None else "to", BAD_DATE)
     if start > end:
-        return default, "The start date is after the end date. Showing this month instead."
+        return default, PeriodProblem("to", END_BEFORE_START)
     if (end - start).days + 1 > MAX_PERIOD_DAYS:
-        return default, "Choose a period of at most 5 years. Showing this month instead."
+        return default, PeriodProblem("from", TOO_LONG)
     for name in PRESETS:
         candidate = preset_period(name, today)
         if (candidate.start, candidate.end) == (start, end):
             return candidate, None
     return Period(start, end, "custom"), None
+
+
+def _date_or_none(raw: str | None) -> dt.date | None:
+    try:
+        return dt.date.fromisoformat(raw or "")
+    except ValueError:
+        return None
+
+
+def longer_preset(period: Period) -> str | None:
+    """The preset the empty report suggests trying: This year, unless that is what it shows
+    (or the period already covers a year or more), when no preset is longer."""
+    if period.preset == "this_year" or period.days >= 365:
+        return None
+    return "this_year"

@@ -20,7 +20,7 @@ from .contract_split import hours_unseen_by
 from .contracts import contract_panel, contract_shown_to
 from .exports import report_csv
 from .models import ReportSettings
-from .periods import PRESETS, parse_period
+from .periods import PRESETS, longer_preset, parse_period
 from .visibility import MINE, ORGANIZATION, organization_scope_allowed, requests_visible_to
 
 SCOPE_LABELS = {MINE: "My requests", ORGANIZATION: "Organization requests"}
@@ -78,7 +78,7 @@ def worklog_report(request, key: str):
         return _hours_unavailable(request, project, report_settings)
     period, period_error = parse_period(request.GET, timezone.localdate())
     if period_error:
-        messages.error(request, period_error)
+        messages.error(request, period_error.message)
     visible = requests_visible_to(request.user, project, report_settings, scope)
     report = reports.build_report(report_settings, visible, period)
     if request.GET.get("format") == "csv":
@@ -105,6 +105,13 @@ def worklog_report(request, key: str):
             "scope": scope,
             "scopes": [(s, SCOPE_LABELS[s]) for s in scopes],
             "presets": PRESETS.items(),
+            # A refused custom period keeps what was typed, with the wrong field marked.
+            "period_error": period_error,
+            "typed_from": request.GET.get("from", "")
+            if period_error
+            else f"{period.start:%Y-%m-%d}",
+            "typed_to": request.GET.get("to", "") if period_error else f"{period.end:%Y-%m-%d}",
+            "longer_preset": longer_preset(period),
             "updated": reports.last_updated(report_settings),
             "is_preview": request.user.is_staff,
             **_contract_context(request.user, project, report_settings),

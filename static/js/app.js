@@ -11,7 +11,27 @@
     }
   });
 
-  // Dialogs: a link with data-open-dialog opens the <dialog> instead of its fallback page.
+  // A link that stands in for a button without JavaScript (it leads to a plain page) becomes
+  // a real <button> here, so the keyboard (Space) and screen readers treat it as one.
+  function linkToButton(link) {
+    var button = document.createElement("button");
+    button.type = "button";
+    Array.prototype.forEach.call(link.attributes, function (attribute) {
+      if (attribute.name !== "href") button.setAttribute(attribute.name, attribute.value);
+    });
+    button.setAttribute("data-href", link.getAttribute("href"));
+    if (!link.classList.contains("button")) button.classList.add("link-button");
+    while (link.firstChild) button.appendChild(link.firstChild);
+    link.replaceWith(button);
+    return button;
+  }
+
+  // Dialogs: a link with data-open-dialog becomes a button that opens the <dialog> instead
+  // of the link's confirmation page.
+  document.querySelectorAll("a[data-open-dialog]").forEach(function (link) {
+    var dialog = document.getElementById(link.getAttribute("data-open-dialog"));
+    if (dialog && typeof dialog.showModal === "function") linkToButton(link);
+  });
   document.addEventListener("click", function (event) {
     var opener = event.target.closest("[data-open-dialog]");
     if (opener) {
@@ -37,21 +57,30 @@
     true
   );
 
-  // Report rows: the request link expands its worklog lines in place (the link itself
-  // opens them as a page without JavaScript).
-  document.addEventListener("click", function (event) {
-    var link = event.target.closest("[data-expand]");
-    if (!link || event.metaKey || event.ctrlKey || event.shiftKey) return;
+  // Report rows: the request link (its worklog page without JavaScript) becomes a disclosure
+  // button that loads the lines into the row below it.
+  document.querySelectorAll("a[data-expand]").forEach(function (link) {
     var row = document.getElementById(link.getAttribute("data-expand"));
     if (!row) return;
-    event.preventDefault();
-    var open = link.getAttribute("aria-expanded") === "true";
-    link.setAttribute("aria-expanded", open ? "false" : "true");
+    var button = linkToButton(link);
+    button.setAttribute("aria-expanded", "false");
+    button.setAttribute("aria-controls", row.id);
+  });
+  document.addEventListener("click", function (event) {
+    var button = event.target.closest("button[data-expand]");
+    if (!button) return;
+    var row = document.getElementById(button.getAttribute("aria-controls"));
+    if (!row) return;
+    var open = button.getAttribute("aria-expanded") === "true";
+    button.setAttribute("aria-expanded", open ? "false" : "true");
     row.hidden = open;
     var cell = row.querySelector("td");
     if (open || cell.getAttribute("data-loaded")) return;
     cell.textContent = "Loading…";
-    fetch(link.href, { headers: { "X-Requested-With": "fetch" }, credentials: "same-origin" })
+    fetch(button.getAttribute("data-href"), {
+      headers: { "X-Requested-With": "fetch" },
+      credentials: "same-origin",
+    })
       .then(function (response) {
         if (!response.ok) throw new Error(response.status);
         return response.text();
@@ -61,16 +90,21 @@
         cell.setAttribute("data-loaded", "1");
       })
       .catch(function () {
-        cell.textContent = "The worklogs could not be loaded. Open the request to see them.";
+        var link = document.createElement("a");
+        link.href = button.getAttribute("data-href");
+        link.textContent = "Open the request to see them.";
+        cell.textContent = "The worklogs could not be loaded. ";
+        cell.appendChild(link);
       });
   });
 
-  // A dialog the server sent open (a form with errors) becomes modal like any other. Without
-  // JavaScript it simply stays open in the page.
-  document.querySelectorAll("dialog[open][data-modal]").forEach(function (dialog) {
-    if (typeof dialog.showModal !== "function") return;
-    dialog.close();
-    dialog.showModal();
+  // Custom period: the preset leads to the dates; its link only scrolls there without this.
+  document.addEventListener("click", function (event) {
+    var link = event.target.closest("[data-focus]");
+    var field = link && document.getElementById(link.getAttribute("data-focus"));
+    if (!field) return;
+    event.preventDefault();
+    field.focus();
   });
 
   // Contract forms: carry-over means something only for monthly contracts.

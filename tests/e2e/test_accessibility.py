@@ -9,6 +9,7 @@ the page through Playwright's evaluate, which the page's CSP does not apply to.
 from __future__ import annotations
 
 import datetime as dt
+import re
 from decimal import Decimal
 
 import pytest
@@ -190,19 +191,17 @@ def test_configuration_pages(page, site, live_server):
         audit(page, name)
 
     page.goto(CONTRACTS)
-    page.get_by_role("link", name="Create contract").click()
-    dialog = page.get_by_role("dialog", name="Create contract")
-    expect(dialog).to_be_visible()
-    audit(page, "Create contract dialog")
-    dialog.get_by_label("Start date").fill(TODAY.isoformat())
-    dialog.get_by_label("End date").fill(TODAY.isoformat())
-    dialog.get_by_label("Hours", exact=True).fill("0")
-    dialog.get_by_role("button", name="Save").click()  # refused: the dialog again, with errors
-    expect(dialog.locator(".field-error").first).to_be_visible()
-    audit(page, "Create contract dialog with errors")
+    page.get_by_role("link", name="Create contract").click()  # a page, like Edit
+    expect(page).to_have_url(f"{live_server.url}{CONTRACTS}new/")
+    page.get_by_label("Start date").fill(TODAY.isoformat())
+    page.get_by_label("End date").fill(TODAY.isoformat())
+    page.get_by_label("Hours", exact=True).fill("0")
+    page.get_by_role("button", name="Save").click()  # refused: the page again, with errors
+    expect(page.locator(".field-error").first).to_be_visible()
+    audit(page, "Create contract page with errors")
 
     page.goto("/configuration/tempo/")
-    page.get_by_role("link", name="Revoke integration").click()
+    page.get_by_role("button", name="Revoke integration").click()
     expect(page.get_by_role("dialog")).to_be_visible()
     audit(page, "Revoke dialog")
     assert refused == []
@@ -216,7 +215,7 @@ def test_portal_pages(page, site, live_server):
 
     page.goto(REPORT)
     page.get_by_text("Show contract").click()
-    page.get_by_role("link", name="ITSD-1").click()
+    page.get_by_role("button", name="ITSD-1").click()
     expect(page.get_by_text("Work on request 1")).to_be_visible()
     audit(page, "report with the contract panel and a request open")
     page.goto(f"{REPORT}?scope=organization")
@@ -254,30 +253,27 @@ def test_first_tab_reaches_the_skip_link(page, site, live_server):
     expect(page.get_by_role("link", name="Skip to content")).to_be_in_viewport()
 
 
-def test_create_contract_dialog_from_the_keyboard(page, site, live_server):
+def test_create_and_edit_contract_are_pages_from_the_keyboard(page, site, live_server):
     sign_in(page, "admin", "admin")
     page.goto(CONTRACTS)
-    opener = page.get_by_role("link", name="Create contract")
-    opener.focus()
+    page.get_by_role("link", name="Create contract").focus()
     page.keyboard.press("Enter")
-    dialog = page.locator("#create-contract")
-    expect(dialog).to_be_visible()
-    assert in_open_dialog(page)
-    for _ in range(25):  # a modal dialog keeps Tab inside it
-        page.keyboard.press("Tab")
-        assert in_open_dialog(page) or page.evaluate(
-            "() => document.activeElement === document.body"
-        )
-    page.keyboard.press("Escape")
-    expect(dialog).to_be_hidden()
-    assert focused(page) == "Create contract"
+    expect(page).to_have_url(f"{live_server.url}{CONTRACTS}new/")
+    expect(page.get_by_role("heading", name="Create contract")).to_be_visible()
+    page.go_back()
+    page.get_by_role("link", name="Edit the contract of Acme").focus()
+    page.keyboard.press("Enter")
+    expect(page.get_by_role("heading", name="Edit contract")).to_be_visible()
+    assert page.locator("dialog").count() == 0
 
 
-def test_delete_and_revoke_dialogs_from_the_keyboard(page, site, live_server):
+@pytest.mark.parametrize("key", ["Enter", "Space"])
+def test_delete_and_revoke_are_buttons_that_open_dialogs(page, site, live_server, key):
     sign_in(page, "admin", "admin")
     page.goto(CONTRACTS)
-    page.locator('a[data-open-dialog^="delete-contract-"]').focus()
-    page.keyboard.press("Enter")
+    delete = page.get_by_role("button", name="Delete the contract of Acme")
+    delete.focus()
+    page.keyboard.press(key)
     expect(page.get_by_role("dialog")).to_be_visible()
     assert focused(page) == "Cancel"  # the safe choice has the focus
     page.keyboard.press("Enter")
@@ -286,13 +282,47 @@ def test_delete_and_revoke_dialogs_from_the_keyboard(page, site, live_server):
     assert Contract.objects.count() == 1
 
     page.goto("/configuration/tempo/")
-    page.get_by_role("link", name="Revoke integration").focus()
-    page.keyboard.press("Enter")
-    expect(page.get_by_role("dialog")).to_be_visible()
+    revoke = page.get_by_role("button", name="Revoke integration")
+    revoke.focus()
+    page.keyboard.press(key)
+    expect(page.get_by_role("dialog", name="Revoke integration")).to_be_visible()
     page.keyboard.press("Escape")
     expect(page.get_by_role("dialog")).to_be_hidden()
     assert focused(page) == "Revoke integration"
     assert TempoIntegration.current() is not None
+
+
+def test_tab_reaches_the_delete_and_revoke_buttons(page, site, live_server):
+    sign_in(page, "admin", "admin")
+    for url, name in [
+        (CONTRACTS, "Delete the contract of Acme"),
+        ("/configuration/tempo/", "Revoke integration"),
+    ]:
+        page.goto(url)
+        for _ in range(60):
+            page.keyboard.press("Tab")
+            if focused(page).startswith(name):
+                break
+        assert focused(page).startswith(name)
+        assert page.evaluate("() => document.activeElement.tagName") == "BUTTON"
+
+
+def test_without_javascript_delete_revoke_and_rows_reach_their_pages(browser, site, live_server):
+    context = browser.new_context(base_url=live_server.url, java_script_enabled=False)
+    page = context.new_page()
+    sign_in(page, "admin", "admin")
+    page.goto(CONTRACTS)
+    page.get_by_role("link", name="Delete the contract of Acme").click()
+    expect(page).to_have_url(re.compile(r"/contracts/\d+/delete/confirm/$"))
+    expect(page.get_by_role("button", name="Delete")).to_be_visible()
+    page.goto("/configuration/tempo/")
+    page.get_by_role("link", name="Revoke integration").click()
+    expect(page).to_have_url(f"{live_server.url}/configuration/tempo/revoke/confirm/")
+    page.goto(REPORT)
+    page.get_by_role("link", name="ITSD-1").click()
+    expect(page).to_have_url(re.compile(r"/worklog-report/ITSD-1/\?from="))
+    expect(page.get_by_text("Work on request 1")).to_be_visible()
+    context.close()
 
 
 def test_tabs_and_rows_from_the_keyboard(page, site, live_server):
@@ -308,13 +338,17 @@ def test_tabs_and_rows_from_the_keyboard(page, site, live_server):
     page.context.clear_cookies()
     sign_in(page, "alice@acme.example", "demo")
     page.goto(REPORT)
-    row_link = page.get_by_role("link", name="ITSD-1")
-    row_link.focus()
+    row_button = page.get_by_role("button", name="ITSD-1")
+    row_button.focus()
+    expect(row_button).to_have_attribute("aria-controls", re.compile(r"^lines-\d+$"))
     page.keyboard.press("Enter")
-    expect(row_link).to_have_attribute("aria-expanded", "true")
+    expect(row_button).to_have_attribute("aria-expanded", "true")
     expect(page.get_by_text("Work on request 1")).to_be_visible()
-    page.keyboard.press("Enter")
-    expect(row_link).to_have_attribute("aria-expanded", "false")
+    page.keyboard.press("Space")
+    expect(row_button).to_have_attribute("aria-expanded", "false")
+    expect(page.get_by_text("Work on request 1")).to_be_hidden()
+    page.keyboard.press("Space")
+    expect(row_button).to_have_attribute("aria-expanded", "true")
 
     toggle = page.get_by_text("Show contract")
     page.locator(".contract-toggle").focus()
@@ -323,3 +357,43 @@ def test_tabs_and_rows_from_the_keyboard(page, site, live_server):
     expect(toggle).to_be_hidden()
     page.keyboard.press("Space")
     expect(page.get_by_text("Show contract")).to_be_visible()
+
+
+def test_custom_preset_focuses_the_dates_and_a_bad_period_marks_its_field(page, site, live_server):
+    sign_in(page, "alice@acme.example", "demo")
+    page.goto(REPORT)
+    page.get_by_role("group", name="Period presets").get_by_role("link", name="Custom").focus()
+    page.keyboard.press("Enter")
+    assert page.evaluate("() => document.activeElement.id") == "period-from"
+
+    page.get_by_label("From", exact=True).fill("2020-02-01")
+    page.get_by_label("To", exact=True).fill("2020-01-01")
+    page.get_by_role("button", name="Apply").click()
+    to = page.get_by_label("To", exact=True)
+    expect(to).to_have_value("2020-01-01")
+    expect(page.get_by_label("From", exact=True)).to_have_value("2020-02-01")
+    expect(to).to_have_attribute("aria-invalid", "true")
+    expect(to).to_have_accessible_description(re.compile("start date is after the end date"))
+    expect(page.get_by_label("From", exact=True)).not_to_have_attribute("aria-invalid", "true")
+    error = page.locator("#period-to-error").bounding_box()
+    field = to.bounding_box()
+    assert abs(error["x"] - field["x"]) < 80 and 0 <= error["y"] - field["y"] < 80
+
+
+def test_set_password_errors_stand_beside_their_fields(page, site, live_server):
+    alice = get_user_model().objects.get(username="alice@acme.example")
+    uid = urlsafe_base64_encode(force_bytes(alice.pk))
+    page.goto(f"/accounts/password/set/{uid}/{default_token_generator.make_token(alice)}/")
+    page.get_by_label("New password", exact=True).fill("abc")
+    page.get_by_label("New password confirmation").fill("abd")
+    page.get_by_role("button", name="Set password").click()
+    password = page.get_by_label("New password", exact=True)
+    confirmation = page.get_by_label("New password confirmation")
+    expect(password).to_have_accessible_description(re.compile("too short"))
+    expect(confirmation).to_have_accessible_description(re.compile("didn’t match"))
+    too_short = page.get_by_text("This password is too short").bounding_box()
+    mismatch = page.get_by_text("didn’t match").bounding_box()
+    assert password.bounding_box()["y"] < too_short["y"] < confirmation.bounding_box()["y"]
+    assert confirmation.bounding_box()["y"] < mismatch["y"]
+    page.get_by_role("link", name="Back to sign in").click()
+    expect(page.get_by_role("heading", name="Sign in")).to_be_visible()

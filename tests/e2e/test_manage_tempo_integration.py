@@ -63,7 +63,7 @@ def test_add_cancel_and_confirm_revoke(page, live_server, admin, tempo, caplog):
     expect(flag(page, sentences.ADDED)).to_have_count(0)
 
     # Cancel keeps the integration.
-    page.get_by_role("link", name="Revoke integration").click()
+    page.get_by_role("button", name="Revoke integration").click()
     dialog = page.get_by_role("dialog")
     expect(dialog).to_be_visible()
     expect(dialog).to_contain_text(sentences.REVOKE_QUESTION)
@@ -72,11 +72,11 @@ def test_add_cancel_and_confirm_revoke(page, live_server, admin, tempo, caplog):
     assert TempoIntegration.objects.exists()
 
     # Escape closes it too, and the keyboard reaches Yes.
-    page.get_by_role("link", name="Revoke integration").click()
+    page.get_by_role("button", name="Revoke integration").click()
     page.keyboard.press("Escape")
     expect(dialog).to_be_hidden()
 
-    page.get_by_role("link", name="Revoke integration").click()
+    page.get_by_role("button", name="Revoke integration").click()
     dialog.get_by_role("button", name="Yes").click()
     expect(flag(page, sentences.REVOKED)).to_be_visible()
     expect(page.get_by_label("Tempo API Token")).to_be_visible()

@@ -95,14 +95,12 @@ def test_both_project_tabs_share_the_nav(staff):
     assert 'href="/configuration/projects/ITSD/" aria-current="page"' in general
 
 
-def test_empty_tab_offers_create_contract_as_dialog_and_page(staff):
+def test_empty_tab_offers_create_contract_as_a_page_like_edit(staff):
     page = staff.get(LIST).content.decode()
     assert "No contracts yet" in page
-    assert (
-        'href="/configuration/projects/ITSD/contracts/new/" data-open-dialog="create-contract"'
-        in page
-    )
-    assert '<dialog id="create-contract"' in page and "open data-modal" not in page
+    assert 'href="/configuration/projects/ITSD/contracts/new/">Create contract</a>' in page
+    assert "<dialog" not in page
+    page = staff.get(f"{LIST}new/").content.decode()
     for text in [
         ">Create contract</h2>",
         "Monthly contract hours",
@@ -303,11 +301,11 @@ def test_bad_input_on_the_page_is_refused_with_a_sentence(staff, world, changes,
     assert not Contract.objects.exists()
 
 
-def test_bad_input_in_the_dialog_reopens_the_dialog(staff, world):
-    response = staff.post(CREATE, valid(hours="0", via="dialog"))
+def test_bad_input_shows_the_form_page_again_with_what_was_typed(staff, world):
+    response = staff.post(CREATE, valid(hours="0"))
     assert response.status_code == 400
     page = response.content.decode()
-    assert '<dialog id="create-contract"' in page and "open data-modal" in page
+    assert ">Create contract</h2>" in page and "<dialog" not in page
     assert sentences.HOURS_POSITIVE in page and 'value="0"' in page
     assert not Contract.objects.exists()
 

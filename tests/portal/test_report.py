@@ -127,7 +127,7 @@ def test_unknown_values_get_sensible_defaults(world, as_user, params):
 
 def test_chart_is_server_rendered_svg_per_day_for_a_month(world, as_user):
     page = as_user("alice").get(URL).content.decode()
-    assert '<svg viewBox="0 0 720 220" role="img"' in page
+    assert '<svg width="100%" height="220" role="img"' in page
     assert "Hours per day" in page
     page = as_user("alice").get(URL, {"period": "this_year"}).content.decode()
     assert "Hours per month" in page
@@ -167,3 +167,59 @@ def test_staff_preview_sees_every_request_with_a_banner(world, admin_client):
     page = admin_client.get(URL).content.decode()
     assert "previewing as an administrator" in page
     assert "7.75 h" in page  # 1.75 + 2 + 3 + 1: every request of the project
+
+
+@pytest.mark.parametrize(
+    "params,wrong,right",
+    [
+        ({"from": "yesterday", "to": "2026-12-01"}, "from", "to"),
+        ({"from": "2026-05-01", "to": ""}, "to", "from"),
+        ({"from": "2026-06-01", "to": "2026-05-01"}, "to", "from"),
+        ({"from": "2015-01-01", "to": "2026-01-01"}, "from", "to"),
+    ],
+)
+def test_bad_custom_period_keeps_the_typed_dates_and_marks_the_wrong_one(
+    world, as_user, params, wrong, right
+):
+    page = as_user("alice").get(URL, params).content.decode()
+    assert f'name="from" id="period-from" value="{params["from"]}"' in page
+    assert f'name="to" id="period-to" value="{params["to"]}"' in page
+    assert (
+        f'id="period-{wrong}" value="{params[wrong]}" required aria-invalid="true" '
+        f'aria-describedby="period-{wrong}-error">' in page
+    )
+    assert f'<p class="field-error" id="period-{wrong}-error">' in page
+    assert f'id="period-{right}" value="{params[right]}" required>' in page
+    assert f'id="period-{right}-error"' not in page
+
+
+def test_good_custom_period_shows_its_dates_unmarked(world, as_user):
+    page = as_user("alice").get(URL, {"from": "2025-02-01", "to": "2025-03-31"}).content.decode()
+    assert 'id="period-from" value="2025-02-01" required>' in page
+    assert 'id="period-to" value="2025-03-31" required>' in page
+    assert "aria-invalid" not in page
+    assert 'class="preset active" href="#custom-period" data-focus="period-from"' in page
+
+
+def test_custom_preset_leads_to_the_dates(world, as_user):
+    page = as_user("alice").get(URL).content.decode()
+    assert '<a class="preset" href="#custom-period" data-focus="period-from">Custom</a>' in page
+    assert '<div class="custom-dates" id="custom-period" role="group"' in page
+
+
+def test_empty_report_suggests_this_year_for_a_shorter_period(world, as_user):
+    page = as_user("alice").get(URL, {"from": "2001-01-01", "to": "2001-01-31"}).content.decode()
+    assert "No hours in this period" in page
+    assert 'Try a longer period, such as <a href="?scope=mine&amp;period=this_year">' in page
+
+
+@pytest.mark.parametrize(
+    "params",
+    [{"period": "this_year"}, {"from": "2001-01-01", "to": "2002-12-31"}],
+)
+def test_empty_report_does_not_suggest_the_period_it_shows(world, as_user, params):
+    Worklog.objects.all().delete()
+    page = as_user("alice").get(URL, params).content.decode()
+    assert "No hours in this period" in page
+    assert "Try a longer period" not in page
+    assert 'Try earlier dates under <a href="#custom-period" data-focus="period-from">' in page
