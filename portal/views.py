@@ -149,7 +149,6 @@ def _hours_unavailable(request, project: JiraProject, report_settings: ReportSet
             "is_preview": request.user.is_staff,
             "contract_terms": contract_shown_to(request.user, project, timezone.localdate()),
             "contract_unavailable": HOURS_UNAVAILABLE_IN_PANEL,
-            "updated": reports.last_updated(report_settings),
         },
         status=503 if wants_csv else 200,
     )

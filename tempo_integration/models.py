@@ -106,7 +106,7 @@ class TempoIntegration(models.Model):
                 IntegrationEvent.Kind.REVOKED,
                 user,
                 f"Revoked the token ending in {self.token_last4} and erased "
-                f"{erased} synced Tempo worklog(s).",
+                f"{erased:,} synced Tempo worklog{'' if erased == 1 else 's'}.",
             )
             self.delete()
 

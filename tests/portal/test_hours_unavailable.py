@@ -74,6 +74,8 @@ def test_report_says_hours_are_unavailable_not_no_work(world, as_user, cause, sc
     assert "No work was logged" not in page and "No hours in this period" not in page
     assert '<svg class="chart' not in page and "Total for" not in page
     assert "Export CSV" not in page
+    # Nor an "Updated just now" beside it: nothing was updated that the customer can see.
+    assert "· not available right now" in page and "Updated <time" not in page
 
 
 @pytest.mark.parametrize("cause", NO_WORKING_TEMPO)

@@ -179,7 +179,7 @@ def test_last_verified_under_a_minute_says_just_now(admin_client, admin_user, se
 
 
 def test_ago_and_took_read_naturally():
-    from jsm.templatetags.admin_format import ago, took
+    from jsm.templatetags.relative_time import ago, took
 
     now = timezone.now()
     assert ago(now - dt.timedelta(seconds=59), now) == "just now"

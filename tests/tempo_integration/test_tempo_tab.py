@@ -148,5 +148,5 @@ def test_history_lists_what_happened_never_the_token(admin_client, admin_user):
     TempoIntegration.current().revoke(admin_user)
     page = admin_client.get(TAB).content.decode()
     assert "Added the token ending in 0-us." in page
-    assert "Revoked the token ending in 0-us and erased 0 synced Tempo worklog(s)." in page
+    assert "Revoked the token ending in 0-us and erased 0 synced Tempo worklogs." in page
     assert TOKEN not in page

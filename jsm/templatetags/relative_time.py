@@ -1,5 +1,6 @@
-"""How the configuration tabs say times and durations (issue 13): "just now", not
-"0 minutes ago"; "under 0.1 s", not "0.0 s". Dates use one format: DATE_FORMAT below."""
+"""How pages say times and durations (issue 13): "just now", not "0 minutes ago"; "under
+0.1 s", not "0.0 s". Dates use one format: DATE_FORMAT below. Used by the configuration
+tabs and the customer's "Updated …"."""
 
 from __future__ import annotations
 
