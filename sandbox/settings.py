@@ -83,6 +83,11 @@ DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 # Sessions live in process memory: they carry a freshly minted token value from the POST that
 # created it to the page that shows it once, and that value must never reach the database.
 SESSION_ENGINE = "django.contrib.sessions.backends.cache"
+# Browsers share cookies between ports of one host: with Django's default names, opening the
+# sandbox's pages at 127.0.0.1 would overwrite the app's session and CSRF cookies there and
+# sign the administrator out of the app.
+SESSION_COOKIE_NAME = "sandbox_sessionid"
+CSRF_COOKIE_NAME = "sandbox_csrftoken"
 CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
 MESSAGE_STORAGE = "django.contrib.messages.storage.session.SessionStorage"
 

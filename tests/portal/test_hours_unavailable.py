@@ -126,7 +126,7 @@ def test_an_empty_period_with_working_tempo_still_says_no_work(world, as_user):
     Worklog.objects.filter(start_date=THIS_MONTH).delete()
     page = as_user("alice").get(URL).content.decode()
     assert TITLE not in page
-    assert "No work was logged on your requests between" in page
+    assert "No work was logged on your requests in " in page
     assert "0.00 h" in page
 
 

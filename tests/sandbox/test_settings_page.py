@@ -192,3 +192,12 @@ def test_changes_need_the_csrf_token(page):
 
     assert response.status_code == 403
     assert "Forged" not in page.get().text
+
+
+def test_its_cookies_never_take_the_apps_names(page):
+    """Browsers share cookies between ports of one host: the sandbox's session and CSRF
+    cookies must not overwrite the app's on 127.0.0.1 (signing the admin out of it)."""
+    page.create("cookie check")
+    names = {cookie.name for cookie in page.http.cookies}
+    assert names and not names & {"sessionid", "csrftoken"}
+    assert "sandbox_csrftoken" in names
