@@ -126,7 +126,11 @@ def _contract_context(user, project: JiraProject, report_settings: ReportSetting
         unseen = hours_unseen_by(user, usage, report_settings)
         if unseen.seconds:
             unseen_note = unseen_by_customer(unseen, usage.contract, report_settings.time_format)
-    return {"contract": usage, "unseen_note": unseen_note}
+    return {
+        "contract": usage,
+        "contract_terms": usage.contract if usage else None,
+        "unseen_note": unseen_note,
+    }
 
 
 def _hours_unavailable(request, project: JiraProject, report_settings: ReportSettings):

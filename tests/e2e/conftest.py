@@ -80,3 +80,33 @@ def wired_sandbox(sandbox_clean, settings):
     settings.JIRA_API_TOKEN = "sandbox-jira-token"
     settings.TEMPO_BASE_URL = sandbox_clean.tempo_url
     return sandbox_clean
+
+
+@pytest.fixture
+def demo(transactional_db, wired_sandbox):
+    """The sandbox's demo synced into the app: ITSD enabled with organization sharing and
+    worker names, Tempo hours from a full-access token; `admin`/`admin`, and alice and carol
+    with password `demo`. Returns the sandbox."""
+    from django.contrib.auth import get_user_model
+
+    from jsm.models import JiraProject
+    from jsm.sync import sync_jira
+    from portal.models import ReportSettings
+    from tempo_integration.models import TempoIntegration
+    from tempo_integration.sync import sync_tempo
+
+    assert sync_jira().status == "succeeded"
+    users = get_user_model().objects
+    admin = users.create_user("admin", "a@example.com", "admin", is_staff=True)
+    TempoIntegration.store(wired_sandbox.client.mint_token(full=True), admin)
+    settings = ReportSettings.for_project(JiraProject.objects.get(key="ITSD"))
+    settings.enabled = True
+    settings.visibility = ReportSettings.Visibility.ORGANIZATIONS
+    settings.show_worker_names = True
+    settings.save()
+    assert sync_tempo(full=True).status == "succeeded"
+    for email in ("alice@acme.example", "carol@globex.example"):
+        user = users.get(username=email)
+        user.set_password("demo")
+        user.save()
+    return wired_sandbox

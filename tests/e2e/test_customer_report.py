@@ -12,33 +12,9 @@ from django.contrib.auth import get_user_model
 from django.core import mail
 from playwright.sync_api import expect
 
-from jsm.models import JiraProject
-from jsm.sync import sync_jira
-from portal.models import ReportSettings
-from tempo_integration.models import TempoIntegration
-from tempo_integration.sync import sync_tempo
-
 from .conftest import sign_in
 
 pytestmark = pytest.mark.e2e
-
-
-@pytest.fixture
-def demo(transactional_db, wired_sandbox):
-    """The demo synced into the app: ITSD enabled with organization sharing, Tempo hours."""
-    assert sync_jira().status == "succeeded"
-    admin = get_user_model().objects.create_user("admin", "a@example.com", "admin", is_staff=True)
-    TempoIntegration.store(wired_sandbox.client.mint_token(full=True), admin)
-    settings = ReportSettings.for_project(JiraProject.objects.get(key="ITSD"))
-    settings.enabled = True
-    settings.visibility = ReportSettings.Visibility.ORGANIZATIONS
-    settings.show_worker_names = True
-    settings.save()
-    assert sync_tempo(full=True).status == "succeeded"
-    for email in ("alice@acme.example", "carol@globex.example"):
-        user = get_user_model().objects.get(username=email)
-        user.set_password("demo")
-        user.save()
 
 
 def hours(text: str) -> float:

@@ -7,14 +7,9 @@ from __future__ import annotations
 import re
 
 import pytest
-from django.contrib.auth import get_user_model
 from playwright.sync_api import expect
 
-from jsm.models import JiraProject
-from jsm.sync import sync_jira
-from portal.models import ReportSettings
 from tempo_integration import sentences
-from tempo_integration.models import TempoIntegration
 from tempo_integration.sync import sync_tempo
 
 from .conftest import sign_in
@@ -26,22 +21,6 @@ SIZES = {
     "desktop": {"viewport": {"width": 1280, "height": 900}},
     "phone": {"viewport": {"width": 390, "height": 844}, "has_touch": True, "is_mobile": True},
 }
-
-
-@pytest.fixture
-def demo(transactional_db, wired_sandbox):
-    assert sync_jira().status == "succeeded"
-    admin = get_user_model().objects.create_user("admin", "a@example.com", "admin", is_staff=True)
-    TempoIntegration.store(wired_sandbox.client.mint_token(full=True), admin)
-    settings = ReportSettings.for_project(JiraProject.objects.get(key="ITSD"))
-    settings.enabled = True
-    settings.visibility = ReportSettings.Visibility.ORGANIZATIONS
-    settings.save()
-    assert sync_tempo(full=True).status == "succeeded"
-    alice = get_user_model().objects.get(username="alice@acme.example")
-    alice.set_password("demo")
-    alice.save()
-    return wired_sandbox
 
 
 @pytest.mark.parametrize("size", SIZES)
