@@ -78,6 +78,7 @@ class JiraClient(JsonHttpClient):
         email: str | None = None,
         api_token: str | None = None,
         retry_budget: float | None = None,
+        timeout: tuple[float, float] | None = None,
         **options: Any,
     ) -> None:
         super().__init__(
@@ -88,7 +89,7 @@ class JiraClient(JsonHttpClient):
                     api_token if api_token is not None else settings.JIRA_API_TOKEN,
                 )
             },
-            timeout=(settings.JIRA_CONNECT_TIMEOUT, settings.JIRA_READ_TIMEOUT),
+            timeout=timeout or (settings.JIRA_CONNECT_TIMEOUT, settings.JIRA_READ_TIMEOUT),
             retry_budget=retry_budget if retry_budget is not None else settings.JIRA_RETRY_BUDGET,
             **options,
         )
@@ -148,6 +149,19 @@ class JiraClient(JsonHttpClient):
             if not token:
                 return
         raise JiraUnavailable(f"Jira kept returning pages after {MAX_PAGES}; stopped.")
+
+    # -- who we are ---------------------------------------------------------------------
+
+    def myself(self) -> dict:
+        """The API account's user object (``accountId``, ``displayName``, ``emailAddress``
+        (null if hidden by privacy), ``active``, …): one call, which proves the credentials.
+
+        Reference: GET /rest/api/3/myself in Atlassian's platform v3 OpenAPI (``User``).
+        """
+        body = self._json("GET", "/rest/api/3/myself")
+        if not isinstance(body, dict) or "accountId" not in body:
+            raise JiraUnavailable("Jira answered with JSON that is not a user.")
+        return body
 
     # -- what the sync reads -----------------------------------------------------------
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 from datetime import timedelta
 from typing import Any
 
@@ -17,9 +18,21 @@ from sandbox.jira import jql
 from sandbox.jira.auth import jira_api
 from sandbox.jira.errors import PLATFORM, JiraError, error_response
 from sandbox.jira.fields import FIELDS, ORGANIZATIONS_FIELD, PARTICIPANTS_FIELD
-from sandbox.jira.models import DeletedWorklog, Issue, JiraWorklog, Project, as_id
-from sandbox.jira.paging import SearchCursor, integer_param, offset_page, whole_milliseconds
-from sandbox.jira.serializers import ISSUE_FIELDS, Serializer, epoch_ms, from_epoch_ms
+from sandbox.jira.models import DeletedWorklog, Issue, JiraUser, JiraWorklog, Project, as_id
+from sandbox.jira.paging import (
+    EPOCH_MS_MAX,
+    SearchCursor,
+    integer_param,
+    offset_page,
+    whole_milliseconds,
+)
+from sandbox.jira.serializers import (
+    ISSUE_FIELDS,
+    Serializer,
+    epoch_ms,
+    from_epoch_ms,
+    jira_time,
+)
 from sandbox.models import Behaviour, Quirk
 
 SEARCH_DEFAULT_MAX_RESULTS = 50
@@ -29,6 +42,7 @@ ID_FIELDS = {"id", "key"}
 WORKLOGS_MAX_RESULTS = 5000
 CHANGES_PAGE_SIZE = 1000
 WORKLOG_LIST_MAX_IDS = 1000
+REMOVED_SEARCH = re.compile(r"/rest/api/(?P<version>[23])/search/?$")
 
 
 @require_GET
@@ -134,10 +148,10 @@ def issue_worklogs(request: HttpRequest, ref: str) -> HttpResponse:
     )
     worklogs = issue.worklogs.select_related("author", "update_author").order_by("started", "id")
     if "startedAfter" in request.GET:
-        started_after = from_epoch_ms(integer_param(request.GET, "startedAfter", 0))
+        started_after = from_epoch_ms(integer_param(request.GET, "startedAfter", 0, EPOCH_MS_MAX))
         worklogs = worklogs.filter(started__gte=started_after)
     if "startedBefore" in request.GET:
-        started_before = from_epoch_ms(integer_param(request.GET, "startedBefore", 0))
+        started_before = from_epoch_ms(integer_param(request.GET, "startedBefore", 0, EPOCH_MS_MAX))
         worklogs = worklogs.filter(started__lt=started_before)
     serializer = Serializer(request)
     return JsonResponse(
@@ -189,7 +203,23 @@ def worklog_list(request: HttpRequest) -> HttpResponse:
 
 @csrf_exempt
 def not_found(request: HttpRequest) -> HttpResponse:
-    """Unknown routes answer in Jira's JSON error body, not Django's HTML 404 page."""
+    """Unknown routes answer in Jira's JSON error body, not Django's HTML 404 page.
+
+    The old search (`GET`/`POST /rest/api/{2,3}/search`, removed in 2025) answers 410 Gone
+    with Atlassian's migration message, as Jira Cloud does (API-CONTRACTS.md §6).
+    """
+    removed = REMOVED_SEARCH.search(request.path)
+    if removed and request.method in ("GET", "POST"):
+        version = removed.group("version")
+        return error_response(
+            JiraError(
+                410,
+                f"The requested API has been removed. Please migrate to the "
+                f"/rest/api/{version}/search/jql API. A full migration guideline is "
+                f"available at https://developer.atlassian.com/changelog/#CHANGE-2046",
+            ),
+            PLATFORM,
+        )
     return error_response(JiraError(404, "Not found."), PLATFORM)
 
 
@@ -245,9 +275,11 @@ def _changes(
 
     `since` is exclusive at millisecond precision, and the next page starts after `until`,
     the last change on this page, so a page never ends inside a millisecond
-    (`paging.whole_milliseconds`).
+    (`paging.whole_milliseconds`). `worklogId` is an integer (int64) here, unlike the
+    digit-string ids everywhere else (API-CONTRACTS.md §6).
     """
-    since = integer_param(request.GET, "since", 0)
+    # `since` is exclusive, so its largest value leaves room for the next millisecond.
+    since = integer_param(request.GET, "since", 0, EPOCH_MS_MAX - 1)
     window = rows.filter(
         **{
             f"{moment_field}__gte": from_epoch_ms(since + 1),
@@ -269,7 +301,7 @@ def _changes(
     until = page[-1][1] if page else since
     answer: dict[str, Any] = {
         "values": [
-            {"worklogId": str(row_id), "updatedTime": moment, "properties": []}
+            {"worklogId": int(row_id), "updatedTime": moment, "properties": []}
             for row_id, moment in page
         ],
         "since": since,
@@ -290,3 +322,65 @@ def _json_object(request: HttpRequest) -> dict[str, Any]:
     if not isinstance(body, dict):
         raise JiraError(400, "The request body must be a JSON object.")
     return body
+
+
+# -- who is asking, and which Jira ------------------------------------------------------
+
+# What Jira Cloud's serverInfo reported when the sandbox copied it (a continuously deployed
+# Cloud site always says version 1001.0.0-SNAPSHOT).
+SERVER_VERSION = "1001.0.0-SNAPSHOT"
+SERVER_BUILD_NUMBER = 100289
+SERVER_BUILD_DATE = "2026-11-27T00:00:00.000+0000"
+SERVER_SCM_INFO = "5e1f1a1bb0d5b53c8d2d8dff5a0d7c8a3bd1f0aa"
+AVATAR_SIZES = ("48x48", "24x24", "16x16", "32x32")
+AVATAR_BASE = "https://avatar-management--avatars.us-west-2.prod.public.atl-paas.net"
+
+
+@require_GET
+@jira_api(PLATFORM)
+def myself(request: HttpRequest) -> HttpResponse:
+    """The API account's user object, as `GET /rest/api/3/myself` answers it.
+
+    Reference: `User` in Atlassian's platform v3 OpenAPI. The account is the one whose
+    credentials passed `jira_api`; without its demo row, a plain agent of that address.
+    """
+    account = JiraUser.objects.by_ref(settings.SANDBOX_JIRA_EMAIL) or JiraUser(
+        account_id="sandbox-api-account",
+        email=settings.SANDBOX_JIRA_EMAIL,
+        display_name=settings.SANDBOX_JIRA_EMAIL,
+        account_type="atlassian",
+    )
+    body = Serializer(request).user(account) or {}
+    avatar = f"{AVATAR_BASE}/{account.account_id}"
+    body.update(
+        {
+            "locale": "en_US",
+            "avatarUrls": {size: f"{avatar}/{size.split('x')[0]}" for size in AVATAR_SIZES},
+            "groups": {"size": 0, "items": []},
+            "applicationRoles": {"size": 0, "items": []},
+            "expand": "groups,applicationRoles",
+        }
+    )
+    return JsonResponse(body)
+
+
+@require_GET
+@csrf_exempt
+def server_info(request: HttpRequest) -> HttpResponse:
+    """`GET /rest/api/3/serverInfo`: which Jira this is. Jira answers it anonymously too.
+
+    Reference: `ServerInformation` in Atlassian's platform v3 OpenAPI.
+    """
+    return JsonResponse(
+        {
+            "baseUrl": Serializer(request).base,
+            "version": SERVER_VERSION,
+            "versionNumbers": [int(n) for n in SERVER_VERSION.split("-")[0].split(".")],
+            "deploymentType": "Cloud",
+            "buildNumber": SERVER_BUILD_NUMBER,
+            "buildDate": SERVER_BUILD_DATE,
+            "serverTime": jira_time(timezone.now()),
+            "scmInfo": SERVER_SCM_INFO,
+            "serverTitle": "Jira",
+        }
+    )

@@ -9,6 +9,7 @@ from __future__ import annotations
 import base64
 import binascii
 import hmac
+import logging
 from collections.abc import Callable
 from functools import wraps
 
@@ -20,6 +21,8 @@ from sandbox.jira.credentials import token_hash
 from sandbox.jira.errors import PLATFORM, SERVICE_DESK, JiraError, error_response
 
 View = Callable[..., HttpResponse]
+
+logger = logging.getLogger(__name__)
 
 NOT_AUTHENTICATED = {
     PLATFORM: "You are not authenticated. Authentication required to perform this operation.",
@@ -73,6 +76,14 @@ def jira_api(style: str) -> Callable[[View], View]:
             try:
                 return view(request, *args, **kwargs)
             except JiraError as error:
+                return error_response(error, style)
+            except Exception:
+                # Jira answers an unexpected failure as a JSON 500 in the route's error
+                # body, never as a (Django debug) HTML page; the traceback goes to the log.
+                logger.exception("Jira sandbox view %s failed", view.__name__)
+                error = JiraError(
+                    500, "Internal server error.", i18n_key="sd.error.internal.server"
+                )
                 return error_response(error, style)
 
         return wrapper

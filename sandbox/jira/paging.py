@@ -29,18 +29,32 @@ JSM_DEFAULT_LIMIT = 50
 JSM_MAX_LIMIT = 50  # (assumed) JSM documents no maximum; 50 is its default and common cap.
 OFFSET_DEFAULT_MAX_RESULTS = 50
 OFFSET_MAX_RESULTS = 100  # `project/search` treats anything larger as 100.
+INT32_MAX = 2**31 - 1  # `startAt`, `maxResults`, `start`, `limit` are int32 in Jira's OpenAPI.
+# Epoch milliseconds (`since`, `startedAfter`, `startedBefore`) are int64 in Jira's OpenAPI;
+# the sandbox takes those a date can hold (to 9999-12-31T23:59:59.999Z) and answers 400 above.
+EPOCH_MS_MAX = 253_402_300_799_999
 
 
-def integer_param(params: QueryDict | dict[str, Any], name: str, default: int) -> int:
-    """A non-negative whole number from the query string (or a JSON body), else 400."""
+def integer_param(
+    params: QueryDict | dict[str, Any], name: str, default: int, maximum: int = INT32_MAX
+) -> int:
+    """A whole number from 0 to `maximum` from the query string (or a JSON body), else 400.
+
+    Jira answers 400 naming the parameter for a value that is not a number or does not fit
+    its type (int32 for paging, int64 epoch milliseconds), never a server error.
+    """
     raw = params.get(name)
     if raw in (None, ""):
         return default
-    if isinstance(raw, bool):
-        raise JiraError(400, f"'{name}' must be a whole number.", i18n_key="sd.error.param")
-    text = str(raw).strip()
-    if not text.isdigit():
-        raise JiraError(400, f"'{name}' must be a whole number.", i18n_key="sd.error.param")
+    text = "" if isinstance(raw, bool) else str(raw).strip()
+    # ASCII digits only: `str.isdigit()` also accepts "²", which `int()` refuses.
+    if not (text.isascii() and text.isdigit()) or int(text) > maximum:
+        raise JiraError(
+            400,
+            f"The '{name}' parameter must be a whole number from 0 to {maximum}.",
+            i18n_key="sd.error.param",
+            field_errors={name: f"'{name}' must be a whole number from 0 to {maximum}."},
+        )
     return int(text)
 
 
@@ -155,7 +169,7 @@ class SearchCursor:
             matches = payload["q"] == _fingerprint(query)
         except (ValueError, KeyError, TypeError):
             matches, offset = False, 0
-        if not matches or offset < 0:
+        if not matches or not 0 <= offset <= INT32_MAX:
             raise JiraError(400, "The nextPageToken is invalid or belongs to another query.")
         return cls(offset, query)
 

@@ -22,6 +22,8 @@ urlpatterns = [
     path(f"{PLATFORM}worklog/updated", api_platform.worklogs_updated, name="worklogs_updated"),
     path(f"{PLATFORM}worklog/deleted", api_platform.worklogs_deleted, name="worklogs_deleted"),
     path(f"{PLATFORM}worklog/list", api_platform.worklog_list, name="worklog_list"),
+    path(f"{PLATFORM}myself", api_platform.myself, name="myself"),
+    path(f"{PLATFORM}serverInfo", api_platform.server_info, name="server_info"),
     # JSM REST API.
     path(f"{JSM}servicedesk", api_servicedesk.service_desks, name="service_desks"),
     path(

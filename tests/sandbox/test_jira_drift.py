@@ -119,7 +119,7 @@ def test_deleted_request_takes_its_worklogs_and_its_id_is_never_reused(control, 
     assert jira.get(f"/rest/api/3/issue/{created['key']}/worklog").status_code == 404
     assert tempo.get(f"/worklogs/{tempo_worklog['id']}").status_code == 404
     deleted = jira.ok("/rest/api/3/worklog/deleted", since=0)["values"]
-    assert jira_worklog["id"] in [value["worklogId"] for value in deleted]
+    assert int(jira_worklog["id"]) in [value["worklogId"] for value in deleted]
     assert int(again["id"]) > int(created["id"])
     assert again["key"] != created["key"]
 
@@ -211,9 +211,9 @@ def test_jira_worklog_appears_in_updated_and_then_in_deleted(control, jira):
     assert mine["comment"]["content"][0]["content"][0]["text"] == "Logged in Jira"
     assert mine["author"]["accountId"] == catalog.CHIARA.account_id
     assert issue(jira, key)["fields"]["updated"] > before
-    assert created["id"] in [v["worklogId"] for v in updated]
+    assert int(created["id"]) in [v["worklogId"] for v in updated]
     assert listed[0]["id"] == created["id"]
-    assert created["id"] in [v["worklogId"] for v in deleted]
+    assert int(created["id"]) in [v["worklogId"] for v in deleted]
     assert jira.post("/rest/api/3/worklog/list", {"ids": [created["id"]]}).json() == []
 
 

@@ -176,10 +176,11 @@ def test_nothing_deleted_in_the_demo(jira):
 def test_list_returns_the_worklogs_asked_for(jira, changes):
     wanted = [value["worklogId"] for value in changes[0]["values"][:5]]
 
-    response = jira.post("/rest/api/3/worklog/list", {"ids": [int(wanted[0]), *wanted[1:], 1]})
+    # `worklogId` is an integer there; the list takes ids as numbers or digit strings.
+    response = jira.post("/rest/api/3/worklog/list", {"ids": [wanted[0], *map(str, wanted[1:]), 1]})
 
     assert response.status_code == 200
-    assert sorted(w["id"] for w in response.json()) == sorted(wanted)
+    assert sorted(int(w["id"]) for w in response.json()) == sorted(wanted)
     assert set(response.json()[0]) == WORKLOG_KEYS
 
 
