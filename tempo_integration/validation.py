@@ -1,4 +1,5 @@
-"""Checking tokens with Tempo: on Add, and again when the tab opens (PRODUCT.md §4.1)."""
+"""Checking a new token with Tempo on Add (PRODUCT.md §4.1). The stored token is checked
+again by ``TempoIntegration.check_access`` (Check now, and when the tab opens)."""
 
 from __future__ import annotations
 
@@ -14,6 +15,12 @@ from .models import IntegrationEvent, TempoIntegration
 logger = logging.getLogger(__name__)
 
 
+def waiting_retry_budget() -> float:
+    """Seconds of retries a person who clicked a button waits at most (Add, Check now); a
+    sync may wait much longer (``TEMPO_RETRY_BUDGET``)."""
+    return min(settings.TEMPO_RETRY_BUDGET, 10.0)
+
+
 @dataclass(frozen=True)
 class AddResult:
     ok: bool
@@ -26,8 +33,7 @@ def add_token(token: str, user) -> AddResult:
     Nothing is stored unless Tempo answers 200 with a worklog page; every outcome lands in
     the History without the token.
     """
-    # A person waits for this answer: keep retries short (a sync may wait much longer).
-    with TempoClient(token, retry_budget=min(settings.TEMPO_RETRY_BUDGET, 10.0)) as client:
+    with TempoClient(token, retry_budget=waiting_retry_budget()) as client:
         try:
             client.check_access()
         except TempoAuthError:

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from django.conf import settings
 from django.contrib import messages
 from django.db import transaction
 from django.shortcuts import redirect, render
@@ -16,7 +15,7 @@ from worklog_report.tasks import request_sync
 from . import sentences
 from .forms import ExpiryForm, TempoTokenForm
 from .models import IntegrationEvent, TempoIntegration
-from .validation import add_token
+from .validation import add_token, waiting_retry_budget
 
 HISTORY_LENGTH = 20
 # Days as the configuration tabs write them (`30 Nov 2026`; with a time: `30 Nov 2026, 16:09`).
@@ -112,8 +111,7 @@ def check_now(request):
         # Tempo calls stop once a token is Invalid, until a new one is added (PRODUCT §6).
         messages.error(request, sentences.INVALID_TOKEN)
         return redirect("tempo_integration:tab")
-    # A person waits for this answer: keep retries short, as on Add.
-    outcome, detail = integration.check_access(retry_budget=min(settings.TEMPO_RETRY_BUDGET, 10.0))
+    outcome, detail = integration.check_access(retry_budget=waiting_retry_budget())
     IntegrationEvent.record(IntegrationEvent.Kind.CHECKED, request.user, detail[:300])
     if outcome == "accepted":
         messages.success(request, CHECK_ACCEPTED)
