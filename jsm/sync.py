@@ -227,8 +227,7 @@ def _sync(client: JiraClient, lease: Lease, progress: Progress, full: bool) -> C
         progress.advance()
     Organization.objects.filter(projects__isnull=True).delete()
     counts.accounts_created = ensure_customer_accounts()
-    new_requests = set(Request.objects.values_list("jira_id", flat=True)) - known_requests
-    worklog_counts = sync_jira_worklogs(client, lease, full=full, new_requests=new_requests)
+    worklog_counts = sync_jira_worklogs(client, lease, full=full, known_requests=known_requests)
     counts.jira_worklogs = worklog_counts.jira_worklogs
     counts.jira_worklogs_removed = worklog_counts.jira_worklogs_removed
     counts.customers = Customer.objects.count()

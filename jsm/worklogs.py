@@ -82,7 +82,7 @@ def sync_jira_worklogs(
     lease: Lease,
     *,
     full: bool = False,
-    new_requests: Collection[str] = (),
+    known_requests: Collection[str] | None = None,
 ) -> WorklogCounts:
     """Read Jira's worklog change feeds into ``JiraWorklog`` (see the module docstring).
 
@@ -90,7 +90,8 @@ def sync_jira_worklogs(
     local worklog the feed did not list only once ``/worklog/list`` confirms Jira no longer
     has it (the feed hides the last minute, and a list can change while it is paged).
 
-    ``new_requests`` are the Jira ids of requests this run stored for the first time. The
+    ``known_requests`` are the Jira ids of the requests stored before this run (None: every
+    stored request counts as known); the others are new. The
     feed may have passed their worklogs before (a request the eventually consistent search
     had left out, or created while the last run read), when they were not requests yet:
     an incremental read reads each one's worklogs directly (``GET /issue/{id}/worklog``),
@@ -98,6 +99,8 @@ def sync_jira_worklogs(
     """
     counts = WorklogCounts()
     cursor, _ = JiraWorklogCursor.objects.get_or_create(pk=1)
+    request_pk = dict(Request.objects.values_list("jira_id", "pk"))
+    new_requests = set() if known_requests is None else request_pk.keys() - set(known_requests)
     full = (
         full
         or cursor.last_full_sync_at is None
@@ -105,7 +108,6 @@ def sync_jira_worklogs(
         or len(new_requests) > NEW_REQUEST_READS
     )
     since = 0 if full else cursor.since_ms
-    request_pk = dict(Request.objects.values_list("jira_id", "pk"))
     seen: set[str] = set()
     until = since
     for page in client.updated_worklog_pages(since):
