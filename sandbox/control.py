@@ -8,6 +8,7 @@ this machine, so a sandbox accidentally exposed on a network cannot be steered f
 from __future__ import annotations
 
 import json
+import math
 import secrets
 from collections.abc import Callable
 from functools import wraps
@@ -25,6 +26,12 @@ from sandbox.tempo.models import Token, TokenError
 View = Callable[..., HttpResponse]
 # The most calls a fault or behaviour may be asked to last (PositiveIntegerField's range).
 MAX_COUNT = 1_000_000
+INT32_MAX = 2**31 - 1
+# The longest a slow or dripping fault may wait per step, and the longest Retry-After it may
+# send: a test waits for them, so a minute at most (an hour for Retry-After, which is only
+# read). Sandbox limits, not the services'.
+MAX_DELAY_SECONDS = 60
+MAX_RETRY_AFTER_SECONDS = 3600
 NAME_MAX_LENGTH = Token._meta.get_field("name").max_length
 
 
@@ -125,18 +132,23 @@ def faults(request: HttpRequest) -> HttpResponse:
     body = json_body(request)
     service = _choice(body.get("service"), Service.values, "service")
     kind = _choice(str(body.get("kind")), FaultKind.values, "kind")
-    count = integer(body.get("count", 1), "count")
-    if count > MAX_COUNT:
-        raise ControlError(f"'count' must be at most {MAX_COUNT}.")
+    count = integer(body.get("count", 1), "count", 1, MAX_COUNT)
     retry_after = body.get("retry_after")
+    if retry_after is not None:
+        retry_after = integer(retry_after, "retry_after", 0, MAX_RETRY_AFTER_SECONDS)
     delay = body.get("delay") or 0
-    if not isinstance(delay, int | float) or isinstance(delay, bool) or delay < 0:
-        raise ControlError("'delay' must be a number of seconds, 0 or more.")
+    if (
+        not isinstance(delay, int | float)
+        or isinstance(delay, bool)
+        or not math.isfinite(delay)
+        or not 0 <= delay <= MAX_DELAY_SECONDS
+    ):
+        raise ControlError(f"'delay' must be a number of seconds from 0 to {MAX_DELAY_SECONDS}.")
     fault = Fault.objects.create(
         service=service,
         kind=kind,
         remaining=count,
-        retry_after=None if retry_after is None else integer(retry_after, "retry_after", 0),
+        retry_after=retry_after,
         delay=float(delay),
     )
     return JsonResponse({"id": fault.pk, "service": service, "kind": kind}, status=201)
@@ -165,8 +177,11 @@ def behaviours(request: HttpRequest) -> HttpResponse:
     body = json_body(request)
     behaviour = _choice(body.get("behaviour"), Behaviour.values, "behaviour")
     count = body.get("count", 1)
-    if count is not None and integer(count, "count") > MAX_COUNT:
-        raise ControlError(f"'count' must be at most {MAX_COUNT}, or null for until switched off.")
+    if count is not None:
+        try:
+            integer(count, "count", 1, MAX_COUNT)
+        except ControlError as error:
+            raise ControlError(f"{str(error)[:-1]}, or null for until switched off.") from None
     quirk = Quirk.objects.create(
         behaviour=behaviour,
         target=_target_id(behaviour, body.get("target")),
@@ -177,14 +192,15 @@ def behaviours(request: HttpRequest) -> HttpResponse:
 
 def _target_id(behaviour: str, ref: Any) -> str:
     """The id of the issue or project a behaviour is aimed at (given by id or key)."""
-    from sandbox.jira.models import Issue, Project
+    from sandbox.jira.models import Issue, Project, as_id
 
     if not isinstance(ref, str | int) or isinstance(ref, bool) or not str(ref):
         raise ControlError("'target' must be an issue or project id or key.")
     ref = str(ref)
     model = Issue if behaviour == Behaviour.SEARCH_OMITS_ISSUE else Project
-    if ref.isdigit():
-        found = model.objects.filter(pk=int(ref)) if len(ref) <= 18 else model.objects.none()
+    if ref.isascii() and ref.isdigit():
+        number = as_id(ref)  # None beyond the 64-bit column: no row has it
+        found = model.objects.none() if number is None else model.objects.filter(pk=number)
     else:
         found = model.objects.filter(key=ref)
     target = found.values_list("pk", flat=True).first()
@@ -233,11 +249,15 @@ def _token_from_body(request: HttpRequest) -> Token | None:
     return Token.find(value)
 
 
-def integer(raw: Any, name: str, minimum: int | None = 1) -> int:
+def integer(raw: Any, name: str, minimum: int | None = 1, maximum: int = INT32_MAX) -> int:
+    """A JSON whole number from `minimum` to `maximum` (by default the largest an integer
+    column holds everywhere), else a 400 naming it; floats, NaN and infinities are refused."""
     if isinstance(raw, bool) or not isinstance(raw, int):
         raise ControlError(f"'{name}' must be a whole number.")
     if minimum is not None and raw < minimum:
         raise ControlError(f"'{name}' must be {minimum} or more.")
+    if raw > maximum:
+        raise ControlError(f"'{name}' must be at most {maximum}.")
     return raw
 
 

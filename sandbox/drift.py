@@ -94,7 +94,7 @@ def update_request(ref: str, **changes: Any) -> Issue:
 def move_request(ref: str, project_ref: str) -> Issue:
     """Move a request to another project, as Jira's Move does: the issue keeps its id, gets
     the next key of the new project, and its worklogs follow it (in Tempo too, whose
-    worklogs belong to the issue); `updated` becomes now (API-CONTRACTS.md §6)."""
+    worklogs belong to the issue); `updated` becomes now (docs/outside-apis.md §6)."""
     issue = issue_by_ref(ref)
     project = Project.objects.by_ref(project_ref)
     if project is None:
@@ -271,7 +271,7 @@ def create_jira_worklog(
     `comment` is plain text (one paragraph per line) or a whole Atlassian Document Format
     document (`{"type": "doc", "version": 1, "content": [...]}`), returned as it is.
     `visibility` restricts it to a group or role, as Jira's `{"type": "group" | "role",
-    "value", "identifier"}` (API-CONTRACTS.md §6). `updated` back-dates the change:
+    "value", "identifier"}` (docs/outside-apis.md §6). `updated` back-dates the change:
     `worklog/updated` hides the last minute, so a test that wants to see the worklog there
     at once passes a moment more than a minute ago.
     """
@@ -349,7 +349,7 @@ def set_portal_access(user_ref: str, active: bool) -> JiraUser:
     """Revoke (False) or restore (True) a customer's portal access, as JSM's customer
     management does: the account stays, and every object of it (the service desk's
     customer list, organization members, reporter, participants, worklog authors) says
-    `active` false or true from now on (API-CONTRACTS.md §6).
+    `active` false or true from now on (docs/outside-apis.md §6).
     """
     person = user(user_ref, NotFound)
     person.active = active

@@ -16,7 +16,7 @@ from django.views.decorators.http import require_http_methods, require_POST
 from sandbox import drift
 from sandbox.control import ControlError, control_view, integer, json_body
 from sandbox.jira.models import Issue, JiraUser, JiraWorklog
-from sandbox.jira.serializers import jira_time
+from sandbox.shapes.jira import jira_time
 from sandbox.tempo.models import Worklog
 from sandbox.tempo.serializers import timestamp
 

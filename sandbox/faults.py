@@ -1,4 +1,4 @@
-"""Counting API calls and making them misbehave on demand (PRODUCT.md §2).
+"""Counting API calls and making them misbehave on demand (docs/product.md §2).
 
 `FaultMiddleware` sees every request first. Calls to an emulated service's API are counted,
 then, if a fault is queued for that service, answered badly instead of (or around) the
@@ -16,6 +16,8 @@ from django.utils import timezone
 
 from sandbox.models import Fault, FaultKind, RequestCounter, Service
 from sandbox.server import hang_up
+from sandbox.shapes.jira import platform_error
+from sandbox.shapes.tempo import tempo_error
 
 # Path prefixes of each service's API; everything else is pages or the control endpoint.
 API_PREFIXES: tuple[tuple[str, str], ...] = (
@@ -98,15 +100,13 @@ def misbehave(fault: Fault, request: HttpRequest, get_response: GetResponse) -> 
 
 
 def _rate_limited(fault: Fault) -> HttpResponse:
-    """A 429 in the service's own shape (API-CONTRACTS.md §1 and §3).
+    """A 429 in the service's own shape (docs/outside-apis.md §1 and §3).
 
     Jira's carries the platform error body and its `X-RateLimit-*` headers; `Retry-After`
     (seconds) only when the fault was given one, since Jira and Tempo sometimes omit it.
     """
     if fault.service == Service.JIRA:
-        response = JsonResponse(
-            {"errorMessages": ["Rate limit exceeded."], "errors": {}}, status=429
-        )
+        response = JsonResponse(platform_error("Rate limit exceeded."), status=429)
         reset_in = timedelta(seconds=fault.retry_after or JIRA_RATE_LIMIT_WINDOW)
         response["X-RateLimit-Limit"] = str(JIRA_RATE_LIMIT)
         response["X-RateLimit-Remaining"] = "0"
@@ -114,7 +114,7 @@ def _rate_limited(fault: Fault) -> HttpResponse:
         response["X-RateLimit-Reset"] = f"{timezone.now() + reset_in:%Y-%m-%dT%H:%MZ}"
         response["RateLimit-Reason"] = "jira-quota-based"
     else:
-        response = JsonResponse({"errors": [{"message": "Rate limit exceeded"}]}, status=429)
+        response = JsonResponse(tempo_error("Rate limit exceeded"), status=429)
     if fault.retry_after is not None:
         response["Retry-After"] = str(fault.retry_after)
     return response
@@ -126,7 +126,7 @@ def _drip(answer: HttpResponse, delay: float) -> StreamingHttpResponse:
     The body is padded with spaces (JSON allows trailing white space) to `DRIP_LENGTH`
     bytes and its `Content-Length` declared, so the client sees a healthy 200 arriving over
     a very slow link. Every byte comes well within any read timeout: only a deadline on the
-    whole call ends it (API-CONTRACTS.md §5, urllib3 issue 1338). When the client hangs up,
+    whole call ends it (docs/outside-apis.md §5, urllib3 issue 1338). When the client hangs up,
     a write fails within two bytes, the server closes the generator and the drip stops.
     """
     body = answer.getvalue().ljust(DRIP_LENGTH, b" ")

@@ -138,7 +138,7 @@ class IdSequence(models.Model):
 
 class Behaviour(models.TextChoices):
     """Documented behaviours of the real services that the sandbox shows only when asked
-    (API-CONTRACTS.md §6), each aimed at one object."""
+    (docs/outside-apis.md §6), each aimed at one object."""
 
     SEARCH_OMITS_ISSUE = (
         "search_omits_issue",

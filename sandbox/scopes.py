@@ -1,4 +1,4 @@
-"""What a Tempo API-integration token may be: scopes, levels, lifetime (API-CONTRACTS.md §1).
+"""What a Tempo API-integration token may be: scopes, levels, lifetime (docs/outside-apis.md §1).
 
 One place for these, so the settings page, the control endpoint, the API's permission check
 and the app's `sandbox_token` command always agree. Plain Python, no Django: the app imports

@@ -32,8 +32,11 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
-    # Outermost, so a fault answers before anything else runs (PRODUCT.md §2).
+    # Outermost, so a fault answers before anything else runs (docs/product.md §2).
     "sandbox.faults.FaultMiddleware",
+    # An API route's unexpected failure answers a JSON 500 in its service's error body,
+    # never Django's HTML (debug) page, whatever SANDBOX_DEBUG says.
+    "sandbox.json_errors.JsonErrorMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
@@ -98,10 +101,10 @@ USE_TZ = True
 
 STATIC_URL = "static/"
 
-# Where emulated Tempo objects point for Jira issues and users (API-CONTRACTS.md §1).
-SANDBOX_JIRA_SITE_URL = env.str(
-    "SANDBOX_JIRA_SITE_URL", default="https://sandbox.atlassian.net"
-).rstrip("/")
+# Where emulated Tempo objects point for Jira issues and users (docs/outside-apis.md §1). Empty
+# (the default): this sandbox's own Jira (`<scheme>://<host>/jira` of the request), so the
+# links resolve; set it to point them at another site.
+SANDBOX_JIRA_SITE_URL = env.str("SANDBOX_JIRA_SITE_URL", default="").rstrip("/")
 
 # The one Jira account the emulated Jira accepts (Basic auth). The token itself is not kept:
 # only its SHA-256, which the check compares against.

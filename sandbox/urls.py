@@ -8,10 +8,15 @@ endpoint under /_sandbox/.
 from __future__ import annotations
 
 from django.conf import settings
-from django.urls import include, path
+from django.urls import include, path, re_path
 from django.views.generic import TemplateView
 
-from sandbox import control, drift_views
+from sandbox import (
+    control,
+    converters,  # noqa: F401  (registers id64)
+    drift_views,
+    json_errors,
+)
 
 urlpatterns = [
     path(
@@ -62,14 +67,15 @@ urlpatterns = [
     ),
     path("_sandbox/jira/worklogs", drift_views.jira_worklogs, name="drift_jira_worklogs"),
     path(
-        "_sandbox/jira/worklogs/<int:worklog_id>",
+        "_sandbox/jira/worklogs/<id64:worklog_id>",
         drift_views.jira_worklog_detail,
         name="drift_jira_worklog",
     ),
     path("_sandbox/tempo/worklogs", drift_views.tempo_worklogs, name="drift_tempo_worklogs"),
     path(
-        "_sandbox/tempo/worklogs/<int:worklog_id>",
+        "_sandbox/tempo/worklogs/<id64:worklog_id>",
         drift_views.tempo_worklog_detail,
         name="drift_tempo_worklog",
     ),
+    re_path(r"^_sandbox/", json_errors.control_not_found),
 ]

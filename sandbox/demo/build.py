@@ -21,9 +21,14 @@ from sandbox.demo import bulk, catalog
 from sandbox.demo.catalog import DemoProject, Person
 from sandbox.jira import statuses
 from sandbox.jira.models import (
+    BUG,
+    INCIDENT,
+    SERVICE_REQUEST,
+    TASK,
     AccountType,
     DeletedWorklog,
     Issue,
+    IssueType,
     JiraUser,
     JiraWorklog,
     Organization,
@@ -455,6 +460,14 @@ def _write(requests: list[_Request], worklogs: list[_Worklog]) -> None:
     _write_worklogs(worklogs)
 
 
+def _issue_type(project: DemoProject, number: int) -> IssueType:
+    """Every fourth request an incident, every third software issue a bug; no randomness,
+    so the rest of the demo stays as it was."""
+    if project.is_service_desk:
+        return INCIDENT if number % 4 == 0 else SERVICE_REQUEST
+    return BUG if number % 3 == 0 else TASK
+
+
 def _write_issues(requests: list[_Request]) -> None:
     numbers: Counter[int] = Counter()
     issues = []
@@ -470,6 +483,7 @@ def _write_issues(requests: list[_Request]) -> None:
                 key=f"{request.project.key}-{number}",
                 summary=request.summary,
                 status_id=request.status.id,
+                issue_type=_issue_type(request.project, number).id,
                 reporter_id=request.reporter.account_id,
                 created=request.created,
                 updated=request.updated,

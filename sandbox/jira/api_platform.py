@@ -1,4 +1,4 @@
-"""The emulated Jira Cloud platform REST API v3 routes (API-CONTRACTS.md §3)."""
+"""The emulated Jira Cloud platform REST API v3 routes (docs/outside-apis.md §3)."""
 
 from __future__ import annotations
 
@@ -9,16 +9,24 @@ from typing import Any
 
 from django.conf import settings
 from django.db.models import Q, QuerySet
-from django.http import HttpRequest, HttpResponse, JsonResponse
+from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
 from django.utils import timezone
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from sandbox.jira import jql
+from sandbox.jira import jql, statuses
 from sandbox.jira.auth import jira_api
 from sandbox.jira.errors import PLATFORM, JiraError, error_response
 from sandbox.jira.fields import FIELDS, ORGANIZATIONS_FIELD, PARTICIPANTS_FIELD
-from sandbox.jira.models import DeletedWorklog, Issue, JiraUser, JiraWorklog, Project, as_id
+from sandbox.jira.models import (
+    ISSUE_TYPES,
+    DeletedWorklog,
+    Issue,
+    JiraUser,
+    JiraWorklog,
+    Project,
+    as_id,
+)
 from sandbox.jira.paging import (
     EPOCH_MS_MAX,
     SearchCursor,
@@ -26,14 +34,10 @@ from sandbox.jira.paging import (
     offset_page,
     whole_milliseconds,
 )
-from sandbox.jira.serializers import (
-    ISSUE_FIELDS,
-    Serializer,
-    epoch_ms,
-    from_epoch_ms,
-    jira_time,
-)
+from sandbox.jira.serializers import ISSUE_FIELDS, Serializer
 from sandbox.models import Behaviour, Quirk
+from sandbox.shapes import jira as shapes
+from sandbox.shapes.jira import epoch_ms, from_epoch_ms, jira_time
 
 SEARCH_DEFAULT_MAX_RESULTS = 50
 SEARCH_MAX_RESULTS = 100  # (assumed) per page when fields beyond id/key are asked for
@@ -42,6 +46,25 @@ ID_FIELDS = {"id", "key"}
 WORKLOGS_MAX_RESULTS = 5000
 CHANGES_PAGE_SIZE = 1000
 WORKLOG_LIST_MAX_IDS = 1000
+# `SearchAndReconcileRequestBean` of the platform v3 OpenAPI: the properties POST
+# `search/jql` takes; anything else is refused, as Jira refuses it.
+SEARCH_PROPERTIES = frozenset(
+    {
+        "jql",
+        "nextPageToken",
+        "maxResults",
+        "fields",
+        "expand",
+        "properties",
+        "fieldsByKeys",
+        "failFast",
+        "reconcileIssues",
+    }
+)
+# `JQLCountRequestBean`: POST `search/approximate-count` takes the query alone.
+COUNT_PROPERTIES = frozenset({"jql"})
+INVALID_PAYLOAD = "Invalid request payload. Refer to the REST API documentation and try again."
+INT64_MIN, INT64_MAX = -(2**63), 2**63 - 1
 REMOVED_SEARCH = re.compile(r"/rest/api/(?P<version>[23])/search/?$")
 
 
@@ -81,7 +104,7 @@ def project(request: HttpRequest, ref: str) -> HttpResponse:
 def search(request: HttpRequest) -> HttpResponse:
     """Enhanced JQL search: only the requested fields, `nextPageToken` until the last page."""
     params = _search_params(request)
-    query_text = str(params.get("jql") or "")
+    query_text = params.get("jql") or ""
     query = jql.parse(query_text)
     names = _field_names(params.get("fields"))
     largest = SEARCH_MAX_IDS if names is None or set(names) <= ID_FIELDS else SEARCH_MAX_RESULTS
@@ -99,16 +122,35 @@ def search(request: HttpRequest) -> HttpResponse:
             issues = issues.prefetch_related("organizations")
     window = list(issues[cursor.offset : cursor.offset + max_results + 1])
     serializer = Serializer(request)
-    page: dict[str, Any] = {
-        "issues": [
-            serializer.issue(issue, field_names)
-            for issue in _eventually_consistent(window[:max_results])
-        ]
-    }
+    issues = [
+        serializer.issue(issue, field_names)
+        for issue in _eventually_consistent(window[:max_results])
+    ]
+    token = None
     if len(window) > max_results:
-        page["nextPageToken"] = SearchCursor(cursor.offset + max_results, query_text).token()
-    page["isLast"] = "nextPageToken" not in page
-    return JsonResponse(page)
+        token = SearchCursor(cursor.offset + max_results, query_text).token()
+    return JsonResponse(shapes.search_page(issues, token))
+
+
+@require_POST
+@jira_api(PLATFORM)
+def approximate_count(request: HttpRequest) -> HttpResponse:
+    """`POST /rest/api/3/search/approximate-count` (operation `countIssues`): `{"jql"}` →
+    `{"count"}`, the JQL read as `search/jql` reads it (bounded, same errors). The sandbox's
+    count is exact; Jira's may lag recent changes, which the name allows."""
+    body = _payload(request, COUNT_PROPERTIES)
+    query = jql.parse(body.get("jql") or "")
+    return JsonResponse({"count": query.apply(Issue.objects.all()).count()})
+
+
+def _payload(request: HttpRequest, known: frozenset[str]) -> dict[str, Any]:
+    """The JSON body of a search route: Jira refuses a property its bean does not declare,
+    or a `jql` that is not a string, with this sentence (Atlassian community, "POST
+    /rest/api/3/search/jql returns 400 Invalid request payload")."""
+    body = _json_object(request)
+    if set(body) - known or not isinstance(body.get("jql", ""), str | None):
+        raise JiraError(400, INVALID_PAYLOAD)
+    return body
 
 
 def _eventually_consistent(issues: list[Issue]) -> list[Issue]:
@@ -155,16 +197,119 @@ def issue_worklogs(request: HttpRequest, ref: str) -> HttpResponse:
         worklogs = worklogs.filter(started__lt=started_before)
     serializer = Serializer(request)
     return JsonResponse(
-        {
-            "startAt": start_at,
-            "maxResults": max_results,
-            "total": worklogs.count(),
-            "worklogs": [
+        shapes.issue_worklogs(
+            [
                 serializer.worklog(worklog)
                 for worklog in worklogs[start_at : start_at + max_results]
             ],
-        }
+            start_at=start_at,
+            max_results=max_results,
+            total=worklogs.count(),
+        )
     )
+
+
+@require_GET
+@jira_api(PLATFORM)
+def issue_worklog(request: HttpRequest, ref: str, worklog_id: str) -> HttpResponse:
+    """`GET /rest/api/3/issue/{issueIdOrKey}/worklog/{id}` (operation `getWorklog` of the
+    platform v3 OpenAPI): one worklog of the issue, the `self` of every worklog; 404 when
+    the issue or the worklog on it does not exist (the worklog wording is assumed)."""
+    found = _issue(ref)
+    number = as_id(worklog_id)
+    worklog = (
+        None
+        if number is None
+        else found.worklogs.select_related("author", "update_author").filter(pk=number).first()
+    )
+    if worklog is None:
+        raise JiraError(404, f"Cannot find worklog with id: {worklog_id}.")
+    return JsonResponse(Serializer(request).worklog(worklog))
+
+
+@require_GET
+@jira_api(PLATFORM)
+def issue_v2(request: HttpRequest, ref: str) -> HttpResponse:
+    """`GET /rest/api/2/issue/{issueIdOrKey}`, served only because links point at it: Tempo
+    worklogs' `issue.self` and JSM requests' `_links.jiraRest` are REST v2 links. v2 differs
+    from v3 only in rich text (wiki markup instead of ADF), and none of the fields the
+    sandbox keeps is rich text, so the body is v3's with v2's `self`."""
+    found = _issue(ref)
+    names = _field_names(request.GET.get("fields"))
+    field_names = ISSUE_FIELDS if names is None else _issue_fields(names)
+    body = Serializer(request).issue(found, field_names)
+    body["self"] = body["self"].replace("/rest/api/3/", "/rest/api/2/", 1)
+    return JsonResponse(body)
+
+
+@require_GET
+@jira_api(PLATFORM)
+def user(request: HttpRequest) -> HttpResponse:
+    """`GET /rest/api/3/user?accountId=` (operation `getUser`, shape `User` of the platform
+    v3 OpenAPI), the `self` of every user object. 400 without `accountId`, 404 for an
+    unknown account (wordings assumed)."""
+    return JsonResponse(_user_body(request, "3"))
+
+
+@require_GET
+@jira_api(PLATFORM)
+def user_v2(request: HttpRequest) -> HttpResponse:
+    """`GET /rest/api/2/user?accountId=`: JSM user objects link here (`_links.jiraRest`,
+    `_links.self`) and Tempo worklogs' `author.self` too. Same body as v3's."""
+    return JsonResponse(_user_body(request, "2"))
+
+
+@require_GET
+@jira_api(PLATFORM)
+def issue_type(request: HttpRequest, ref: str) -> HttpResponse:
+    """`GET /rest/api/3/issuetype/{id}` (operation `getIssueType`, `IssueTypeDetails` of the
+    platform v3 OpenAPI): the `self` of an issue's `issuetype`; 404 for an unknown id
+    (wording assumed). The body is the `issuetype` field's, from one place."""
+    if ref not in ISSUE_TYPES:
+        raise JiraError(404, f"The issue type with id '{ref}' does not exist.")
+    return JsonResponse(Serializer(request).issue_field(Issue(issue_type=ref), "issuetype"))
+
+
+@csrf_exempt
+@require_GET
+def issue_type_avatar(request: HttpRequest, avatar_id: str) -> HttpResponse:
+    """`GET /rest/api/2/universal_avatar/view/type/issuetype/avatar/{id}`: the image an
+    issue type's `iconUrl` points at. Jira serves it without authentication (an `<img>`
+    loads it); the sandbox answers one plain square icon, as SVG, for every known avatar."""
+    if avatar_id not in {str(t.avatar_id) for t in ISSUE_TYPES.values()}:
+        raise Http404
+    return HttpResponse(ISSUE_TYPE_ICON, content_type="image/svg+xml")
+
+
+ISSUE_TYPE_ICON = (
+    '<svg xmlns="http://www.w3.org/2000/svg" width="16" height="16" viewBox="0 0 16 16">'
+    '<rect width="16" height="16" rx="2" fill="#4bade8"/></svg>\n'
+)
+
+
+@require_GET
+@jira_api(PLATFORM)
+def status(request: HttpRequest, ref: str) -> HttpResponse:
+    """`GET /rest/api/3/status/{idOrName}` (operation `getStatus`, shape `StatusDetails`):
+    the `self` of an issue's status; 404 for an unknown one (wording assumed)."""
+    found = statuses.find(ref)
+    if found is None:
+        raise JiraError(404, f"The status with id or name '{ref}' does not exist.")
+    body = Serializer(request).status(found)
+    body["untranslatedName"] = found.name
+    return JsonResponse(body)
+
+
+@require_GET
+@jira_api(PLATFORM)
+def status_category(request: HttpRequest, ref: str) -> HttpResponse:
+    """`GET /rest/api/3/statuscategory/{idOrKey}` (operation `getStatusCategory`, shape
+    `StatusCategory`): by id (`"2"`) or key (`"new"`); 404 otherwise (wording assumed)."""
+    wanted = ref.strip().lower()
+    for key, (category_id, _name, _colour) in statuses.CATEGORIES.items():
+        if wanted in (key, str(category_id)):
+            return JsonResponse(Serializer(request).status_category(key))
+    raise JiraError(404, f"The status category with id or key '{ref}' does not exist.")
 
 
 @require_GET
@@ -190,9 +335,9 @@ def worklog_list(request: HttpRequest) -> HttpResponse:
             f"Provide between 1 and {WORKLOG_LIST_MAX_IDS} worklog IDs.",
             field_errors={"ids": "The list of worklog IDs must not be empty or exceed 1000."},
         )
-    ids = [None if isinstance(raw, bool) else as_id(str(raw)) for raw in raw_ids]
+    ids = [_int64(raw) for raw in raw_ids]
     if None in ids:
-        raise JiraError(400, "Worklog IDs must be numbers.")
+        raise JiraError(400, "Worklog IDs must be whole numbers from -2^63 to 2^63 - 1.")
     worklogs = JiraWorklog.objects.filter(pk__in=ids)
     serializer = Serializer(request)
     return JsonResponse(
@@ -201,12 +346,22 @@ def worklog_list(request: HttpRequest) -> HttpResponse:
     )
 
 
+def _int64(raw: Any) -> int | None:
+    """`raw` as an int64 (`WorklogIdsRequestBean.ids`), a JSON integer or its digit string;
+    None for anything else. No worklog has a negative id, but Jira takes one (no match)."""
+    if isinstance(raw, str) and re.fullmatch(r"-?\d{1,19}", raw.strip()):
+        raw = int(raw)
+    if isinstance(raw, bool) or not isinstance(raw, int):
+        return None
+    return raw if INT64_MIN <= raw <= INT64_MAX else None
+
+
 @csrf_exempt
 def not_found(request: HttpRequest) -> HttpResponse:
     """Unknown routes answer in Jira's JSON error body, not Django's HTML 404 page.
 
     The old search (`GET`/`POST /rest/api/{2,3}/search`, removed in 2025) answers 410 Gone
-    with Atlassian's migration message, as Jira Cloud does (API-CONTRACTS.md §6).
+    with Atlassian's migration message, as Jira Cloud does (docs/outside-apis.md §6).
     """
     removed = REMOVED_SEARCH.search(request.path)
     if removed and request.method in ("GET", "POST"):
@@ -226,7 +381,7 @@ def not_found(request: HttpRequest) -> HttpResponse:
 def _search_params(request: HttpRequest) -> dict[str, Any]:
     """GET's query string or POST's JSON body; GET's `fields` may be comma-separated."""
     if request.method == "POST":
-        return _json_object(request)
+        return _payload(request, SEARCH_PROPERTIES)
     return {
         "jql": request.GET.get("jql"),
         "fields": request.GET.getlist("fields") or None,
@@ -276,7 +431,7 @@ def _changes(
     `since` is exclusive at millisecond precision, and the next page starts after `until`,
     the last change on this page, so a page never ends inside a millisecond
     (`paging.whole_milliseconds`). `worklogId` is an integer (int64) here, unlike the
-    digit-string ids everywhere else (API-CONTRACTS.md §6).
+    digit-string ids everywhere else (docs/outside-apis.md §6).
     """
     # `since` is exclusive, so its largest value leaves room for the next millisecond.
     since = integer_param(request.GET, "since", 0, EPOCH_MS_MAX - 1)
@@ -299,19 +454,16 @@ def _changes(
         same_moment = window.filter(**{f"{moment_field}__lt": from_epoch_ms(boundary + 1)})
         page = [(row_id, boundary) for row_id in same_moment.values_list(id_field, flat=True)]
     until = page[-1][1] if page else since
-    answer: dict[str, Any] = {
-        "values": [
-            {"worklogId": int(row_id), "updatedTime": moment, "properties": []}
-            for row_id, moment in page
-        ],
-        "since": since,
-        "until": until,
-        "self": request.build_absolute_uri(),
-        "lastPage": last_page,
-    }
-    if not last_page:
-        answer["nextPage"] = request.build_absolute_uri(f"{request.path}?since={until}")
-    return answer
+    return shapes.worklog_changes(
+        page,
+        since=since,
+        until=until,
+        self_url=request.build_absolute_uri(),
+        last_page=last_page,
+        next_page=(
+            None if last_page else request.build_absolute_uri(f"{request.path}?since={until}")
+        ),
+    )
 
 
 def _json_object(request: HttpRequest) -> dict[str, Any]:
@@ -350,7 +502,12 @@ def myself(request: HttpRequest) -> HttpResponse:
         display_name=settings.SANDBOX_JIRA_EMAIL,
         account_type="atlassian",
     )
-    body = Serializer(request).user(account) or {}
+    return JsonResponse(_full_user(Serializer(request), account))
+
+
+def _full_user(serializer: Serializer, account: JiraUser) -> dict[str, Any]:
+    """A `User` with the avatars, locale and (empty) groups of `myself` and `user`."""
+    body = serializer.user(account) or {}
     avatar = f"{AVATAR_BASE}/{account.account_id}"
     body.update(
         {
@@ -361,7 +518,24 @@ def myself(request: HttpRequest) -> HttpResponse:
             "expand": "groups,applicationRoles",
         }
     )
-    return JsonResponse(body)
+    return body
+
+
+def _user_body(request: HttpRequest, version: str) -> dict[str, Any]:
+    """The user `accountId` names, its `self` on REST API `version` (`"2"` or `"3"`)."""
+    account_id = request.GET.get("accountId", "").strip()
+    if not account_id:
+        raise JiraError(
+            400,
+            "The query parameter 'accountId' is required.",
+            field_errors={"accountId": "The accountId of the user is required."},
+        )
+    account = JiraUser.objects.filter(pk=account_id).first()
+    if account is None:
+        raise JiraError(404, "Specified user does not exist or you do not have access to it.")
+    body = _full_user(Serializer(request), account)
+    body["self"] = body["self"].replace("/rest/api/3/", f"/rest/api/{version}/", 1)
+    return body
 
 
 @require_GET

@@ -1,4 +1,4 @@
-"""The emulated JSM REST API routes under /rest/servicedeskapi/ (API-CONTRACTS.md §3).
+"""The emulated JSM REST API routes under /rest/servicedeskapi/ (docs/outside-apis.md §3).
 
 All pages use JSM paging and all errors JSM's body. The customer list is experimental in
 JSM and needs `X-ExperimentalApi: opt-in`: without it the sandbox answers 400 (assumed;
@@ -15,7 +15,7 @@ from django.views.decorators.http import require_GET
 
 from sandbox.jira.auth import jira_api
 from sandbox.jira.errors import SERVICE_DESK, JiraError, error_response
-from sandbox.jira.models import Organization, Project, as_id, service_desk_issues
+from sandbox.jira.models import Issue, Organization, Project, as_id, service_desk_issues
 from sandbox.jira.paging import jsm_page
 from sandbox.jira.serializers import Serializer
 from sandbox.models import Behaviour, Quirk
@@ -38,10 +38,23 @@ def service_desks(request: HttpRequest) -> HttpResponse:
 
 @require_GET
 @jira_api(SERVICE_DESK)
+def service_desk(request: HttpRequest, desk_ref: str) -> HttpResponse:
+    """`GET /rest/servicedeskapi/servicedesk/{serviceDeskId}` (operation
+    `getServiceDeskById`, `ServiceDeskDTO`): the `_links.self` of every listed desk."""
+    return JsonResponse(Serializer(request).service_desk(_service_desk(desk_ref)))
+
+
+@require_GET
+@jira_api(SERVICE_DESK)
 def service_desk_organizations(request: HttpRequest, desk_ref: str) -> HttpResponse:
+    """The organizations linked to the desk (operation `getOrganizations` of the servicedesk
+    resource); with `accountId`, only those of them that user belongs to."""
     desk = _service_desk(desk_ref)
     serializer = Serializer(request)
     organizations = desk.organizations.order_by("id")
+    account_id = request.GET.get("accountId")
+    if account_id:
+        organizations = organizations.filter(members__account_id=account_id)
     return JsonResponse(
         jsm_page(request, organizations, serializer.jsm_organization, serializer.base)
     )
@@ -61,15 +74,16 @@ def organizations(request: HttpRequest) -> HttpResponse:
 
 @require_GET
 @jira_api(SERVICE_DESK)
+def organization(request: HttpRequest, organization_id: str) -> HttpResponse:
+    """`GET /rest/servicedeskapi/organization/{organizationId}` (operation `getOrganization`,
+    `OrganizationDTO`): the `_links.self` of every organization."""
+    return JsonResponse(Serializer(request).jsm_organization(_organization(organization_id)))
+
+
+@require_GET
+@jira_api(SERVICE_DESK)
 def organization_users(request: HttpRequest, organization_id: str) -> HttpResponse:
-    number = as_id(organization_id)
-    organization = None if number is None else Organization.objects.filter(pk=number).first()
-    if organization is None:
-        raise JiraError(
-            404,
-            f"The organization with ID {organization_id} does not exist.",
-            i18n_key="sd.organization.error.not.found",
-        )
+    organization = _organization(organization_id)
     serializer = Serializer(request)
     members = organization.members.order_by("account_id")
     return JsonResponse(jsm_page(request, members, serializer.jsm_user, serializer.base))
@@ -92,14 +106,17 @@ def customers(request: HttpRequest, desk_ref: str) -> HttpResponse:
 
 @require_GET
 @jira_api(SERVICE_DESK)
+def customer_request(request: HttpRequest, request_ref: str) -> HttpResponse:
+    """`GET /rest/servicedeskapi/request/{issueIdOrKey}` (operation
+    `getCustomerRequestByIdOrKey`, `CustomerRequestDTO`): a service desk issue, the
+    `_links.self` of every request; 404 for any other issue, as JSM answers."""
+    return JsonResponse(Serializer(request).customer_request(_request(request_ref)))
+
+
+@require_GET
+@jira_api(SERVICE_DESK)
 def participants(request: HttpRequest, request_ref: str) -> HttpResponse:
-    issue = service_desk_issues().by_ref(request_ref)
-    if issue is None:
-        raise JiraError(
-            404,
-            f"The request '{request_ref}' does not exist or you cannot see it.",
-            i18n_key="sd.request.error.not.found",
-        )
+    issue = _request(request_ref)
     serializer = Serializer(request)
     users = issue.participants.order_by("account_id")
     return JsonResponse(jsm_page(request, users, serializer.jsm_user, serializer.base))
@@ -112,6 +129,30 @@ def not_found(request: HttpRequest) -> HttpResponse:
     return error_response(error, SERVICE_DESK)
 
 
+def _organization(ref: str) -> Organization:
+    number = as_id(ref)
+    found = None if number is None else Organization.objects.filter(pk=number).first()
+    if found is None:
+        raise JiraError(
+            404,
+            f"The organization with ID {ref} does not exist.",
+            i18n_key="sd.organization.error.not.found",
+        )
+    return found
+
+
+def _request(ref: str) -> Issue:
+    """A JSM request (an issue of a service desk) by id or key, else JSM's 404."""
+    found = service_desk_issues().select_related("project", "reporter").by_ref(ref)
+    if found is None:
+        raise JiraError(
+            404,
+            f"The request '{ref}' does not exist or you cannot see it.",
+            i18n_key="sd.request.error.not.found",
+        )
+    return found
+
+
 def _service_desk(ref: str) -> Project:
     desk = Project.objects.service_desk(ref)
     if desk is None:
@@ -121,7 +162,7 @@ def _service_desk(ref: str) -> Project:
             i18n_key="sd.servicedesk.error.not.found",
         )
     # The API account was taken out of this service desk's agents: JSM refuses its routes
-    # (the wording is assumed; the status and body shape are JSM's, API-CONTRACTS.md §3).
+    # (the wording is assumed; the status and body shape are JSM's, docs/outside-apis.md §3).
     if Quirk.take(Behaviour.JIRA_PROJECT_FORBIDDEN, str(desk.pk)):
         raise JiraError(
             403,

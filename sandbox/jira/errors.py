@@ -1,4 +1,4 @@
-"""Jira's two error bodies (API-CONTRACTS.md §3) and the exception views raise to send one.
+"""Jira's two error bodies (docs/outside-apis.md §3) and the exception views raise to send one.
 
 The platform API (`/rest/api/3/`) answers `{"errorMessages": [...], "errors": {...}}`, JSM's
 (`/rest/servicedeskapi/`) `{"errorMessage": ..., "i18nErrorMessage": {...}}`. A view raises
@@ -8,6 +8,8 @@ The platform API (`/rest/api/3/`) answers `{"errorMessages": [...], "errors": {.
 from __future__ import annotations
 
 from django.http import JsonResponse
+
+from sandbox.shapes.jira import jsm_error, platform_error
 
 PLATFORM = "platform"
 SERVICE_DESK = "servicedesk"
@@ -35,17 +37,11 @@ class JiraError(Exception):
 
 
 def platform_body(error: JiraError) -> dict[str, object]:
-    return {
-        "errorMessages": [error.message] if error.message else [],
-        "errors": error.field_errors,
-    }
+    return platform_error(error.message, error.field_errors)
 
 
 def service_desk_body(error: JiraError) -> dict[str, object]:
-    return {
-        "errorMessage": error.message,
-        "i18nErrorMessage": {"i18nKey": error.i18n_key, "parameters": []},
-    }
+    return jsm_error(error.message, error.i18n_key)
 
 
 def error_response(error: JiraError, style: str) -> JsonResponse:

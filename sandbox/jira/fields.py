@@ -9,45 +9,30 @@ from __future__ import annotations
 
 from typing import Any
 
+from sandbox.shapes.jira import custom_field, jira_field, organizations_field, participants_field
+
 PARTICIPANTS_FIELD = "customfield_10026"
 ORGANIZATIONS_FIELD = "customfield_10002"
-PARTICIPANTS_TYPE = "com.atlassian.servicedesk:sd-request-participants"
-ORGANIZATIONS_TYPE = "com.atlassian.servicedesk:sd-customer-organizations"
+
+
+# The JQL names of system fields that have more than their id (see jql.py).
+CLAUSE_NAMES = {
+    "issuekey": ["id", "issue", "issuekey", "key"],
+    "issuetype": ["issuetype", "type"],
+    "created": ["created", "createdDate"],
+    "updated": ["updated", "updatedDate"],
+}
 
 
 def _system(field_id: str, name: str, schema_type: str, **extra: Any) -> dict[str, Any]:
-    return {
-        "id": field_id,
-        "key": field_id,
-        "name": name,
-        "custom": False,
-        "orderable": True,
-        "navigable": True,
-        "searchable": True,
-        "clauseNames": [field_id],
-        "schema": {"type": schema_type, "system": field_id, **extra},
-    }
-
-
-def _custom(number: int, name: str, schema: dict[str, Any]) -> dict[str, Any]:
-    field_id = f"customfield_{number}"
-    return {
-        "id": field_id,
-        "key": field_id,
-        "name": name,
-        "untranslatedName": name,
-        "custom": True,
-        "orderable": True,
-        "navigable": True,
-        "searchable": True,
-        "clauseNames": [f"cf[{number}]", name],
-        "schema": {**schema, "customId": number},
-    }
+    return jira_field(field_id, name, schema_type, CLAUSE_NAMES.get(field_id, [field_id]), **extra)
 
 
 FIELDS: list[dict[str, Any]] = [
+    _system("issuekey", "Key", "string"),
     _system("summary", "Summary", "string"),
     _system("status", "Status", "status"),
+    _system("statusCategory", "Status Category", "statusCategory"),
     _system("reporter", "Reporter", "user"),
     _system("assignee", "Assignee", "user"),
     _system("created", "Created", "datetime"),
@@ -56,22 +41,14 @@ FIELDS: list[dict[str, Any]] = [
     _system("issuetype", "Issue Type", "issuetype"),
     _system("worklog", "Log Work", "array", items="worklog"),
     _system("timespent", "Time Spent", "number"),
-    _custom(
+    custom_field(
         10016,
         "Story point estimate",
         {"type": "number", "custom": "com.pyxis.greenhopper.jira:jsw-story-points"},
     ),
-    _custom(
-        10002,
-        "Organizations",
-        {"type": "array", "items": "sd-customerorganization", "custom": ORGANIZATIONS_TYPE},
-    ),
-    _custom(
-        10026,
-        "Request participants",
-        {"type": "array", "items": "user", "custom": PARTICIPANTS_TYPE},
-    ),
-    _custom(
+    organizations_field(10002),
+    participants_field(10026),
+    custom_field(
         10031,
         "Approvers",
         {

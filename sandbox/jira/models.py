@@ -7,8 +7,11 @@ benchmark's size (2,000 requests, 50,000 worklogs).
 
 from __future__ import annotations
 
-from datetime import datetime
+from dataclasses import dataclass
+from datetime import UTC, datetime, tzinfo
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
+from django.conf import settings
 from django.db import models
 from django.db.models import Q
 from django.utils import timezone
@@ -16,16 +19,65 @@ from django.utils import timezone
 from sandbox.jira import statuses
 from sandbox.models import IdSequence
 
-MAX_ID_DIGITS = 18  # every id fits a signed 64-bit column
+ID_MAX = 2**63 - 1  # every id column is a signed 64-bit integer
 DEFAULT_TIME_ZONE = "Etc/UTC"  # a new account's profile time zone
 
 
 def as_id(ref: str) -> int | None:
-    """`ref` as a numeric id, or None when it is not one (a key, or too long for an id)."""
+    """`ref` as a numeric id, or None when it is not one (a key, or beyond a 64-bit column:
+    no row has such an id, and a look-up by it would overflow the column)."""
     ref = ref.strip()
-    if ref.isascii() and ref.isdigit() and len(ref) <= MAX_ID_DIGITS:
+    if ref.isascii() and ref.isdigit() and len(ref) <= 19 and int(ref) <= ID_MAX:
         return int(ref)
     return None
+
+
+@dataclass(frozen=True)
+class IssueType:
+    """An issue type as Jira lists it (`GET /rest/api/3/issuetype`): JSM's and software's."""
+
+    id: str
+    name: str
+    description: str
+    avatar_id: int
+
+
+# Keyed by id, in the order `ORDER BY issuetype` sorts them.
+ISSUE_TYPES: dict[str, IssueType] = {
+    issue_type.id: issue_type
+    for issue_type in (
+        IssueType("10100", "Service Request", "Requests for help or for something new.", 10320),
+        IssueType("10101", "Incident", "An unplanned interruption of a service.", 10321),
+        IssueType("10102", "Problem", "The cause of one or more incidents.", 10322),
+        IssueType("10103", "Change", "A change to a service or its configuration.", 10323),
+        IssueType("10001", "Task", "A small, distinct piece of work.", 10318),
+        IssueType("10002", "Bug", "A problem or error.", 10303),
+        IssueType("10003", "Story", "A feature expressed as a user goal.", 10315),
+    )
+}
+SERVICE_REQUEST = ISSUE_TYPES["10100"]
+INCIDENT = ISSUE_TYPES["10101"]
+TASK = ISSUE_TYPES["10001"]
+BUG = ISSUE_TYPES["10002"]
+
+
+def api_account() -> JiraUser | None:
+    """The account the API is called with (`settings.SANDBOX_JIRA_EMAIL`): `currentUser()`."""
+    return JiraUser.objects.filter(email__iexact=settings.SANDBOX_JIRA_EMAIL).first()
+
+
+def api_account_zone() -> tzinfo:
+    """The API account's profile time zone, UTC when it is hidden, unset or unknown: the
+    zone Jira reads JQL dates in and writes worklog times in."""
+    name = (
+        JiraUser.objects.filter(email__iexact=settings.SANDBOX_JIRA_EMAIL)
+        .values_list("time_zone", flat=True)
+        .first()
+    )
+    try:
+        return ZoneInfo(name) if name else UTC
+    except (ZoneInfoNotFoundError, ValueError):
+        return UTC
 
 
 class ProjectType(models.TextChoices):
@@ -116,7 +168,7 @@ class JiraUser(models.Model):
     active = models.BooleanField(default=True)
     account_type = models.CharField(max_length=16, choices=AccountType.choices)
     # The profile's time zone (an IANA name), written as `timeZone` on user objects. None when
-    # privacy settings hide it: Jira then answers null (API-CONTRACTS.md §6). The API
+    # privacy settings hide it: Jira then answers null (docs/outside-apis.md §6). The API
     # account's zone is also the one every worklog's `started` is written in.
     time_zone = models.CharField(  # noqa: DJ001
         max_length=64, null=True, blank=True, default=DEFAULT_TIME_ZONE
@@ -159,8 +211,10 @@ class IssueQuerySet(models.QuerySet["Issue"]):
 class Issue(models.Model):
     """A Jira issue; in a service desk project, a JSM request.
 
-    The status is one of `statuses.STATUSES`, kept by id. Participants and organizations are
-    the values of JSM's two custom fields (`fields.PARTICIPANTS_FIELD`, `ORGANIZATIONS_FIELD`).
+    The status is one of `statuses.STATUSES` and the type one of `ISSUE_TYPES`, both kept
+    by id (the type defaults to Service Request, so inserts may leave it out). Participants
+    and organizations are the values of JSM's two custom fields (`fields.PARTICIPANTS_FIELD`,
+    `ORGANIZATIONS_FIELD`).
     """
 
     id = models.PositiveBigIntegerField(primary_key=True)
@@ -170,6 +224,12 @@ class Issue(models.Model):
     summary = models.CharField(max_length=255)
     status_id = models.CharField(
         max_length=16, choices=[(s.id, s.name) for s in statuses.STATUSES.values()]
+    )
+    issue_type = models.CharField(
+        max_length=16,
+        choices=[(t.id, t.name) for t in ISSUE_TYPES.values()],
+        default=SERVICE_REQUEST.id,
+        db_default=SERVICE_REQUEST.id,
     )
     reporter = models.ForeignKey(
         JiraUser, on_delete=models.SET_NULL, null=True, blank=True, related_name="reported"
@@ -199,6 +259,10 @@ class Issue(models.Model):
     @property
     def status(self) -> statuses.Status:
         return statuses.STATUSES[self.status_id]
+
+    @property
+    def type(self) -> IssueType:
+        return ISSUE_TYPES[self.issue_type]
 
     def touch(self, when: datetime | None = None) -> None:
         """Record a change now, as Jira bumps `updated` on every edit (and on new worklogs)."""

@@ -1,4 +1,4 @@
-"""Atlassian's three paging styles (API-CONTRACTS.md §3, "Paging styles").
+"""Atlassian's three paging styles (docs/outside-apis.md §3, "Paging styles").
 
 - JSM (`/rest/servicedeskapi/`): `start`/`limit`, answered with `size`, `isLastPage` and
   `_links` (`next`/`prev` only when such a page exists). No total.
@@ -22,6 +22,7 @@ from django.db.models import QuerySet
 from django.http import HttpRequest, QueryDict
 
 from sandbox.jira.errors import JiraError
+from sandbox.shapes import jira as shapes
 
 Row = TypeVar("Row")
 
@@ -80,22 +81,18 @@ def jsm_page(
     limit = min(limit, JSM_MAX_LIMIT)
     window = list(rows[start : start + limit + 1])
     is_last = len(window) <= limit
-    values = [serialize(row) for row in window[:limit]]
-    links: dict[str, str] = {"base": base, "context": ""}
-    if not is_last:
-        links["next"] = with_params(request, start=start + limit, limit=limit)
-    if start > 0:
-        links["prev"] = with_params(request, start=max(0, start - limit), limit=limit)
-    links["self"] = request.build_absolute_uri()
-    return {
-        "_expands": [],
-        "size": len(values),
-        "start": start,
-        "limit": limit,
-        "isLastPage": is_last,
-        "_links": links,
-        "values": values,
-    }
+    return shapes.jsm_page(
+        [serialize(row) for row in window[:limit]],
+        base=base,
+        self_url=request.build_absolute_uri(),
+        start=start,
+        limit=limit,
+        is_last=is_last,
+        next_url=None if is_last else with_params(request, start=start + limit, limit=limit),
+        prev_url=(
+            with_params(request, start=max(0, start - limit), limit=limit) if start > 0 else None
+        ),
+    )
 
 
 def offset_page(

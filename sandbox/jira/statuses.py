@@ -8,16 +8,14 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from sandbox.shapes.jira import STATUS_CATEGORIES
+
 NEW = "new"
 INDETERMINATE = "indeterminate"
 DONE = "done"
 
 # key: (id, display name, colour) as Jira's statusCategory objects carry them.
-CATEGORIES: dict[str, tuple[int, str, str]] = {
-    NEW: (2, "To Do", "blue-gray"),
-    INDETERMINATE: (4, "In Progress", "yellow"),
-    DONE: (3, "Done", "green"),
-}
+CATEGORIES = STATUS_CATEGORIES
 
 
 @dataclass(frozen=True)

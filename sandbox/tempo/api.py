@@ -1,4 +1,4 @@
-"""The emulated Tempo Cloud REST API v4 worklog routes (API-CONTRACTS.md §1)."""
+"""The emulated Tempo Cloud REST API v4 worklog routes (docs/outside-apis.md §1)."""
 
 from __future__ import annotations
 
@@ -11,8 +11,10 @@ from django.urls import reverse
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from sandbox.jira.models import Issue, Project
+from sandbox.jira.models import Issue, JiraUser, Project
+from sandbox.jira.serializers import Serializer
 from sandbox.models import Behaviour, Quirk
+from sandbox.shapes.tempo import tempo_attribute_values, tempo_page
 from sandbox.tempo.auth import tempo_api
 from sandbox.tempo.models import Worklog
 from sandbox.tempo.query import (
@@ -60,13 +62,47 @@ def worklog(request: HttpRequest, worklog_id: int) -> HttpResponse:
 
 @require_GET
 @tempo_api(WORKLOGS)
+def work_attribute_values(request: HttpRequest, worklog_id: int) -> HttpResponse:
+    """`GET /4/worklogs/{id}/work-attribute-values` (operation
+    `getWorkAttributeValuesForWorklog` of Tempo's v4 OpenAPI, `WorkAttributeValueResults`):
+    the `attributes.self` of every worklog; 404 like the worklog route."""
+    values = _attribute_values(worklog_id)
+    if values is None:
+        return json_error(404, f"Worklog with id {worklog_id} does not exist")
+    return JsonResponse(
+        tempo_attribute_values(values, self_url=request.build_absolute_uri(request.path))
+    )
+
+
+@require_GET
+@tempo_api(WORKLOGS)
+def work_attribute_value(request: HttpRequest, worklog_id: int, key: str) -> HttpResponse:
+    """`GET /4/worklogs/{id}/work-attribute-values/{key}` (operation
+    `getWorkAttributeValueForWorklog`, `WorkAttributeValue`): one value, or 404."""
+    values = _attribute_values(worklog_id)
+    if values is None:
+        return json_error(404, f"Worklog with id {worklog_id} does not exist")
+    for value in values:
+        if value.get("key") == key:
+            return JsonResponse(value)
+    return json_error(404, "Work attribute value cannot be found in the system")
+
+
+def _attribute_values(worklog_id: int) -> list[dict[str, str]] | None:
+    """The worklog's `[{key, value}]`, or None when there is no such worklog."""
+    found = Worklog.objects.filter(pk=worklog_id).values_list("attributes", flat=True).first()
+    return None if found is None else list(found)
+
+
+@require_GET
+@tempo_api(WORKLOGS)
 def project_worklogs(request: HttpRequest, project_id: int) -> HttpResponse:
     # Tempo's help: a project's permissions "can take a while" to reach Tempo; until then
-    # Tempo answers this (API-CONTRACTS.md §6). Switched on through the control endpoint.
+    # Tempo answers this (docs/outside-apis.md §6). Switched on through the control endpoint.
     if Quirk.take(Behaviour.TEMPO_PROJECT_NOT_FOUND, str(project_id)):
         return json_error(404, "Project cannot be found in the system")
     # Tempo uses 404 for a parent it cannot find: an existing project (Jira has it) with no
-    # worklogs yet is an empty page (API-CONTRACTS.md §6).
+    # worklogs yet is an empty page (docs/outside-apis.md §6).
     known = Worklog.objects.filter(project_id=project_id).exists()
     if not known and not Project.objects.filter(pk=project_id).exists():
         return json_error(404, f"Project with id {project_id} does not exist")
@@ -85,7 +121,10 @@ def issue_worklogs(request: HttpRequest, issue_id: int) -> HttpResponse:
 @require_GET
 @tempo_api(WORKLOGS)
 def user_worklogs(request: HttpRequest, account_id: str) -> HttpResponse:
-    if not Worklog.objects.filter(author_account_id=account_id).exists():
+    """A user Jira has who logged nothing yet is an empty page; 404 only for an accountId
+    neither Jira nor Tempo knows (the issue and project routes do the same)."""
+    known = Worklog.objects.filter(author_account_id=account_id).exists()
+    if not known and not JiraUser.objects.filter(pk=account_id).exists():
         return json_error(404, f"User with accountId {account_id} does not exist")
     return _parent_page(request, author_ids=[account_id])
 
@@ -115,24 +154,21 @@ def _page(request: HttpRequest, query: WorklogQuery) -> JsonResponse:
     )
     has_next = len(rows) > page.limit
     rows = rows[: page.limit]
-    metadata: dict[str, int | str] = {
-        "count": len(rows),
-        "offset": page.offset,
-        "limit": page.limit,
-    }
+    next_url = previous_url = None
     if has_next:
-        metadata["next"] = _page_url(request, Page(page.offset + page.limit, page.limit))
+        next_url = _page_url(request, Page(page.offset + page.limit, page.limit))
     if page.offset > 0:
-        metadata["previous"] = _page_url(
-            request, Page(max(0, page.offset - page.limit), page.limit)
-        )
+        previous_url = _page_url(request, Page(max(0, page.offset - page.limit), page.limit))
     serialize = _serializer(request)
     return JsonResponse(
-        {
-            "self": _page_url(request, page),
-            "metadata": metadata,
-            "results": [serialize(row) for row in rows],
-        }
+        tempo_page(
+            [serialize(row) for row in rows],
+            self_url=_page_url(request, page),
+            offset=page.offset,
+            limit=page.limit,
+            next_url=next_url,
+            previous_url=previous_url,
+        )
     )
 
 
@@ -145,5 +181,8 @@ def _page_url(request: HttpRequest, page: Page) -> str:
 
 
 def _serializer(request: HttpRequest) -> WorklogSerializer:
+    """Issue and author links point at `SANDBOX_JIRA_SITE_URL` when set, else at this
+    sandbox's own Jira (`.../jira`), so a client can follow them."""
     worklogs_url = request.build_absolute_uri(reverse("sandbox_tempo:worklogs"))
-    return WorklogSerializer(worklogs_url, settings.SANDBOX_JIRA_SITE_URL)
+    jira_site = settings.SANDBOX_JIRA_SITE_URL or Serializer(request).base
+    return WorklogSerializer(worklogs_url, jira_site)

@@ -20,7 +20,7 @@ from sandbox.tempo.responses import BadRequest
 
 DEFAULT_LIMIT = 50
 MAX_LIMIT = 5000  # Tempo v4's largest page; larger requests are clamped (assumed).
-# An explicit `orderBy` on GET sorts descending (API-CONTRACTS.md §1, assumed); without one,
+# An explicit `orderBy` on GET sorts descending (docs/outside-apis.md §1, assumed); without one,
 # and in POST search unless told otherwise, the order is ascending.
 GET_ORDER_BY_DESCENDING = True
 
@@ -31,7 +31,9 @@ SORT_COLUMNS = {
 }
 DEFAULT_ORDERING = ("start_date", "start_time", "id")
 DATE_RE = re.compile(r"\d{4}-\d{2}-\d{2}")
-INTEGER_RE = re.compile(r"-?\d{1,18}")  # 64-bit, as the database stores ids
+INTEGER_RE = re.compile(r"-?\d{1,19}")
+INT64_MIN, INT64_MAX = -(2**63), 2**63 - 1  # as Tempo's ids and the database's columns
+MAX_OFFSET = INT64_MAX - 2 * MAX_LIMIT  # (assumed) so offset + limit stays 64-bit
 
 
 @dataclass
@@ -73,6 +75,8 @@ def page_from_params(params: QueryDict) -> Page:
         raise BadRequest("'offset' must be greater than or equal to 0")
     if limit < 1:
         raise BadRequest("'limit' must be greater than or equal to 1")
+    if offset > MAX_OFFSET:  # the page's end must stay a 64-bit number
+        raise BadRequest(f"'offset' must be less than or equal to {MAX_OFFSET}")
     return Page(offset=offset, limit=min(limit, MAX_LIMIT))
 
 
@@ -119,7 +123,10 @@ def _integer(name: str, raw: Any) -> int:
     text = str(raw).strip()
     if not INTEGER_RE.fullmatch(text):
         raise BadRequest(f"'{name}' must be a valid integer")
-    return int(text)
+    number = int(text)
+    if not INT64_MIN <= number <= INT64_MAX:
+        raise BadRequest(f"'{name}' must be a valid integer")
+    return number
 
 
 def _integers(name: str, raws: Iterable[Any]) -> list[int]:

@@ -1,9 +1,14 @@
-"""Tempo's error answers: JSON for 400/404, a small HTML page for 401/403 (API-CONTRACTS.md §1)."""
+"""Tempo's error answers: JSON for 400/404, a small HTML page for 401/403.
+
+See docs/outside-apis.md §1.
+"""
 
 from __future__ import annotations
 
 from django.http import HttpResponse, JsonResponse
 from django.utils.html import escape
+
+from sandbox.shapes.tempo import tempo_error
 
 
 class BadRequest(Exception):
@@ -11,7 +16,7 @@ class BadRequest(Exception):
 
 
 def json_error(status: int, message: str) -> JsonResponse:
-    return JsonResponse({"errors": [{"message": message}]}, status=status)
+    return JsonResponse(tempo_error(message), status=status)
 
 
 def html_error(status: int, title: str, text: str) -> HttpResponse:

@@ -1,4 +1,5 @@
-"""Worklogs in Tempo's JSON shape (API-CONTRACTS.md §1, "Worklog object").
+"""Worklog rows in Tempo's JSON shape (docs/outside-apis.md §1, "Worklog object"), which
+`sandbox/shapes/tempo.py` builds for the sandbox and the tests' fake Tempo alike.
 
 A page holds up to 5,000 worklogs, so rows are read with `.values()` and dates and
 timestamps come from the database as text: building model instances, or letting Django turn
@@ -12,6 +13,7 @@ from typing import Any
 from django.db.models import CharField, QuerySet
 from django.db.models.functions import Cast
 
+from sandbox.shapes.tempo import tempo_worklog
 from sandbox.tempo.models import Worklog
 
 
@@ -53,40 +55,18 @@ class WorklogSerializer:
         self.jira_site = jira_site.rstrip("/")
 
     def __call__(self, row: dict[str, Any]) -> dict[str, Any]:
-        worklog_id = row["id"]
-        start_date = row["start_date_text"][:10]
-        start_time = row["start_time_text"][:8]
-        own_url = f"{self.worklogs_url}/{worklog_id}"
-        worklog: dict[str, Any] = {
-            "self": own_url,
-            "tempoWorklogId": worklog_id,
-            "issue": {
-                "self": f"{self.jira_site}/rest/api/2/issue/{row['issue_id']}",
-                "id": row["issue_id"],
-            },
-            "timeSpentSeconds": row["time_spent_seconds"],
-        }
-        if row["billable_seconds"] is not None:
-            worklog["billableSeconds"] = row["billable_seconds"]
-        worklog.update(
-            {
-                "startDate": start_date,
-                "startTime": start_time,
-                # Sandbox workers all live in UTC, so local and UTC start coincide.
-                "startDateTimeUtc": f"{start_date}T{start_time}Z",
-                "description": row["description"],
-                "createdAt": timestamp(row["created_at_text"]),
-                "updatedAt": timestamp(row["updated_at_text"]),
-                "author": {
-                    "self": (
-                        f"{self.jira_site}/rest/api/2/user?accountId={row['author_account_id']}"
-                    ),
-                    "accountId": row["author_account_id"],
-                },
-                "attributes": {
-                    "self": f"{own_url}/work-attribute-values",
-                    "values": row["attributes"],
-                },
-            }
+        return tempo_worklog(
+            worklogs_url=self.worklogs_url,
+            jira_site=self.jira_site,
+            worklog_id=row["id"],
+            issue_id=row["issue_id"],
+            author_account_id=row["author_account_id"],
+            time_spent_seconds=row["time_spent_seconds"],
+            billable_seconds=row["billable_seconds"],
+            start_date=row["start_date_text"][:10],
+            start_time=row["start_time_text"][:8],
+            description=row["description"],
+            created_at=timestamp(row["created_at_text"]),
+            updated_at=timestamp(row["updated_at_text"]),
+            attributes=row["attributes"],
         )
-        return worklog

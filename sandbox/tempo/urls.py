@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from django.urls import path, re_path
 
+from sandbox import converters  # noqa: F401  (registers id64)
 from sandbox.tempo import api, settings_pages
 
 app_name = "sandbox_tempo"
@@ -12,31 +13,41 @@ urlpatterns = [
     # API v4: no trailing slashes, like api.tempo.io.
     path("4/worklogs", api.worklogs, name="worklogs"),
     path("4/worklogs/search", api.search_worklogs, name="search_worklogs"),
-    path("4/worklogs/project/<int:project_id>", api.project_worklogs, name="project_worklogs"),
-    path("4/worklogs/issue/<int:issue_id>", api.issue_worklogs, name="issue_worklogs"),
+    path("4/worklogs/project/<id64:project_id>", api.project_worklogs, name="project_worklogs"),
+    path("4/worklogs/issue/<id64:issue_id>", api.issue_worklogs, name="issue_worklogs"),
     path("4/worklogs/user/<str:account_id>", api.user_worklogs, name="user_worklogs"),
-    path("4/worklogs/<int:worklog_id>", api.worklog, name="worklog"),
+    path("4/worklogs/<id64:worklog_id>", api.worklog, name="worklog"),
+    path(
+        "4/worklogs/<id64:worklog_id>/work-attribute-values",
+        api.work_attribute_values,
+        name="work_attribute_values",
+    ),
+    path(
+        "4/worklogs/<id64:worklog_id>/work-attribute-values/<str:key>",
+        api.work_attribute_value,
+        name="work_attribute_value",
+    ),
     re_path(r"^4/", api.not_found),
     # Settings › API Integration.
     path("settings/api-integration/", settings_pages.token_list, name="token_list"),
     path("settings/api-integration/new/", settings_pages.token_new, name="token_new"),
     path(
-        "settings/api-integration/<int:token_id>/value/",
+        "settings/api-integration/<id64:token_id>/value/",
         settings_pages.token_value,
         name="token_value",
     ),
     path(
-        "settings/api-integration/<int:token_id>/edit/",
+        "settings/api-integration/<id64:token_id>/edit/",
         settings_pages.token_edit,
         name="token_edit",
     ),
     path(
-        "settings/api-integration/<int:token_id>/regenerate/",
+        "settings/api-integration/<id64:token_id>/regenerate/",
         settings_pages.token_regenerate,
         name="token_regenerate",
     ),
     path(
-        "settings/api-integration/<int:token_id>/delete/",
+        "settings/api-integration/<id64:token_id>/delete/",
         settings_pages.token_delete,
         name="token_delete",
     ),

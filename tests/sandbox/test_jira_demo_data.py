@@ -1,4 +1,4 @@
-"""The demo data `seed_demo` creates (PRODUCT.md §3), its invariants, and reseeding."""
+"""The demo data `seed_demo` creates (docs/product.md §3), its invariants, and reseeding."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""Faults queued for "jira" as the app's JiraClient sees them (API-CONTRACTS.md §3, limits)."""
+"""Faults queued for "jira" as the app's JiraClient sees them (docs/outside-apis.md §3, limits)."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""Documented behaviours of real Jira worklogs the sandbox shows (API-CONTRACTS.md §6).
+"""Documented behaviours of real Jira worklogs the sandbox shows (docs/outside-apis.md §6).
 
 Restricted worklogs carry `visibility`; users carry their profile's `timeZone` (null when
 hidden) and `started` is written in the API account's zone; comments may be rich ADF

@@ -63,7 +63,7 @@ def test_worklog_has_tempos_shape(tempo, tempo_sandbox):
     assert worklog["self"] == f"{tempo_sandbox.tempo_url}/4/worklogs/1002"
     assert worklog["tempoWorklogId"] == 1002
     assert worklog["issue"] == {
-        "self": "https://sandbox.atlassian.net/rest/api/2/issue/10100",
+        "self": f"{tempo_sandbox.jira_url}/rest/api/2/issue/10100",
         "id": 10100,
     }
     assert (worklog["timeSpentSeconds"], worklog["billableSeconds"]) == (5400, 3600)

@@ -1,5 +1,5 @@
 """A Tempo `/4/worklogs/project/{id}` served from a dict through `responses`, and its
-worklogs (the shape of API-CONTRACTS' worklog)."""
+worklogs. Every body is built by `sandbox/shapes/tempo.py`, as the sandbox's are."""
 
 from __future__ import annotations
 
@@ -10,6 +10,11 @@ from urllib.parse import parse_qs, urlsplit
 import responses
 from django.conf import settings as django_settings
 
+from sandbox.shapes.tempo import tempo_error, tempo_page, tempo_worklog
+
+WORKLOGS_URL = "https://api.tempo.io/4/worklogs"
+JIRA_SITE = "https://x.atlassian.net"
+
 
 def worklog(
     tempo_id,
@@ -19,24 +24,23 @@ def worklog(
     spent=3600,
     updated="2026-11-01T10:00:00Z",
     day="2026-11-01",
+    attributes=(),
 ):
-    return {
-        "self": f"https://api.tempo.io/4/worklogs/{tempo_id}",
-        "tempoWorklogId": tempo_id,
-        "issue": {"self": f"https://x.atlassian.net/rest/api/2/issue/{issue_id}", "id": issue_id},
-        "timeSpentSeconds": spent,
-        "billableSeconds": billable,
-        "startDate": day,
-        "startTime": "09:30:00",
-        "description": f"Work {tempo_id}",
-        "createdAt": "2026-11-01T10:00:00Z",
-        "updatedAt": updated,
-        "author": {
-            "self": "https://x.atlassian.net/rest/api/2/user?accountId=agent-1",
-            "accountId": "agent-1",
-        },
-        "attributes": {"self": "", "values": []},
-    }
+    return tempo_worklog(
+        worklogs_url=WORKLOGS_URL,
+        jira_site=JIRA_SITE,
+        worklog_id=tempo_id,
+        issue_id=issue_id,
+        author_account_id="agent-1",
+        time_spent_seconds=spent,
+        billable_seconds=billable,
+        start_date=day,
+        start_time="09:30:00",
+        description=f"Work {tempo_id}",
+        created_at="2026-11-01T10:00:00Z",
+        updated_at=updated,
+        attributes=list(attributes),
+    )
 
 
 class FakeTempo:
@@ -77,8 +81,8 @@ class FakeTempo:
         found = [
             w for items in self.worklogs.values() for w in items if w["issue"]["id"] == issue_id
         ]
-        metadata = {"count": len(found), "offset": 0, "limit": 5000}
-        return 200, {}, json.dumps({"self": request.url, "metadata": metadata, "results": found})
+        page = tempo_page(found, self_url=request.url, offset=0, limit=5000)
+        return 200, {}, json.dumps(page)
 
     def one_worklog(self, request):
         tempo_id = int(urlsplit(request.url).path.rsplit("/", 1)[1])
@@ -87,8 +91,7 @@ class FakeTempo:
             for item in items:
                 if item["tempoWorklogId"] == tempo_id:
                     return 200, {}, json.dumps(item)
-        message = f"Worklog with id {tempo_id} does not exist"
-        return 404, {}, json.dumps({"errors": [{"message": message}]})
+        return 404, {}, json.dumps(tempo_error(f"Worklog with id {tempo_id} does not exist"))
 
     def callback(self, request):
         url = urlsplit(request.url)
@@ -98,18 +101,23 @@ class FakeTempo:
         if self.before_page is not None:
             self.before_page(len(self.seen_params))
         if project_id in self.not_found_projects:
-            message = "Project cannot be found in the system"
-            return 404, {}, json.dumps({"errors": [{"message": message}]})
+            return 404, {}, json.dumps(tempo_error("Project cannot be found in the system"))
         items = self.worklogs.get(project_id, [])
         if "updatedFrom" in query:
             items = [w for w in items if w["updatedAt"] >= query["updatedFrom"]]
         offset = int(query.get("offset", 0))
         limit = min(int(query.get("limit", 50)), self.page_size)
-        page = items[offset : offset + limit]
-        metadata = {"count": len(page), "offset": offset, "limit": limit}
+        next_url = None
         if offset + limit < len(items):
             nxt = dict(query, offset=str(offset + limit))
-            metadata["next"] = f"{url.scheme}://{url.netloc}{url.path}?" + "&".join(
+            next_url = f"{url.scheme}://{url.netloc}{url.path}?" + "&".join(
                 f"{k}={v}" for k, v in nxt.items()
             )
-        return 200, {}, json.dumps({"self": request.url, "metadata": metadata, "results": page})
+        page = tempo_page(
+            items[offset : offset + limit],
+            self_url=request.url,
+            offset=offset,
+            limit=limit,
+            next_url=next_url,
+        )
+        return 200, {}, json.dumps(page)
