@@ -6,7 +6,7 @@ VENV := .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed-stamp
 
-.PHONY: install run sync serve test bench loadtest lint format chromium clean
+.PHONY: install run sync serve test test-unit bench loadtest lint format chromium clean
 
 # pip's output (warnings included) is shown only when pip fails.
 $(STAMP): pyproject.toml
@@ -39,7 +39,12 @@ serve: $(STAMP)
 test: $(STAMP) chromium
 	$(PY) -m pytest $(PYTEST_ARGS)
 
-## Benchmarks of PRODUCT.md §8 (sync and report vs their limits); writes bench/results.json.
+## The fast part while working: no sandbox process, no browser, on every core (about a
+## minute); `make test` runs everything before a push.
+test-unit: $(STAMP)
+	$(PY) -m pytest -m "not integration and not e2e" -n auto $(PYTEST_ARGS)
+
+## Benchmarks of docs/product.md §8 (sync and report vs their limits); writes bench/results.json.
 ## DATABASE_URL=postgres://... make bench measures on PostgreSQL.
 bench: $(STAMP)
 	$(PY) -m bench.run $(BENCH_ARGS)
@@ -57,6 +62,7 @@ chromium:
 lint: $(STAMP)
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/ruff format --check .
+	$(VENV)/bin/lint-imports
 
 format: $(STAMP)
 	$(VENV)/bin/ruff check --fix .

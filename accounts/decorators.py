@@ -1,4 +1,5 @@
-"""Access rules for pages (PRODUCT.md §1)."""
+"""Access rules for pages (docs/product.md §1). Portal pages use
+``portal.decorators.portal_access_required``: the portal decides who is revoked."""
 
 from __future__ import annotations
 
@@ -6,11 +7,6 @@ from functools import wraps
 
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
-from django.shortcuts import render
-
-from portal.visibility import access_revoked
-
-from . import sentences
 
 
 def staff_required(view):
@@ -21,30 +17,6 @@ def staff_required(view):
     def wrapper(request, *args, **kwargs):
         if not request.user.is_staff:
             raise PermissionDenied
-        return view(request, *args, **kwargs)
-
-    return wrapper
-
-
-def portal_access_required(view):
-    """Anonymous visitors go to the sign-in page; a customer whose portal access JSM
-    revoked gets a page saying so (403), never the view's data; everyone else goes on.
-
-    Checked on every request, so a session opened before the sync revoked the customer
-    shows the sentence on its next page, and access comes back with the sync that restores
-    it. Every portal view carries it (tests/portal/test_revoked_access.py walks them all).
-    """
-
-    @login_required
-    @wraps(view)
-    def wrapper(request, *args, **kwargs):
-        if access_revoked(request.user):
-            return render(
-                request,
-                "portal/access_revoked.html",
-                {"title": sentences.ACCESS_REVOKED_TITLE, "sentence": sentences.ACCESS_REVOKED},
-                status=403,
-            )
         return view(request, *args, **kwargs)
 
     return wrapper

@@ -4,13 +4,13 @@ from django.contrib.auth import get_user_model
 from django.contrib.auth.forms import AuthenticationForm, PasswordResetForm, SetPasswordForm
 from django.core.exceptions import ValidationError
 
-from portal.visibility import access_revoked
-
 from . import sentences
+from .signals import sign_in_refused
 
 
 class SignInForm(AuthenticationForm):
-    """Django's sign-in form, which also refuses a customer whose portal access JSM revoked.
+    """Django's sign-in form, which also refuses a customer whose portal access JSM revoked
+    (the portal says who is, answering ``accounts.signals.sign_in_refused``).
 
     Django asks ``confirm_login_allowed`` only once the password is right, so the sentence
     tells nobody else who is a customer; a refusal is not a failed sign-in (no lockout).
@@ -22,7 +22,7 @@ class SignInForm(AuthenticationForm):
 
     def confirm_login_allowed(self, user):
         super().confirm_login_allowed(user)
-        if access_revoked(user):
+        if any(refused for _, refused in sign_in_refused.send(sender=SignInForm, user=user)):
             self.refusal = self.error_messages["revoked"]
             raise ValidationError(self.refusal, code="revoked")
 

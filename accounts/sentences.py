@@ -3,7 +3,7 @@
 Forms, views, templates and tests import them from here, so the wording lives in one place.
 """
 
-# JSM revoked the customer's portal access (Jira answers `active: false`, API-CONTRACTS.md
+# JSM revoked the customer's portal access (Jira answers `active: false`, docs/outside-apis.md
 # §6). Said at sign-in (only after the right password, so it tells nobody else who is a
 # customer) and on every portal page of a session that was open when the sync revoked it.
 ACCESS_REVOKED_TITLE = "Your access has been revoked"

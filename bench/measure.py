@@ -1,4 +1,4 @@
-"""The measurements of `make bench` (PRODUCT.md §8), one function each.
+"""The measurements of `make bench` (docs/product.md §8), one function each.
 
 Each works on the app database Django is connected to and on a running sandbox whose
 demo data is already seeded; `bench/run.py` drives them over several sizes, and the smoke
@@ -23,14 +23,14 @@ from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
 from jsm.models import Customer, JiraProject, Organization, Request
-from jsm.sync import sync_jira
 from portal.models import ReportSettings
 from portal.periods import Period
 from portal.reports import report_aggregate, request_rows
 from portal.visibility import ORGANIZATION, requests_visible_to
+from sync.runs import sync_jira, sync_tempo
 from tempo_integration.client import MAX_PAGE_SIZE, TempoClient
 from tempo_integration.models import ProjectSyncState, TempoIntegration, Worklog
-from tempo_integration.sync import enabled_projects, sync_tempo
+from tempo_integration.sync import enabled_projects
 
 
 @dataclass

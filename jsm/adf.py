@@ -1,6 +1,6 @@
 """Plain text from an Atlassian Document Format (ADF) document: Jira's worklog comments.
 
-Jira Cloud's REST API v3 writes a worklog's ``comment`` as ADF (API-CONTRACTS.md §3, §6): a
+Jira Cloud's REST API v3 writes a worklog's ``comment`` as ADF (docs/outside-apis.md §3, §6): a
 ``doc`` node whose ``content`` is a tree of block nodes (paragraphs, lists, tables, panels,
 ...) around inline nodes (text, hard breaks, mentions, emoji, dates, ...). The node types and
 their attributes are Atlassian's specification,

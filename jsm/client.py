@@ -1,4 +1,4 @@
-"""JiraClient: the only code that talks to Jira Cloud and JSM (API-CONTRACTS.md §3, §5).
+"""JiraClient: the only code that talks to Jira Cloud and JSM (docs/outside-apis.md §3, §5).
 
 Basic auth (e-mail and API token) travels in the session's ``Authorization`` header only.
 Each paging style Atlassian uses has one generator here, and every id leaves this module
@@ -16,9 +16,22 @@ from django.conf import settings
 
 from worklog_report.http_client import JsonHttpClient, ServiceUnavailable, jitter
 
+from .records import (
+    JiraIssue,
+    JiraUser,
+    JiraWorklog,
+    JsmOrganization,
+    MalformedRecord,
+    ServiceDesk,
+    WorklogChanges,
+    users,
+)
+
 MAX_PAGES = 10_000  # loop guard
 JSM_PAGE_SIZE = 50
 SEARCH_PAGE_SIZE = 100
+# The issue fields the sync reads, besides the two custom fields (docs/outside-apis.md §3).
+ISSUE_FIELDS = ["summary", "status", "reporter", "created", "updated"]
 PARTICIPANTS_FIELD = "com.atlassian.servicedesk:sd-request-participants"
 ORGANIZATIONS_FIELD = "com.atlassian.servicedesk:sd-customer-organizations"
 
@@ -179,37 +192,52 @@ class JiraClient(JsonHttpClient):
                 found["organizations"] = str(field["id"])
         return found
 
-    def service_desks(self) -> Iterator[dict]:
-        """Every JSM project: ``{id, projectId, projectKey, projectName}``."""
-        yield from self._jsm_pages("/rest/servicedeskapi/servicedesk")
+    def service_desks(self) -> Iterator[ServiceDesk]:
+        """Every JSM project. Raises JiraUnavailable for one that cannot be read."""
+        for item in self._jsm_pages("/rest/servicedeskapi/servicedesk"):
+            yield _read(ServiceDesk.from_api, item)
 
-    def organizations(self, service_desk_id: str) -> Iterator[dict]:
-        yield from self._jsm_pages(
+    def organizations(self, service_desk_id: str) -> Iterator[JsmOrganization]:
+        """The project's organizations. Raises JiraUnavailable for one that cannot be read."""
+        for item in self._jsm_pages(
             f"/rest/servicedeskapi/servicedesk/{service_desk_id}/organization"
-        )
+        ):
+            yield _read(JsmOrganization.from_api, item)
 
-    def organization_members(self, organization_id: str) -> Iterator[dict]:
-        yield from self._jsm_pages(f"/rest/servicedeskapi/organization/{organization_id}/user")
+    def organization_members(self, organization_id: str) -> Iterator[JiraUser]:
+        """The organization's users (one without an account id is skipped)."""
+        for item in self._jsm_pages(f"/rest/servicedeskapi/organization/{organization_id}/user"):
+            yield from users([item])
 
-    def customers(self, service_desk_id: str) -> Iterator[dict]:
+    def customers(self, service_desk_id: str) -> Iterator[JiraUser]:
+        """The project's customers (one without an account id is skipped)."""
         # An experimental route: JSM refuses it without the opt-in header.
-        yield from self._jsm_pages(
+        for item in self._jsm_pages(
             f"/rest/servicedeskapi/servicedesk/{service_desk_id}/customer",
             headers={"X-ExperimentalApi": "opt-in"},
-        )
+        ):
+            yield from users([item])
 
-    def requests_of_project(self, project_id: str, fields: list[str]) -> Iterator[dict]:
-        yield from self._search_pages(f"project = {int(project_id)} ORDER BY id ASC", fields)
+    def requests_of_project(
+        self, project_id: str, field_ids: dict[str, str | None]
+    ) -> Iterator[JiraIssue]:
+        """Every issue of the project, oldest first, with the fields the sync reads;
+        ``field_ids`` is ``custom_field_ids()``'s answer. Raises JiraUnavailable for an issue
+        that cannot be read."""
+        jql = f"project = {int(project_id)} ORDER BY id ASC"
+        for item in self._search_pages(jql, _issue_fields(field_ids)):
+            yield _issue(item, field_ids)
 
-    def issue(self, issue_id: str, fields: list[str]) -> dict | None:
-        """One issue read directly, ``{id, key, fields}``, or None when Jira answers 404
-        (deleted, or no longer visible to the API account).
+    def issue(self, issue_id: str, field_ids: dict[str, str | None]) -> JiraIssue | None:
+        """One issue read directly, with its project (``JiraIssue.project_id``), or None
+        when Jira answers 404 (deleted, or no longer visible to the API account).
 
         A direct read is not served by the eventually consistent search index, so it is how
         the sync confirms that a request the search left out is really gone, or moved: a
-        moved issue answers with its new key and project (API-CONTRACTS.md §6).
+        moved issue answers with its new key and project (docs/outside-apis.md §6).
         Reference: GET /rest/api/3/issue/{issueIdOrKey} in Atlassian's platform v3 OpenAPI.
         """
+        fields = [*_issue_fields(field_ids), "project"]
         try:
             body = self._json(
                 "GET", f"/rest/api/3/issue/{int(issue_id)}", params={"fields": ",".join(fields)}
@@ -218,24 +246,29 @@ class JiraClient(JsonHttpClient):
             return None
         if not isinstance(body, dict) or "id" not in body or "key" not in body:
             raise JiraUnavailable("Jira answered with JSON that is not an issue.")
-        return body
+        return _issue(body, field_ids)
 
-    def updated_worklog_pages(self, since_ms: int) -> Iterator[dict]:
+    def updated_worklog_pages(self, since_ms: int) -> Iterator[WorklogChanges]:
         """Ids of worklogs changed since ``since_ms`` (oldest first, 1000 a page)."""
-        yield from _worklog_change_pages(self, "/rest/api/3/worklog/updated", since_ms)
+        for page in _worklog_change_pages(self, "/rest/api/3/worklog/updated", since_ms):
+            yield _read(WorklogChanges.from_api, page)
 
-    def deleted_worklog_pages(self, since_ms: int) -> Iterator[dict]:
-        yield from _worklog_change_pages(self, "/rest/api/3/worklog/deleted", since_ms)
+    def deleted_worklog_pages(self, since_ms: int) -> Iterator[WorklogChanges]:
+        """Ids of worklogs deleted since ``since_ms`` (oldest first, 1000 a page)."""
+        for page in _worklog_change_pages(self, "/rest/api/3/worklog/deleted", since_ms):
+            yield _read(WorklogChanges.from_api, page)
 
-    def worklogs_by_id(self, ids: list[int]) -> list[dict]:
-        """Up to 1000 worklogs by id (Jira refuses more in one call)."""
+    def worklogs_by_id(self, ids: list[int]) -> list[JiraWorklog]:
+        """Up to 1000 worklogs by id (Jira refuses more in one call); one that cannot be
+        read is left out, as if Jira had not returned it."""
         body = self._json("POST", "/rest/api/3/worklog/list", json={"ids": ids})
         if not isinstance(body, list):
             raise JiraUnavailable("Jira answered with JSON that is not a worklog list.")
-        return body
+        return _worklogs(body)
 
-    def issue_worklogs(self, issue_id: str) -> Iterator[dict]:
-        """Jira's own worklogs of one issue (offset paging: ``startAt``/``total``)."""
+    def issue_worklogs(self, issue_id: str) -> Iterator[JiraWorklog]:
+        """Jira's own worklogs of one issue (offset paging: ``startAt``/``total``); one that
+        cannot be read is left out."""
         start = 0
         for _ in range(MAX_PAGES):
             page = self._json(
@@ -246,7 +279,7 @@ class JiraClient(JsonHttpClient):
             worklogs = page.get("worklogs") if isinstance(page, dict) else None
             if not isinstance(worklogs, list):
                 raise JiraUnavailable("Jira answered with JSON that is not a worklog page.")
-            yield from worklogs
+            yield from _worklogs(worklogs)
             start += len(worklogs)
             if not worklogs or start >= int(page.get("total", 0)):
                 return
@@ -264,3 +297,35 @@ def _worklog_change_pages(client: JiraClient, path: str, since_ms: int) -> Itera
             return
         page = client._json("GET", page["nextPage"])
     raise JiraUnavailable(f"Jira kept returning pages after {MAX_PAGES}; stopped.")
+
+
+def _read(parse, item):
+    """``parse(item)``; a MalformedRecord becomes JiraUnavailable: an answer without what
+    the sync keys on is not one to write, and the project's last good data is kept."""
+    try:
+        return parse(item)
+    except MalformedRecord as exc:
+        raise JiraUnavailable(str(exc)) from exc
+
+
+def _issue_fields(field_ids: dict[str, str | None]) -> list[str]:
+    return ISSUE_FIELDS + [f for f in field_ids.values() if f]
+
+
+def _issue(item: Any, field_ids: dict[str, str | None]) -> JiraIssue:
+    try:
+        return JiraIssue.from_api(
+            item, field_ids.get("participants"), field_ids.get("organizations")
+        )
+    except MalformedRecord as exc:
+        raise JiraUnavailable(str(exc)) from exc
+
+
+def _worklogs(items: list[Any]) -> list[JiraWorklog]:
+    found = []
+    for item in items:
+        try:
+            found.append(JiraWorklog.from_api(item))
+        except MalformedRecord:
+            continue
+    return found

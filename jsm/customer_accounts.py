@@ -1,8 +1,8 @@
-"""Portal accounts for JSM customers (PRODUCT.md §1): the portal identity follows the
+"""Portal accounts for JSM customers (docs/product.md §1): the portal identity follows the
 customer record Jira keeps, through its whole life.
 
 - **Created** once Jira shows the customer's e-mail address, while JSM grants them the
-  portal: a customer whose access is revoked (``active: false``, API-CONTRACTS.md §6) gets
+  portal: a customer whose access is revoked (``active: false``, docs/outside-apis.md §6) gets
   none. Username and e-mail are the lower-cased address; no usable password until the
   customer sets one ("First time here?").
 - **Owned by the accountId**, not by an address: when Jira shows a new address for the

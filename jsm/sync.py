@@ -1,9 +1,9 @@
-"""The Jira sync: JSM projects, requests, customers and organizations (PRODUCT.md §6).
+"""The Jira sync: JSM projects, requests, customers and organizations (docs/product.md §6).
 
 Reads everything through ``JiraClient`` and writes it in bulk, one transaction per
 project, so a failure half-way leaves every project either as the last good sync left it or
 fully refreshed, and the next run simply completes. It is idempotent (upserts keyed on Jira
-ids), holds the ``jira`` lock, and records a ``SyncRun``.
+ids). ``sync.runs.sync_jira`` runs it under the ``jira`` lock and records the ``SyncRun``.
 
 It removes only what Jira confirmed gone: the search is eventually consistent
 (JRACLOUD-96208), so a request it leaves out is read directly, and kept — or followed into
@@ -18,21 +18,14 @@ from __future__ import annotations
 import logging
 from collections.abc import Iterable
 from dataclasses import dataclass, field
-from typing import Any, Protocol
+from typing import TYPE_CHECKING
 
 from django.conf import settings
 from django.db import transaction
 from django.db.models import F, Q
 from django.utils import timezone
-from django.utils.dateparse import parse_datetime
 
 from worklog_report.bulk import chunked
-from worklog_report.database_outage import (
-    CONNECTION_ERRORS,
-    DATABASE_UNAVAILABLE,
-    log_lost_connection,
-    reconnect,
-)
 from worklog_report.sentences import full_stop
 
 from .client import (
@@ -44,9 +37,13 @@ from .client import (
     JiraUnavailable,
 )
 from .customer_accounts import ensure_customer_accounts
-from .locks import Lease, sync_lock
-from .models import STOPPED, Customer, JiraProject, Organization, Request, SyncRun
+from .models import Customer, JiraProject, Organization, Request
+from .records import JiraIssue, JiraUser, JsmOrganization, ServiceDesk
 from .worklogs import sync_jira_worklogs
+
+if TYPE_CHECKING:  # the sync app runs this module and hands it these
+    from sync.locks import Lease
+    from sync.progress import Progress
 
 logger = logging.getLogger(__name__)
 BATCH = 500
@@ -57,25 +54,13 @@ CONFIRM_LIMIT = 100
 MISSED_RUNS_BEFORE_REMOVAL = 2
 
 
-class Progress(Protocol):
-    def start(self, label: str, total: int | None) -> None: ...
-    def advance(self, amount: int = 1) -> None: ...
-
-
-class Silent:
-    def start(self, label: str, total: int | None) -> None:
-        pass
-
-    def advance(self, amount: int = 1) -> None:
-        pass
-
-
 class JiraNotConfigured(JiraError):
     pass
 
 
-def describe_failure(exc: Exception) -> str:
-    """A sentence for the Sync tab: what went wrong and what to do."""
+def describe_failure(exc: Exception) -> str | None:
+    """A sentence for the Sync tab: what went wrong and what to do; None for an error that
+    is not Jira's (a bug: the run's recorder logs it and says so)."""
     if isinstance(exc, JiraNotConfigured):
         return "Jira is not configured. Set JIRA_BASE_URL, JIRA_EMAIL and JIRA_API_TOKEN."
     if isinstance(exc, JiraAuthError):
@@ -90,7 +75,7 @@ def describe_failure(exc: Exception) -> str:
             f"{full_stop(str(exc))} The data from the last successful sync is kept; "
             "the next run retries."
         )
-    return "The sync failed unexpectedly; the details are in the worker's log."
+    return None
 
 
 def describe_project_failure(project: JiraProject, exc: JiraError) -> str:
@@ -104,14 +89,14 @@ def describe_project_failure(project: JiraProject, exc: JiraError) -> str:
 @dataclass
 class _ProjectData:
     project: JiraProject
-    organizations: list[dict]
-    members: dict[str, list[dict]]
-    customers: list[dict]
-    issues: list[dict]
+    organizations: list[JsmOrganization]
+    members: dict[str, list[JiraUser]]
+    customers: list[JiraUser]
+    issues: list[JiraIssue]
     # Stored requests the search left out, as a direct read answered: gone from every JSM
     # project (Jira ids), or moved to another listed project (the issue, that project's pk).
     gone: list[str] = field(default_factory=list)
-    moved: list[tuple[dict, int]] = field(default_factory=list)
+    moved: list[tuple[JiraIssue, int]] = field(default_factory=list)
     # Left out, and no direct read could say why (beyond the limit, or the read failed).
     unconfirmed: list[str] = field(default_factory=list)
 
@@ -138,55 +123,26 @@ class Counts:
         return {name: value for name, value in self.__dict__.items() if name != "problems"}
 
 
-def sync_jira(
-    *, full: bool = False, client: JiraClient | None = None, progress: Progress | None = None
-) -> SyncRun:
-    """Run one Jira sync now, in this process. Raises SyncAlreadyRunning if one is running.
+def jira_client() -> JiraClient:
+    """The client of the configured Jira site; JiraNotConfigured when JIRA_BASE_URL is unset."""
+    if not settings.JIRA_BASE_URL:
+        raise JiraNotConfigured("Jira is not configured.")
+    return JiraClient()
 
-    ``full`` re-reads every Jira worklog (deletions included); requests are always read fully.
+
+def read_jira(
+    client: JiraClient, lease: Lease, progress: Progress, counts: Counts, *, full: bool = False
+) -> None:
+    """Read every JSM project, its requests, customers and organizations, then Jira's
+    worklogs, and write them here; ``counts`` says what was done as it goes.
+
+    Projects that could not be read are in ``counts.problems`` (one sentence each), the rest
+    are synced. Raises JiraAuthError when Jira refuses the credentials, JiraError when Jira
+    is unavailable for two projects in a row. ``lease.renew()`` after each page keeps the
+    run's lock and lets a stop request end the run there (``sync.locks``). ``full`` re-reads
+    every Jira worklog (deletions included); requests are always read fully.
     """
-    with sync_lock("jira") as lease:
-        run = SyncRun.begin(SyncRun.Kind.JIRA)
-        own_client = client is None
-        error, counts, partly = "", Counts(), False
-        try:
-            if own_client:
-                if not settings.JIRA_BASE_URL:
-                    raise JiraNotConfigured("Jira is not configured.")
-                client = JiraClient()
-            counts = _sync(client, lease, progress or Silent(), full)
-            if counts.problems:
-                # Partly when some project was read; a run that read none has failed.
-                error, partly = " ".join(counts.problems), counts.projects > 0
-        except CONNECTION_ERRORS as exc:
-            log_lost_connection("jira", exc)
-            reconnect()
-            error = DATABASE_UNAVAILABLE
-        except Exception as exc:
-            if not isinstance(exc, JiraError):
-                logger.exception("Jira sync failed")
-            error = describe_failure(exc)
-        except BaseException:  # Ctrl-C, SystemExit: say so, then let it stop the process
-            error = STOPPED
-            raise
-        finally:
-            run.finish(
-                error=error,
-                partly=partly,
-                counts=counts.as_dict() if partly or not error else {},
-                requests_made=client.request_count if client else 0,
-            )
-            if own_client and client is not None:
-                client.close()
-    return run
-
-
-def _sync(client: JiraClient, lease: Lease, progress: Progress, full: bool) -> Counts:
-    counts = Counts()
     field_ids = client.custom_field_ids()
-    fields = ["summary", "status", "reporter", "created", "updated"] + [
-        f for f in field_ids.values() if f
-    ]
     desks = list(client.service_desks())
     progress.start("Jira projects", len(desks))
     projects = _upsert_projects(desks)
@@ -199,11 +155,11 @@ def _sync(client: JiraClient, lease: Lease, progress: Progress, full: bool) -> C
     for project in projects:
         lease.renew()
         try:
-            data = _read_project(client, lease, project, fields, listed)
+            data = _read_project(client, lease, project, field_ids, listed)
         except JiraAuthError:
             raise  # the credentials, not the project: nothing else can be read either
         except JiraError as exc:
-            # One project's trouble never stops the others (PRODUCT.md §6); but when Jira
+            # One project's trouble never stops the others (docs/product.md §6); but when Jira
             # itself is down, trying every project would only spend each one's retry budget.
             problem = describe_project_failure(project, exc)
             JiraProject.objects.filter(pk=project.pk).update(sync_problem=problem)
@@ -219,7 +175,7 @@ def _sync(client: JiraClient, lease: Lease, progress: Progress, full: bool) -> C
         unavailable_in_a_row = 0
         with transaction.atomic():
             lease.renew()
-            _write_project(data, field_ids, counts)
+            _write_project(data, counts)
             JiraProject.objects.filter(pk=project.pk).exclude(sync_problem="").update(
                 sync_problem=""
             )
@@ -232,16 +188,15 @@ def _sync(client: JiraClient, lease: Lease, progress: Progress, full: bool) -> C
     counts.jira_worklogs_removed = worklog_counts.jira_worklogs_removed
     counts.customers = Customer.objects.count()
     counts.organizations = Organization.objects.count()
-    return counts
 
 
-def _upsert_projects(desks: Iterable[dict]) -> list[JiraProject]:
+def _upsert_projects(desks: Iterable[ServiceDesk]) -> list[JiraProject]:
     rows = [
         JiraProject(
-            jira_id=str(desk["projectId"]),
-            key=str(desk["projectKey"]),
-            name=str(desk.get("projectName") or desk["projectKey"]),
-            service_desk_id=str(desk["id"]),
+            jira_id=desk.project_id,
+            key=desk.project_key,
+            name=desk.project_name,
+            service_desk_id=desk.id,
             missing_since=None,  # listed (again)
         )
         for desk in desks
@@ -282,7 +237,7 @@ def _read_project(
     client: JiraClient,
     lease: Lease,
     project: JiraProject,
-    fields: list[str],
+    field_ids: dict[str, str | None],
     listed: dict[str, int],
 ) -> _ProjectData:
     """Everything one project needs, read before anything is written.
@@ -294,13 +249,11 @@ def _read_project(
     the Jira id of every JSM project of this run to its row's pk.
     """
     organizations = list(client.organizations(project.service_desk_id))
-    members = {
-        str(org["id"]): list(client.organization_members(str(org["id"]))) for org in organizations
-    }
+    members = {org.id: list(client.organization_members(org.id)) for org in organizations}
     customers = list(client.customers(project.service_desk_id))
-    issues = list(client.requests_of_project(project.jira_id, fields))
+    issues = list(client.requests_of_project(project.jira_id, field_ids))
     data = _ProjectData(project, organizations, members, customers, issues)
-    seen = {str(issue["id"]) for issue in issues}
+    seen = {issue.id for issue in issues}
     # Those closest to removal first, so beyond the limit each run reads different ones.
     stored = Request.objects.filter(project=project).values_list("jira_id", "missed_runs")
     unlisted = [
@@ -313,7 +266,7 @@ def _read_project(
     for n, jira_id in enumerate(unlisted[:CONFIRM_LIMIT]):
         lease.renew()
         try:
-            found = client.issue(jira_id, [*fields, "project"])
+            found = client.issue(jira_id, field_ids)
         except JiraUnavailable:
             # Jira is struggling: the rest stay missing and are asked again next run.
             data.unconfirmed += unlisted[n:CONFIRM_LIMIT]
@@ -323,7 +276,7 @@ def _read_project(
         except JiraError:
             data.unconfirmed.append(jira_id)  # not confirmed either way
             continue
-        target = None if found is None else _project_of(found)
+        target = None if found is None else found.project_id
         if found is None or target not in listed:
             data.gone.append(jira_id)  # deleted, hidden, or moved out of every JSM project
         elif target == project.jira_id:
@@ -333,46 +286,39 @@ def _read_project(
     return data
 
 
-def _project_of(issue: dict) -> str | None:
-    project = (issue.get("fields") or {}).get("project")
-    return str(project["id"]) if isinstance(project, dict) and project.get("id") else None
+def _users_in(data: _ProjectData) -> dict[str, JiraUser]:
+    """Every Jira account the project mentions, keyed by account id, richest record first."""
+    users: dict[str, JiraUser] = {}
 
-
-def _users_in(data: _ProjectData, field_ids: dict[str, str | None]) -> dict[str, dict]:
-    """Every Jira account the project mentions, keyed by accountId, richest record first."""
-    users: dict[str, dict] = {}
-
-    def add(user: Any) -> None:
-        if not isinstance(user, dict) or not user.get("accountId"):
+    def add(user: JiraUser | None) -> None:
+        if user is None:
             return
-        known = users.get(user["accountId"])
-        if known is None or (not known.get("emailAddress") and user.get("emailAddress")):
-            users[user["accountId"]] = user
+        known = users.get(user.account_id)
+        if known is None or (not known.email_address and user.email_address):
+            users[user.account_id] = user
 
     for user in data.customers:
         add(user)
     for group in data.members.values():
         for user in group:
             add(user)
-    participants_field = field_ids.get("participants")
     for issue in data.issues:
-        fields = issue.get("fields") or {}
-        add(fields.get("reporter"))
-        for user in (fields.get(participants_field) if participants_field else None) or []:
+        add(issue.reporter)
+        for user in issue.participants:
             add(user)
     return users
 
 
-def _write_project(data: _ProjectData, field_ids: dict[str, str | None], counts: Counts) -> None:
+def _write_project(data: _ProjectData, counts: Counts) -> None:
     project = data.project
-    users = _users_in(data, field_ids)
+    users = _users_in(data)
     Customer.objects.bulk_create(
         [
             Customer(
                 account_id=account_id,
-                email=(user.get("emailAddress") or "").strip().lower(),
-                display_name=user.get("displayName") or "",
-                active=bool(user.get("active", True)),
+                email=user.email_address.strip().lower(),
+                display_name=user.display_name,
+                active=user.active,
             )
             for account_id, user in users.items()
         ],
@@ -386,19 +332,16 @@ def _write_project(data: _ProjectData, field_ids: dict[str, str | None], counts:
     )
 
     Organization.objects.bulk_create(
-        [
-            Organization(jira_id=str(o["id"]), name=str(o.get("name", "")))
-            for o in data.organizations
-        ],
+        [Organization(jira_id=o.id, name=o.name) for o in data.organizations],
         update_conflicts=True,
         unique_fields=["jira_id"],
         update_fields=["name"],
         batch_size=BATCH,
     )
     org_pk = dict(
-        Organization.objects.filter(
-            jira_id__in=[str(o["id"]) for o in data.organizations]
-        ).values_list("jira_id", "pk")
+        Organization.objects.filter(jira_id__in=[o.id for o in data.organizations]).values_list(
+            "jira_id", "pk"
+        )
     )
     ProjectLink = Organization.projects.through
     ProjectLink.objects.filter(jiraproject=project).delete()
@@ -409,10 +352,10 @@ def _write_project(data: _ProjectData, field_ids: dict[str, str | None], counts:
     MemberLink.objects.filter(organization_id__in=org_pk.values()).delete()
     MemberLink.objects.bulk_create(
         [
-            MemberLink(organization_id=org_pk[org_id], customer_id=customer_pk[u["accountId"]])
+            MemberLink(organization_id=org_pk[org_id], customer_id=customer_pk[u.account_id])
             for org_id, group in data.members.items()
             for u in group
-            if isinstance(u, dict) and u.get("accountId") in customer_pk
+            if u.account_id in customer_pk
         ],
         ignore_conflicts=True,
         batch_size=BATCH,
@@ -422,15 +365,13 @@ def _write_project(data: _ProjectData, field_ids: dict[str, str | None], counts:
     shared_with: list[tuple[str, str]] = []
     requests = []
     for issue in data.issues:
-        fields = issue.get("fields") or {}
-        jira_id = str(issue["id"])
         requests.append(_request_row(issue, project.pk, customer_pk))
-        for user in fields.get(field_ids.get("participants") or "") or []:
-            if isinstance(user, dict) and user.get("accountId") in customer_pk:
-                participants.append((jira_id, user["accountId"]))
-        for org in fields.get(field_ids.get("organizations") or "") or []:
-            if isinstance(org, dict) and str(org.get("id")) in org_pk:
-                shared_with.append((jira_id, str(org["id"])))
+        for user in issue.participants:
+            if user.account_id in customer_pk:
+                participants.append((issue.id, user.account_id))
+        for org_id in issue.organization_ids:
+            if org_id in org_pk:
+                shared_with.append((issue.id, org_id))
     # A moved request keeps its row (and so its worklogs); the new project's own write
     # brings its participants and organizations.
     moved = [_request_row(issue, target, customer_pk) for issue, target in data.moved]
@@ -470,20 +411,18 @@ def _write_project(data: _ProjectData, field_ids: dict[str, str | None], counts:
     counts.requests += len(requests)
 
 
-def _request_row(issue: dict, project_pk: int, customer_pk: dict[str, int]) -> Request:
-    fields = issue.get("fields") or {}
-    reporter = fields.get("reporter") or {}
-    status = fields.get("status") or {}
+def _request_row(issue: JiraIssue, project_pk: int, customer_pk: dict[str, int]) -> Request:
     return Request(
-        jira_id=str(issue["id"]),
-        key=str(issue["key"]),
+        jira_id=issue.id,
+        key=issue.key,
         project_id=project_pk,
-        summary=str(fields.get("summary") or "")[:500],
-        status=str(status.get("name") or ""),
-        status_category=str((status.get("statusCategory") or {}).get("key") or ""),
-        reporter_id=customer_pk.get(reporter.get("accountId")),
-        created=_timestamp(fields.get("created")),
-        updated=_timestamp(fields.get("updated") or fields.get("created")),
+        summary=issue.summary[:500],
+        status=issue.status_name,
+        status_category=issue.status_category_key,
+        reporter_id=customer_pk.get(issue.reporter.account_id) if issue.reporter else None,
+        # Jira always writes both; a missing one reads as now.
+        created=issue.created or timezone.now(),
+        updated=issue.updated or timezone.now(),
         missing_since=None,
         missed_runs=0,
     )
@@ -523,7 +462,7 @@ def _upsert_requests(rows: list[Request]) -> None:
 
 
 def _remove_unlisted(data: _ProjectData, counts: Counts) -> int:
-    """Remove only what Jira confirmed gone; count the rest as missing (PRODUCT.md §6).
+    """Remove only what Jira confirmed gone; count the rest as missing (docs/product.md §6).
 
     A request the search left out stays, with its worklogs, until a direct read answers
     404 (or shows it outside every JSM project), or ``MISSED_RUNS_BEFORE_REMOVAL`` runs in
@@ -539,8 +478,3 @@ def _remove_unlisted(data: _ProjectData, counts: Counts) -> int:
         removed += overdue.delete()[1].get("jsm.Request", 0)
         counts.requests_missing += unconfirmed.count()
     return removed
-
-
-def _timestamp(value: Any):
-    parsed = parse_datetime(str(value)) if value else None
-    return parsed or timezone.now()

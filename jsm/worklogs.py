@@ -1,4 +1,4 @@
-"""Jira's own worklogs, for *Logged time (Jira)* and for worker names (PRODUCT.md §6).
+"""Jira's own worklogs, for *Logged time (Jira)* and for worker names (docs/product.md §6).
 
 Uses Jira's change feeds rather than one call per issue: ``/worklog/updated?since=`` lists
 the ids changed since a point in time (1000 a page), ``/worklog/list`` fetches them 1000 at
@@ -6,7 +6,7 @@ a time, and ``/worklog/deleted?since=`` lists deletions. A full read (the first 
 day, or ``sync --full``) starts from 0 and also removes local worklogs Jira no longer has.
 Only worklogs on synced requests are kept; the author names fill ``Worker``.
 
-Three things real Jira does that the customer's hours must survive (API-CONTRACTS.md §6):
+Three things real Jira does that the customer's hours must survive (docs/outside-apis.md §6):
 a worklog restricted to a group or role (``visibility``) is internal, so its comment is not
 kept; ``started`` is an instant written in the API account's time zone, so the day is taken
 in the author's own zone; and the comment is an ADF document (``jsm.adf``).
@@ -17,18 +17,21 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Collection
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from django.db import transaction
 from django.utils import timezone
-from django.utils.dateparse import parse_datetime
 
 from worklog_report.bulk import chunked
 
+from . import records
 from .adf import plain_text
 from .client import JiraClient
-from .locks import Lease
 from .models import JiraWorklog, JiraWorklogCursor, Request, Worker
+
+if TYPE_CHECKING:  # the sync app runs this module and hands it the lease
+    from sync.locks import Lease
 
 LIST_LIMIT = 1000
 FULL_SYNC_EVERY = dt.timedelta(days=1)
@@ -43,17 +46,17 @@ class WorklogCounts:
     jira_worklogs_removed: int = 0
 
 
-def worker_day(started: dt.datetime, author: dict) -> dt.date:
+def worker_day(started: dt.datetime, time_zone: str | None) -> dt.date:
     """The day the work was done: ``started``'s local date in the author's time zone.
 
     Jira writes ``started`` as an instant in the *API account's* profile zone
     (``2026-11-01T01:30:00.000+0000`` and ``2026-10-31T21:30:00.000-0400`` are the same
     moment), so its own date would depend on whose token syncs. The worker's day is the date
     where the author is (``author.timeZone``, an IANA name in Jira's ``UserDetails``), as
-    Tempo's ``startDate`` is. When privacy settings hide the zone (null or absent) or it is
-    not a zone we know, the offset written in ``started`` is the best there is.
+    Tempo's ``startDate`` is. When privacy settings hide the zone (None) or it is not a zone
+    we know, the offset written in ``started`` is the best there is.
     """
-    zone = _zone(author.get("timeZone"))
+    zone = _zone(time_zone)
     if zone is None or started.tzinfo is None:
         return started.date()
     return started.astimezone(zone).date()
@@ -69,14 +72,6 @@ def _zone(name: object) -> ZoneInfo | None:
         return None
 
 
-def is_internal(worklog: dict) -> bool:
-    """Jira restricts the worklog to a group or a role: ``visibility`` ``{"type": "group" |
-    "role", "value", "identifier"}``. An agent's API account receives it; a customer must
-    never read its comment (API-CONTRACTS.md §6). Any visibility Jira writes counts, even one
-    of a shape we do not know: hiding a comment too many costs less than showing one."""
-    return bool(worklog.get("visibility"))
-
-
 def sync_jira_worklogs(
     client: JiraClient,
     lease: Lease,
@@ -86,7 +81,7 @@ def sync_jira_worklogs(
 ) -> WorklogCounts:
     """Read Jira's worklog change feeds into ``JiraWorklog`` (see the module docstring).
 
-    Nothing is deleted on an incomplete observation (PRODUCT.md §6): a full read removes a
+    Nothing is deleted on an incomplete observation (docs/product.md §6): a full read removes a
     local worklog the feed did not list only once ``/worklog/list`` confirms Jira no longer
     has it (the feed hides the last minute, and a list can change while it is paged).
 
@@ -111,8 +106,8 @@ def sync_jira_worklogs(
     seen: set[str] = set()
     until = since
     for page in client.updated_worklog_pages(since):
-        ids = [int(v["worklogId"]) for v in page["values"] if "worklogId" in v]
-        until = max(until, int(page.get("until") or until))
+        ids = page.worklog_ids
+        until = max(until, page.until or until)
         for start in range(0, len(ids), LIST_LIMIT):
             worklogs = client.worklogs_by_id(ids[start : start + LIST_LIMIT])
             with transaction.atomic():
@@ -131,10 +126,9 @@ def sync_jira_worklogs(
             with transaction.atomic():
                 counts.jira_worklogs += _upsert(worklogs, request_pk, seen)
         gone = [
-            str(v["worklogId"])
+            str(worklog_id)
             for page in client.deleted_worklog_pages(since)
-            for v in page["values"]
-            if "worklogId" in v
+            for worklog_id in page.worklog_ids
         ]
         counts.jira_worklogs_removed = JiraWorklog.objects.filter(jira_id__in=gone).delete()[0]
     cursor.since_ms = until
@@ -161,30 +155,27 @@ def _remove_confirmed_gone(
     return sum(JiraWorklog.objects.filter(jira_id__in=chunk).delete()[0] for chunk in chunked(gone))
 
 
-def _upsert(worklogs: list[dict], request_pk: dict[str, int], seen: set[str]) -> int:
+def _upsert(worklogs: list[records.JiraWorklog], request_pk: dict[str, int], seen: set[str]) -> int:
+    """Write the worklogs on synced requests (their ids join ``seen``) and their authors'
+    names; returns how many were written."""
     rows, workers = [], {}
-    for item in worklogs:
-        issue_id = str(item.get("issueId", ""))
-        started = parse_datetime(str(item.get("started") or ""))
-        updated = parse_datetime(str(item.get("updated") or item.get("started") or ""))
-        author = item.get("author") or {}
-        if issue_id not in request_pk or started is None or updated is None:
+    for worklog in worklogs:
+        if worklog.issue_id not in request_pk:
             continue
-        if author.get("accountId") and author.get("displayName"):
-            workers[author["accountId"]] = author["displayName"]
-        seen.add(str(item["id"]))
-        internal = is_internal(item)
+        if worklog.author_account_id and worklog.author_display_name:
+            workers[worklog.author_account_id] = worklog.author_display_name
+        seen.add(worklog.id)
         rows.append(
             JiraWorklog(
-                jira_id=str(item["id"]),
-                request_id=request_pk[issue_id],
-                author_account_id=str(author.get("accountId") or ""),
-                time_spent_seconds=max(0, int(item.get("timeSpentSeconds") or 0)),
-                start_date=worker_day(started, author),
-                # A restricted comment is not even read: nothing to leak later.
-                description="" if internal else plain_text(item.get("comment"))[:10_000],
-                internal=internal,
-                jira_updated_at=updated,
+                jira_id=worklog.id,
+                request_id=request_pk[worklog.issue_id],
+                author_account_id=worklog.author_account_id,
+                time_spent_seconds=worklog.time_spent_seconds,
+                start_date=worker_day(worklog.started, worklog.author_time_zone),
+                # A restricted comment is not even read (the record holds none).
+                description="" if worklog.internal else plain_text(worklog.comment)[:10_000],
+                internal=worklog.internal,
+                jira_updated_at=worklog.updated,
             )
         )
     JiraWorklog.objects.bulk_create(

@@ -1,4 +1,4 @@
-"""Select project to configure, and a project's configuration (PRODUCT.md §4.2, §4.3)."""
+"""Select project to configure, and a project's configuration (docs/product.md §4.2, §4.3)."""
 
 from __future__ import annotations
 

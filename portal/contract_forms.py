@@ -9,7 +9,7 @@ from django import forms
 from jsm.models import JiraProject
 
 from . import contract_sentences as sentences
-from .contracts import MAX_DAYS, MAX_HOURS, Contract
+from .models import MAX_DAYS, MAX_HOURS, Contract
 
 
 class ContractForm(forms.ModelForm):

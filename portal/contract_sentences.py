@@ -1,4 +1,4 @@
-"""Every sentence of Contract management and the contract panel (PRODUCT.md §4.3, §5.2).
+"""Every sentence of Contract management and the contract panel (docs/product.md §4.3, §5.2).
 
 Forms, views, templates and tests import them from here, so the wording lives in one place.
 """

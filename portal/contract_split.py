@@ -1,4 +1,4 @@
-"""Where a contract's used hours come from (PRODUCT.md §5.2): the part on requests someone
+"""Where a contract's used hours come from (docs/product.md §5.2): the part on requests someone
 cannot see, so the contract panel and the Contract management table can explain "used".
 
 Who sees what is ``portal.visibility``'s; used hours are ``portal.contracts``'.
@@ -15,8 +15,12 @@ from jsm.models import Request
 
 from .contracts import ContractUsage
 from .models import ReportSettings
-from .reports import shown_seconds, source_of
-from .visibility import SCOPES, organization_scope_allowed, requests_visible_to
+from .visibility import (
+    SCOPES,
+    organization_scope_allowed,
+    requests_shared_with,
+    requests_visible_to,
+)
 
 
 @dataclass(frozen=True)
@@ -57,7 +61,7 @@ def hours_not_shared(
     for usage in usages:
         contract = usage.contract
         if contract.organization_id:
-            shared = Request.objects.filter(organizations=contract.organization_id)
+            shared = requests_shared_with(contract.organization_id)
             windows[str(contract.pk)] = (
                 _window(usage, report_settings)
                 & contract.worklog_scope()
@@ -67,7 +71,7 @@ def hours_not_shared(
 
 
 def _window(usage: ContractUsage, report_settings: ReportSettings) -> Q:
-    seconds_field = source_of(report_settings).seconds_field
+    seconds_field = report_settings.source.seconds_field
     return Q(start_date__gte=usage.start, start_date__lte=usage.end, **{f"{seconds_field}__gt": 0})
 
 
@@ -76,9 +80,9 @@ def _unseen(report_settings, filters: dict[str, Q], exclude: Q | None = None):
         return {}
     aggregates = {}
     for name, condition in filters.items():
-        aggregates[f"s{name}"] = Sum(shown_seconds(report_settings), filter=condition)
+        aggregates[f"s{name}"] = Sum(report_settings.shown_seconds(), filter=condition)
         aggregates[f"n{name}"] = Count("request", filter=condition, distinct=True)
-    worklogs = source_of(report_settings).model.objects.filter(
+    worklogs = report_settings.source.model.objects.filter(
         request__project_id=report_settings.project_id
     )
     if exclude is not None:

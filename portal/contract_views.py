@@ -1,4 +1,4 @@
-"""The Contract management tab of a project (PRODUCT.md §4.3). Views only orchestrate.
+"""The Contract management tab of a project (docs/product.md §4.3). Views only orchestrate.
 
 Every change is a POST to its own URL. Create and Edit are pages (one pattern, at home on a
 phone and without JavaScript); Delete asks in a dialog, or on a plain page without it.
@@ -22,9 +22,9 @@ from jsm.models import JiraProject
 from . import contract_sentences as sentences
 from .contract_forms import ContractForm
 from .contract_split import hours_not_shared
-from .contracts import Contract, contract_usages, lock_contracts_of
+from .contracts import contract_usages, lock_contracts_of
 from .exports import csv_download
-from .models import ReportSettings
+from .models import Contract, ReportSettings
 from .reports import hours_available
 from .templatetags.hours import decimal_hours
 

@@ -1,4 +1,4 @@
-"""Contracts of hours and how much of them is used (PRODUCT.md §4.3, §5.2).
+"""Contracts of hours and how much of them is used (docs/product.md §4.3, §5.2).
 
 "How usage counts", in one place: ``contract_usages`` is the only code that computes used
 and remaining hours; the Contract management table, the portal's contract panel and the
@@ -9,163 +9,21 @@ month arithmetic in Python on at most a few hundred numbers.
 
 from __future__ import annotations
 
-import calendar
 import datetime as dt
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
-from decimal import Decimal
 
-from django.core.validators import MaxValueValidator, MinValueValidator
-from django.db import models
 from django.db.models import F, Q, Sum
 from django.db.models.functions import TruncMonth
 
-from jsm.models import JiraProject, Organization, Request
+from jsm.models import JiraProject
 
-from . import contract_sentences as sentences
-from .models import ReportSettings
-from .reports import shown_seconds, source_of
-from .visibility import customer_of
+from .models import Contract, ReportSettings
+from .periods import month_end, months_from_to
+from .visibility import contracts_visible_to
 
-MIN_HOURS = Decimal("0.01")
-MAX_HOURS = Decimal("100000")
-MAX_DAYS = 3653  # ten years, leap days included
 # The progress bar turns amber from this share of the hours used, and red from all of them.
 WARNING_PERCENT = 80
-
-
-class ContractQuerySet(models.QuerySet):
-    def active_on(self, day: dt.date) -> ContractQuerySet:
-        return self.filter(start_date__lte=day, end_date__gte=day)
-
-    def in_scope(self, organization: Organization | int | None) -> ContractQuerySet:
-        """Contracts of the same scope: project-wide ones, or those of one organization."""
-        if organization is None:
-            return self.filter(organization__isnull=True)
-        return self.filter(organization=organization)
-
-    def overlapping(
-        self, start: dt.date, end: dt.date, exclude_pk: int | None = None
-    ) -> ContractQuerySet:
-        return self.filter(start_date__lte=end, end_date__gte=start).exclude(pk=exclude_pk)
-
-
-class Contract(models.Model):
-    """Hours a project's customers have bought: for the whole project or one organization.
-
-    Rules the form enforces (and, where SQL can say it, the database): the end is on or after
-    the start, the hours are more than 0 and at most 100,000 with two decimals, the
-    organization belongs to the project, and two contracts of the same scope never overlap,
-    so at any day there is at most one project-wide contract and one per organization.
-    """
-
-    class Type(models.TextChoices):
-        MONTHLY = "monthly", "Monthly contract hours"
-        FIXED = "fixed", "Fixed contract hours"
-
-    project = models.ForeignKey(JiraProject, on_delete=models.CASCADE, related_name="contracts")
-    type = models.CharField("Type", max_length=10, choices=Type.choices, default=Type.MONTHLY)
-    start_date = models.DateField("Start date")
-    end_date = models.DateField("End date")
-    hours = models.DecimalField(
-        "Hours",
-        max_digits=8,
-        decimal_places=2,
-        validators=[MinValueValidator(MIN_HOURS), MaxValueValidator(MAX_HOURS)],
-    )
-    description = models.CharField("Description", max_length=200, blank=True)
-    # Jira deletes organizations; their contracts mean nothing without them.
-    organization = models.ForeignKey(
-        Organization,
-        verbose_name="Organization",
-        null=True,
-        blank=True,
-        on_delete=models.CASCADE,
-        related_name="contracts",
-    )
-    carry_over = models.BooleanField("Carry unused hours over to the next month", default=False)
-    created_at = models.DateTimeField(auto_now_add=True)
-    updated_at = models.DateTimeField(auto_now=True)
-
-    objects = ContractQuerySet.as_manager()
-
-    class Meta:
-        indexes = [models.Index(fields=["project", "start_date"])]
-        constraints = [
-            models.CheckConstraint(
-                condition=Q(end_date__gte=F("start_date")),
-                name="contract_end_not_before_start",
-                violation_error_message=sentences.END_BEFORE_START,
-            ),
-            models.CheckConstraint(
-                condition=Q(hours__gt=0),
-                name="contract_hours_positive",
-                violation_error_message=sentences.HOURS_POSITIVE,
-            ),
-            models.CheckConstraint(
-                condition=Q(hours__lte=MAX_HOURS),
-                name="contract_hours_at_most_max",
-                violation_error_message=sentences.HOURS_TOO_MANY,
-            ),
-            models.CheckConstraint(
-                condition=Q(type__in=["monthly", "fixed"]), name="contract_type_valid"
-            ),
-            models.CheckConstraint(
-                condition=Q(carry_over=False) | Q(type="monthly"),
-                name="contract_carry_over_only_monthly",
-            ),
-        ]
-
-    def __str__(self) -> str:
-        return f"{self.get_type_display()} of {self.scope_label}, {self.period_label}"
-
-    @property
-    def is_monthly(self) -> bool:
-        return self.type == self.Type.MONTHLY
-
-    @property
-    def type_word(self) -> str:
-        return "monthly" if self.is_monthly else "fixed"
-
-    @property
-    def seconds(self) -> int:
-        """The contracted hours in seconds (a month's for monthly contracts)."""
-        return int(self.hours * 3600)
-
-    @property
-    def scope_label(self) -> str:
-        return self.organization.name if self.organization_id else "Whole project"
-
-    @property
-    def period_label(self) -> str:
-        return sentences.period_label(self.start_date, self.end_date)
-
-    def status_on(self, day: dt.date) -> str:
-        if day < self.start_date:
-            return "upcoming"
-        return "ended" if day > self.end_date else "active"
-
-    def overlapping_contract(self) -> Contract | None:
-        """The first contract of the same project and scope whose period meets this one's."""
-        return (
-            Contract.objects.filter(project_id=self.project_id)
-            .in_scope(self.organization_id)
-            .overlapping(self.start_date, self.end_date, exclude_pk=self.pk)
-            .select_related("organization")
-            .order_by("start_date", "pk")
-            .first()
-        )
-
-    def worklog_scope(self) -> Q:
-        """Which worklogs count, by request: every request of the project, or for an
-        organization's contract the requests shared with it or raised by one of its members.
-        (Applied on top of a filter on the project.)"""
-        if not self.organization_id:
-            return Q()
-        requests = Request.objects.filter(project_id=self.project_id).filter(
-            Q(organizations=self.organization_id) | Q(reporter__organizations=self.organization_id)
-        )
-        return Q(request__in=requests.values("pk"))
 
 
 def lock_contracts_of(project: JiraProject) -> None:
@@ -312,7 +170,7 @@ def used_seconds_by_month(
 ) -> tuple[dict[int, dict[dt.date, int]], set[dt.date]]:
     """({contract id: {first day of month: shown seconds}}, {months in which the project has
     any worklog of the source}) from a single grouped aggregate."""
-    shown = shown_seconds(report_settings)
+    shown = report_settings.shown_seconds()
     sums = {
         f"c{c.pk}": Sum(
             shown,
@@ -321,8 +179,7 @@ def used_seconds_by_month(
         for c in contracts
     }
     rows = (
-        source_of(report_settings)
-        .model.objects.filter(
+        report_settings.source.model.objects.filter(
             request__project_id=report_settings.project_id,
             start_date__gte=min(c.start_date for c in contracts),
             start_date__lte=max(c.end_date for c in contracts),
@@ -363,7 +220,7 @@ def usage_from_months(
     if not contract.is_monthly:
         months = []
         balance = 0
-        for month in _months(contract.start_date, contract.end_date):
+        for month in months_from_to(contract.start_date, contract.end_date):
             row = _month_usage(
                 contract, month, allowance if not months else 0, balance, used_by_month
             )
@@ -382,7 +239,7 @@ def usage_from_months(
     current = min(max(today, contract.start_date), contract.end_date).replace(day=1)
     months = []
     carried = 0
-    for month in _months(contract.start_date, current):
+    for month in months_from_to(contract.start_date, current):
         row = _month_usage(contract, month, allowance, carried, used_by_month)
         months.append(row)
         has_data = data_from is None or month >= data_from
@@ -401,23 +258,14 @@ def usage_from_months(
 
 
 def _month_usage(contract, month, allowance, brought_forward, used_by_month) -> MonthUsage:
-    last_day = month.replace(day=calendar.monthrange(month.year, month.month)[1])
     return MonthUsage(
         month=month,
         start=max(month, contract.start_date),
-        end=min(last_day, contract.end_date),
+        end=min(month_end(month), contract.end_date),
         allowance_seconds=allowance,
         brought_forward_seconds=brought_forward,
         used_seconds=used_by_month.get(month, 0),
     )
-
-
-def _months(start: dt.date, end: dt.date):
-    """First days of the calendar months from ``start``'s to ``end``'s, inclusive."""
-    month = start.replace(day=1)
-    while month <= end:
-        yield month
-        month = dt.date(month.year + month.month // 12, month.month % 12 + 1, 1)
 
 
 def _as_date(value) -> dt.date:
@@ -434,14 +282,8 @@ def contract_shown_to(user, project: JiraProject, today: dt.date) -> Contract | 
     running = (
         Contract.objects.filter(project=project).active_on(today).select_related("organization")
     )
-    if user.is_staff:
-        return running.filter(organization__isnull=True).first()
-    customer = customer_of(user)
-    if customer is None or not user.is_active:
-        return None
-    theirs = Organization.objects.filter(members=customer).values("pk")
     return (
-        running.filter(Q(organization__isnull=True) | Q(organization__in=theirs))
+        contracts_visible_to(user, running)
         # Their organization's first; if they belong to several with contracts, by name.
         .order_by(F("organization__name").asc(nulls_last=True), "organization_id")
         .first()

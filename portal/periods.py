@@ -1,9 +1,12 @@
-"""The report's period: presets, custom dates, and what is wrong with bad input."""
+"""The report's period: presets, custom dates, and what is wrong with bad input; and the
+calendar-month arithmetic every part of the portal uses (``month_end``, ``add_months``,
+``months_from_to``)."""
 
 from __future__ import annotations
 
 import calendar
 import datetime as dt
+from collections.abc import Iterator
 from dataclasses import dataclass
 
 MAX_PERIOD_DAYS = 5 * 366
@@ -43,25 +46,38 @@ class Period:
         return f"{self.start:%-d %b %Y} – {self.end:%-d %b %Y}"
 
 
-def _month_end(day: dt.date) -> dt.date:
+# -- Calendar months (dates, no time zone: a worklog's day as Tempo and Jira give it) --------
+
+
+def month_end(day: dt.date) -> dt.date:
+    """The last day of ``day``'s calendar month."""
     return day.replace(day=calendar.monthrange(day.year, day.month)[1])
 
 
-def _months_back(day: dt.date, months: int) -> dt.date:
-    index = day.year * 12 + day.month - 1 - months
+def add_months(day: dt.date, months: int) -> dt.date:
+    """The first day of the calendar month ``months`` after ``day``'s (negative: before)."""
+    index = day.year * 12 + day.month - 1 + months
     return dt.date(index // 12, index % 12 + 1, 1)
+
+
+def months_from_to(start: dt.date, end: dt.date) -> Iterator[dt.date]:
+    """First days of the calendar months from ``start``'s to ``end``'s, inclusive."""
+    month = start.replace(day=1)
+    while month <= end:
+        yield month
+        month = add_months(month, 1)
 
 
 def preset_period(name: str, today: dt.date) -> Period:
     first = today.replace(day=1)
     if name == "last_month":
-        start = _months_back(first, 1)
-        return Period(start, _month_end(start), name)
+        start = add_months(first, -1)
+        return Period(start, month_end(start), name)
     if name == "last_3_months":
-        return Period(_months_back(first, 2), _month_end(today), name)
+        return Period(add_months(first, -2), month_end(today), name)
     if name == "this_year":
         return Period(today.replace(month=1, day=1), today.replace(month=12, day=31), name)
-    return Period(first, _month_end(today), "this_month")
+    return Period(first, month_end(today), "this_month")
 
 
 @dataclass(frozen=True)

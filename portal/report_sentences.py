@@ -1,4 +1,4 @@
-"""Every sentence of the Worklog Report page that is not a contract's (PRODUCT.md §5.2).
+"""Every sentence of the Worklog Report page that is not a contract's (docs/product.md §5.2).
 
 Views, templates and tests import them from here, so the wording lives in one place.
 """

@@ -1,9 +1,10 @@
-"""The Worklog Report's numbers, computed with SQL aggregates (PRODUCT.md §5.2, §8).
+"""The Worklog Report's numbers, computed with SQL aggregates (docs/product.md §5.2, §8).
 
 Every function here takes the queryset of visible requests from ``portal.visibility`` and
 returns plain data; the number of queries never depends on how many requests or worklogs
-there are. Hours follow the project's settings: the source (Tempo billable or Jira logged)
-and the rounding of each worklog, done in SQL so totals, rows, chart and CSV agree.
+there are. Hours follow the project's settings, which own the rules
+(``ReportSettings.source``: Tempo billable or Jira logged; ``ReportSettings.shown_seconds``:
+each worklog rounded up, in SQL), so totals, rows, chart, CSV and contracts agree.
 """
 
 from __future__ import annotations
@@ -11,32 +12,19 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass, field
 
-from django.db.models import F, IntegerField, QuerySet, Sum
-from django.db.models.expressions import ExpressionWrapper
+from django.db.models import QuerySet, Sum
 from django.db.models.functions import TruncDay, TruncMonth
 
-from jsm.models import JiraWorklog, Request, SyncRun, Worker
-from tempo_integration.models import TempoIntegration, Worklog
+from jsm.models import JiraWorklog, Request, Worker
+from sync.models import SyncRun
+from tempo_integration.models import TempoIntegration
 
 from .models import ReportSettings
-from .periods import Period
-
-
-@dataclass(frozen=True)
-class Source:
-    model: type
-    seconds_field: str
-    sync_kind: str
-
-
-def source_of(report_settings: ReportSettings) -> Source:
-    if report_settings.hours_source == ReportSettings.HoursSource.JIRA_LOGGED:
-        return Source(JiraWorklog, "time_spent_seconds", SyncRun.Kind.JIRA)
-    return Source(Worklog, "billable_seconds", SyncRun.Kind.TEMPO)
+from .periods import Period, add_months
 
 
 def hours_available(report_settings: ReportSettings) -> bool:
-    """Whether the project's hours have a working source (PRODUCT.md §5.2).
+    """Whether the project's hours have a working source (docs/product.md §5.2).
 
     Tempo billable hours need a stored token that Tempo has not refused, and a sync that has
     read the project with it: after a Revoke the synced worklogs are gone (and the project's
@@ -55,19 +43,15 @@ def hours_available(report_settings: ReportSettings) -> bool:
 
 
 def shown_seconds(report_settings: ReportSettings):
-    """The seconds customers see for one worklog: the source's, rounded up per worklog."""
-    seconds = F(source_of(report_settings).seconds_field)
-    step = report_settings.rounding_minutes * 60
-    if not step:
-        return seconds
-    # Integer division on both SQLite and PostgreSQL: ceil(s / step) * step, and 0 stays 0.
-    return ExpressionWrapper((seconds + (step - 1)) / step * step, output_field=IntegerField())
+    """The seconds customers see for one worklog (``ReportSettings.shown_seconds``; kept for
+    tests/integration/test_contract_split_demo.py, which imports it from here)."""
+    return report_settings.shown_seconds()
 
 
 def worklogs_in(
     report_settings: ReportSettings, requests: QuerySet[Request], period: Period
 ) -> QuerySet:
-    return source_of(report_settings).model.objects.filter(
+    return report_settings.source.model.objects.filter(
         request__in=requests, start_date__gte=period.start, start_date__lte=period.end
     )
 
@@ -118,7 +102,7 @@ def report_aggregate(report_settings, requests, period: Period):
             "request__created",
             "bucket",
         )
-        .annotate(seconds=Sum(shown_seconds(report_settings)))
+        .annotate(seconds=Sum(report_settings.shown_seconds()))
         .order_by()
     )
 
@@ -163,7 +147,7 @@ def _bars(per_bucket: dict[dt.date, int], period: Period) -> list[ChartBar]:
     while day <= period.end:
         label = f"{day:%-d}" if period.by_day else f"{day:%b %Y}"
         bars.append(ChartBar(day, label, per_bucket.get(day, 0)))
-        day = day + dt.timedelta(days=1) if period.by_day else _next_month(day)
+        day = day + dt.timedelta(days=1) if period.by_day else add_months(day, 1)
     return bars
 
 
@@ -184,7 +168,7 @@ INTERNAL_WORKLOG = "Internal worklog"
 
 def worklog_lines(report_settings, request: Request, period: Period) -> list[WorklogLine]:
     """The worklogs behind one request's hours in the period, oldest first."""
-    source = source_of(report_settings)
+    source = report_settings.source
     fields = ["start_date", "shown", "description", "author_account_id"]
     if source.model is JiraWorklog:
         fields.append("internal")  # Tempo has no restricted worklogs
@@ -192,7 +176,7 @@ def worklog_lines(report_settings, request: Request, period: Period) -> list[Wor
         source.model.objects.filter(
             request=request, start_date__gte=period.start, start_date__lte=period.end
         )
-        .annotate(shown=shown_seconds(report_settings))
+        .annotate(shown=report_settings.shown_seconds())
         .filter(shown__gt=0)
         .order_by("start_date", "pk")
         .values(*fields)
@@ -228,7 +212,7 @@ def last_updated(report_settings) -> dt.datetime | None:
     project — a successful one, or one that succeeded partly while this project was read.
     A project whose last read failed (``sync_problem`` / Tempo's ``problem``) counts only
     fully successful runs, so its page never claims fresher data than it has."""
-    source = source_of(report_settings)
+    source = report_settings.source
     project = report_settings.project
     if source.sync_kind == SyncRun.Kind.JIRA:
         troubled = bool(project.sync_problem)
@@ -247,7 +231,3 @@ def last_updated(report_settings) -> dt.datetime | None:
 
 def _as_date(value) -> dt.date:
     return value.date() if isinstance(value, dt.datetime) else value
-
-
-def _next_month(day: dt.date) -> dt.date:
-    return dt.date(day.year + day.month // 12, day.month % 12 + 1, 1)

@@ -1,4 +1,4 @@
-"""The customer portal (PRODUCT.md §5): the project list and the Worklog Report."""
+"""The customer portal (docs/product.md §5): the project list and the Worklog Report."""
 
 from __future__ import annotations
 
@@ -10,7 +10,6 @@ from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.http import require_GET
 
-from accounts.decorators import portal_access_required
 from jsm.models import JiraProject, Request
 
 from . import report_sentences, reports
@@ -18,6 +17,7 @@ from .charts import build_chart
 from .contract_sentences import HOURS_UNAVAILABLE_IN_PANEL, unseen_by_customer
 from .contract_split import hours_unseen_by
 from .contracts import contract_panel, contract_shown_to
+from .decorators import portal_access_required
 from .exports import report_csv
 from .models import ReportSettings
 from .periods import PRESETS, longer_preset, parse_period

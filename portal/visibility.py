@@ -1,16 +1,24 @@
-"""Who sees what (PRODUCT.md §5.3) — the one place that decides it.
+"""Who sees what (docs/product.md §5.3) — the one place that decides it.
 
 The report page, its CSV, its chart and the request detail all start from
-``requests_visible_to``; nothing else filters requests for customers.
+``requests_visible_to``; nothing else filters requests for customers. Which contract a
+person sees (``contracts_visible_to``) and which requests are an organization's
+(``organization_requests``, what its contract counts) are decided here too.
+
+It sits at the bottom of the portal: it reads ``jsm``'s customers, organizations and requests
+and imports no portal module (the settings and contracts it is handed are only annotated).
 """
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from django.db.models import Exists, OuterRef, Q, QuerySet
 
-from jsm.models import Customer, JiraProject, Request
+from jsm.models import Customer, JiraProject, Organization, Request
 
-from .models import ReportSettings
+if TYPE_CHECKING:
+    from .models import Contract, ReportSettings
 
 MINE = "mine"
 ORGANIZATION = "organization"
@@ -32,7 +40,7 @@ def customer_of(user) -> Customer | None:
 
 
 def access_revoked(user) -> bool:
-    """True for a signed-in customer whose portal access JSM revoked (PRODUCT.md §1).
+    """True for a signed-in customer whose portal access JSM revoked (docs/product.md §1).
 
     Staff are never revoked, whatever customer record their account may be linked to.
     Pages answer such a person with ``accounts.sentences.ACCESS_REVOKED``, not with data.
@@ -46,7 +54,8 @@ def access_revoked(user) -> bool:
 
 
 def organization_scope_allowed(report_settings: ReportSettings) -> bool:
-    return report_settings.visibility == ReportSettings.Visibility.ORGANIZATIONS
+    """Whether the **Organization requests** scope exists on this project."""
+    return report_settings.shares_with_organizations
 
 
 def requests_visible_to(
@@ -76,3 +85,31 @@ def requests_visible_to(
         request=OuterRef("pk"), customer=customer
     )
     return requests.filter(Q(reporter=customer) | Exists(participating))
+
+
+def requests_shared_with(organization_id: int) -> QuerySet[Request]:
+    """The requests shared with an organization: what its members see in ``organization``
+    scope when the project allows it."""
+    return Request.objects.filter(organizations=organization_id)
+
+
+def organization_requests(project_id: int, organization_id: int) -> QuerySet[Request]:
+    """The requests of a project that are an organization's: shared with it, or raised by one
+    of its members. An organization's contract counts the hours of these (docs/product.md §4.3);
+    a member sees the second kind only as its reporter or a participant."""
+    return Request.objects.filter(project_id=project_id).filter(
+        Q(organizations=organization_id) | Q(reporter__organizations=organization_id)
+    )
+
+
+def contracts_visible_to(user, contracts: QuerySet[Contract]) -> QuerySet[Contract]:
+    """The contracts of ``contracts`` whose terms and usage ``user`` may see: a customer the
+    project-wide ones and their organizations'; staff preview the project-wide ones; anyone
+    else (not a JSM customer, inactive, revoked) none."""
+    if user.is_staff:
+        return contracts.filter(organization__isnull=True)
+    customer = customer_of(user)
+    if customer is None or not user.is_active:
+        return contracts.none()
+    theirs = Organization.objects.filter(members=customer).values("pk")
+    return contracts.filter(Q(organization__isnull=True) | Q(organization__in=theirs))

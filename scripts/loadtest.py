@@ -3,7 +3,7 @@
 Starts what `make serve` starts for the web — the Procfile's release step and its gunicorn,
 DEBUG off, on PostgreSQL — in a database of its own (LOADTEST_DATABASE_URL, default
 postgres://postgres@127.0.0.1:5432/worklog_loadtest, created when missing) and with the
-sandbox seeded at the PRODUCT.md §8 size (2,000 requests, 50,000 Tempo worklogs, mostly
+sandbox seeded at the docs/product.md §8 size (2,000 requests, 50,000 Tempo worklogs, mostly
 Acme's). It syncs Jira and Tempo (a sandbox token stored like `make bench` does, ITSD and SUP
 enabled with organization sharing), gives the demo customers the password `demo`, waits for
 /healthz, then runs locust headless (loadtest/locustfile.py) on loopback:
@@ -144,13 +144,12 @@ def prepare_data(sandbox: SandboxProcess) -> dict:
     from django.core.management import call_command
     from django.db import connection
 
-    from jsm.locks import SyncAlreadyRunning
     from jsm.models import JiraProject, Request
-    from jsm.sync import sync_jira
     from portal.models import ReportSettings
     from portal.visibility import ORGANIZATION, requests_visible_to
+    from sync.locks import SyncAlreadyRunning
+    from sync.runs import sync_jira, sync_tempo
     from tempo_integration.models import TempoIntegration, Worklog
-    from tempo_integration.sync import sync_tempo
 
     try:
         run = sync_jira(full=True)
@@ -162,7 +161,7 @@ def prepare_data(sandbox: SandboxProcess) -> dict:
     if run.status != "succeeded":
         raise LoadTestError(f"The Jira sync failed: {run.error}")
     # The demo sign-ins (admin/admin; alice, bob and carol with `demo`) and contract.
-    call_command("seed_demo")
+    call_command("seed_demo", force=True)
     User = get_user_model()
     admin = User.objects.get(username="admin")
     token = sandbox.client.mint_token(name="make loadtest", scopes={"worklogs": "view"})

@@ -1,4 +1,4 @@
-"""`make run`: the whole product on one machine, with demo data (PRODUCT.md §3).
+"""`make run`: the whole product on one machine, with demo data (docs/product.md §3).
 
 Migrates and seeds the app and the sandbox, starts the sandbox, the app and the task
 worker, prints where everything is plus a fresh sandbox token, and stops every process it

@@ -1,9 +1,15 @@
-"""A lease-based lock so two syncs of the same kind never overlap (PRODUCT.md §6)."""
+"""A lease-based lock so two syncs of the same kind never overlap (docs/product.md §6).
+
+The lease is also how a run hears that it should stop: the syncs renew it after every page
+they write, and a renewal after the process was asked to stop (SIGTERM, Ctrl-C under
+``sync --loop``) raises ``SyncStopped``, so the page in hand is written and nothing after it.
+"""
 
 from __future__ import annotations
 
 import datetime as dt
 import logging
+import threading
 import uuid
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -33,12 +39,23 @@ class LockLost(Exception):
     """Our lease ran out and another process took the lock: stop writing."""
 
 
+class SyncStopped(Exception):
+    """The process was asked to stop: the run ends after the page it had in hand."""
+
+
 class Lease:
-    def __init__(self, name: str, owner: str) -> None:
+    """The held lock of one run. ``stop`` is set by whoever may ask the run to end early."""
+
+    def __init__(self, name: str, owner: str, stop: threading.Event | None = None) -> None:
         self.name = name
         self.owner = owner
+        self.stop = stop
 
     def renew(self) -> None:
+        """Extend the lease; called after every page. Raises SyncStopped once ``stop`` is
+        set, LockLost when another process took the lock."""
+        if self.stop is not None and self.stop.is_set():
+            raise SyncStopped(f"The {self.name} sync was asked to stop.")
         renewed = SyncLock.objects.filter(name=self.name, owner=self.owner).update(
             expires_at=timezone.now() + lease()
         )
@@ -51,7 +68,7 @@ def is_locked(name: str) -> bool:
 
 
 @contextmanager
-def sync_lock(name: str) -> Iterator[Lease]:
+def sync_lock(name: str, stop: threading.Event | None = None) -> Iterator[Lease]:
     """Hold the named lock for the duration of the block, or raise SyncAlreadyRunning."""
     try:
         with transaction.atomic():
@@ -68,7 +85,7 @@ def sync_lock(name: str) -> Iterator[Lease]:
     if not taken:
         raise SyncAlreadyRunning(f"A {name} sync is already running.")
     try:
-        yield Lease(name, owner)
+        yield Lease(name, owner, stop)
     finally:
         try:
             SyncLock.objects.filter(name=name, owner=owner).update(owner="", expires_at=None)

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import logging
 
-from jsm.models import SyncRun
+from .models import SyncRun
 
 logger = logging.getLogger("worklog_report.sync")
 

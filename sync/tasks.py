@@ -1,4 +1,4 @@
-"""Background work, queued with django-tasks and run by `manage.py worker` (PRODUCT.md §2).
+"""Background work, queued with django-tasks and run by `manage.py worker` (docs/product.md §2).
 
 Web requests only enqueue; the worker runs the sync. Tests use the immediate backend.
 """
@@ -9,36 +9,20 @@ from django.db import transaction
 from django.utils import timezone
 from django_tasks import task
 
-from jsm.locks import SyncAlreadyRunning, is_locked, lease
-from jsm.models import SyncLock
-from jsm.sync import sync_jira
-from tempo_integration.sync import sync_tempo
-
-from .database_outage import CONNECTION_ERRORS, DatabaseUnavailable, reconnect
-from .sync_log import log_sync_already_running, log_sync_database_unavailable, log_sync_run
+from .locks import is_locked, lease
+from .models import SyncLock
+from .runs import run_all
 
 
 @task()
 def sync_everything(full: bool = False) -> dict[str, str]:
-    """Jira first (requests are what worklogs hang on), then Tempo."""
-    outcome = {}
-    for name, run_sync in (
-        ("jira", lambda: sync_jira(full=full)),
-        ("tempo", lambda: sync_tempo(full=full)),
-    ):
-        try:
-            run = run_sync()
-        except SyncAlreadyRunning:
-            log_sync_already_running(name, "task")
-            outcome[name] = "skipped"
-        except (DatabaseUnavailable, *CONNECTION_ERRORS):
-            reconnect()
-            log_sync_database_unavailable(name, "task")
-            outcome[name] = "database unavailable"
-        else:
-            log_sync_run(name, run, "task")
-            outcome[name] = run.status if run else "no token"
-    return outcome
+    """Jira first (requests are what worklogs hang on), then Tempo: ``{"jira": outcome,
+    "tempo": outcome}``, each a run status, "skipped", "no token" or "database unavailable"."""
+    words = {"running": "skipped", "no_token": "no token", "database": "database unavailable"}
+    return {
+        outcome.kind: words[outcome.skipped] if outcome.skipped else outcome.run.status
+        for outcome in run_all(trigger="task", full=full)
+    }
 
 
 def sync_is_pending() -> bool:

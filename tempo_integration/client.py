@@ -1,4 +1,4 @@
-"""TempoClient: the only code that talks to Tempo's REST API (API-CONTRACTS.md §1, §5).
+"""TempoClient: the only code that talks to Tempo's REST API (docs/outside-apis.md §1, §5).
 
 It turns every failure into one of a few exceptions that callers turn into sentences for
 people. The token lives in the session's ``Authorization`` header and nowhere else: not in
@@ -16,7 +16,9 @@ from django.conf import settings
 
 from worklog_report.http_client import JsonHttpClient, ServiceUnavailable
 
-# Tempo's largest page size for worklog lists (API-CONTRACTS.md §1).
+from .records import TempoWorklog, WorklogPage
+
+# Tempo's largest page size for worklog lists (docs/outside-apis.md §1).
 MAX_PAGE_SIZE = 5000
 # A loop guard for paging: far beyond any real project (5,000 x 10,000 worklogs).
 MAX_PAGES = 10_000
@@ -119,10 +121,13 @@ class TempoClient(JsonHttpClient):
             raise TempoUnavailable("Tempo answered with JSON that is not a Tempo page.")
         return payload
 
-    def worklog(self, tempo_worklog_id: int) -> dict | None:
+    def worklog(self, tempo_worklog_id: int) -> TempoWorklog | None:
         """One worklog read directly (``GET /4/worklogs/{id}``), or None when Tempo answers
         404: the sync's proof that a worklog a full read did not list was deleted (a list
-        paged while it changes can skip one; API-CONTRACTS.md §1, §6)."""
+        paged while it changes can skip one; docs/outside-apis.md §1, §6).
+
+        Raises MalformedWorklog when Tempo answers with a worklog that cannot be read.
+        """
         try:
             payload = self.request_json("GET", f"/4/worklogs/{int(tempo_worklog_id)}")
         except TempoRequestError as exc:
@@ -131,7 +136,20 @@ class TempoClient(JsonHttpClient):
             raise
         if not isinstance(payload, dict) or "tempoWorklogId" not in payload:
             raise TempoUnavailable("Tempo answered with JSON that is not a worklog.")
-        return payload
+        return TempoWorklog.from_api(payload)
+
+    def iter_worklog_pages(
+        self, path: str, params: dict[str, Any] | None = None
+    ) -> Iterator[WorklogPage]:
+        """Every page of a worklog list (``/4/worklogs/...``), read: the worklogs that could
+        be read, and how many could not (counted, not raised: one bad item never stops a
+        project's sync). Raises what ``iter_pages`` raises.
+        """
+        for page in self.iter_pages(path, params):
+            read = WorklogPage.from_results(page["results"])
+            # Drop the raw page before the caller holds the records: one page in memory.
+            del page
+            yield read
 
     def iter_pages(self, path: str, params: dict[str, Any] | None = None) -> Iterator[dict]:
         """Every page of a list, following ``metadata.next`` verbatim until it is absent."""

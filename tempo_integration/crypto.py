@@ -1,4 +1,4 @@
-"""Encryption of stored secrets (PRODUCT.md §7).
+"""Encryption of stored secrets (docs/product.md §7).
 
 Secrets are encrypted with MultiFernet under ``settings.ENCRYPTION_KEYS``: the first key
 encrypts, every key decrypts, so keys can be rotated without losing anything. Each

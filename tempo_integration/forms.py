@@ -5,8 +5,9 @@ from __future__ import annotations
 from django import forms
 from django.utils import timezone
 
+from worklog_report.redaction import register_secret
+
 from . import sentences
-from .redaction import register_secret
 
 MAX_TOKEN_LENGTH = 512
 

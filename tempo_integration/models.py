@@ -1,4 +1,7 @@
-"""The Tempo integration: one encrypted token per site, and its history (PRODUCT.md §4.1, §7)."""
+"""The Tempo integration: one encrypted token per site, and its history.
+
+See docs/product.md §4.1 and §7.
+"""
 
 from __future__ import annotations
 
@@ -9,14 +12,13 @@ from django.db import IntegrityError, models, transaction
 from django.db.models import Q
 from django.utils import timezone
 
+from worklog_report.redaction import register_secret
+
 from . import crypto
-from .redaction import register_secret
 
 # Opening the tab re-checks a token last verified longer ago than this; the claim below makes
 # that at most one call to Tempo a minute, however many people open the tab (issue 13).
 RECHECK_AFTER = dt.timedelta(minutes=1)
-# The jsm.SyncLock row whose lease is the claim on that check.
-CHECK_CLAIM = "tempo_check"
 # The tab warns this many days before the recorded expiry date.
 EXPIRY_WARNING_DAYS = 7
 
@@ -41,6 +43,8 @@ class TempoIntegration(models.Model):
     last_verified_at = models.DateTimeField(null=True)
     invalid_since = models.DateTimeField(null=True)
     expires_on = models.DateField(null=True, blank=True)
+    # Until when a re-check of the token on opening the tab is claimed (``claim_check``).
+    check_claimed_until = models.DateTimeField(null=True, blank=True, editable=False)
 
     class Meta:
         constraints = [
@@ -98,7 +102,7 @@ class TempoIntegration(models.Model):
         return TempoClient(self.token(), **options)
 
     def revoke(self, user) -> None:
-        """Erase the token and every synced Tempo worklog (PRODUCT.md §4.1)."""
+        """Erase the token and every synced Tempo worklog (docs/product.md §4.1)."""
         with transaction.atomic():
             erased, _ = Worklog.objects.all().delete()
             ProjectSyncState.objects.all().delete()
@@ -133,24 +137,19 @@ class TempoIntegration(models.Model):
     def claim_check(self, now: dt.datetime | None = None) -> bool:
         """True for the one caller a minute that may re-check an Active token on opening the tab.
 
-        Like the sync lock, one conditional UPDATE takes a lease; it is never released, so
-        it also spaces checks that failed (Tempo down) a minute apart.
+        Like the sync lock, one conditional UPDATE (on this row) takes a lease; it is never
+        released, so it also spaces checks that failed (Tempo down) a minute apart.
         """
-        from jsm.models import SyncLock
-
         now = now or timezone.now()
         if not self.recheck_due(now):
             return False
-        try:
-            with transaction.atomic():
-                SyncLock.objects.get_or_create(name=CHECK_CLAIM)
-        except IntegrityError:
-            pass  # created by a concurrent caller: we only needed the row to exist
-        return bool(
-            SyncLock.objects.filter(name=CHECK_CLAIM)
-            .filter(Q(expires_at__isnull=True) | Q(expires_at__lte=now))
-            .update(owner="tempo tab", expires_at=now + RECHECK_AFTER)
+        unclaimed = Q(check_claimed_until__isnull=True) | Q(check_claimed_until__lte=now)
+        claimed = (
+            TempoIntegration.objects.filter(pk=self.pk)
+            .filter(unclaimed)
+            .update(check_claimed_until=now + RECHECK_AFTER)
         )
+        return bool(claimed)
 
     def check_access(self, **client_options) -> tuple[str, str]:
         """Ask Tempo, with one call, whether the stored token still reads worklogs.
@@ -230,14 +229,6 @@ class IntegrationEvent(models.Model):
         )
 
 
-class WorklogQuerySet(models.QuerySet):
-    def for_requests(self, requests) -> WorklogQuerySet:
-        return self.filter(request__in=requests)
-
-    def in_period(self, start: dt.date, end: dt.date) -> WorklogQuerySet:
-        return self.filter(start_date__gte=start, start_date__lte=end)
-
-
 class Worklog(models.Model):
     """A Tempo worklog on a synced JSM request (written only by ``tempo_integration.sync``)."""
 
@@ -254,8 +245,6 @@ class Worklog(models.Model):
     tempo_updated_at = models.DateTimeField()
     # The project's full-read generation that last saw it: a full read deletes the older ones.
     sync_generation = models.PositiveIntegerField(default=0)
-
-    objects = WorklogQuerySet.as_manager()
 
     class Meta:
         indexes = [

@@ -1,4 +1,4 @@
-"""Every sentence the Tempo integration shows to people (PRODUCT.md §4.1), word for word.
+"""Every sentence the Tempo integration shows to people (docs/product.md §4.1), word for word.
 
 Views, forms, templates and tests all import them from here, so the wording lives in one place.
 """
@@ -20,7 +20,7 @@ REVOKE_QUESTION = (
 )
 REVOKED = "Tempo integration revoked."
 
-# Cases PRODUCT.md leaves open, worded in the same voice.
+# Cases docs/product.md leaves open, worded in the same voice.
 NOTHING_TO_REVOKE = "There is no Tempo integration to revoke."
 EXPIRY_SAVED = "Expiry date saved."
 EXPIRY_CLEARED = "Expiry date removed."
@@ -49,7 +49,7 @@ def project_unreadable(project, exc: Exception) -> str:
     """Why one project's worklogs could not be read, for the Sync tab and its page.
 
     Tempo answers 404 "Project cannot be found in the system" while its permissions have not
-    caught up with a project yet (Tempo's help: this "can take a while"; API-CONTRACTS.md §6).
+    caught up with a project yet (Tempo's help: this "can take a while"; docs/outside-apis.md §6).
     """
     from worklog_report.sentences import full_stop
 

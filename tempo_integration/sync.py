@@ -1,4 +1,4 @@
-"""The Tempo worklog sync (PRODUCT.md §6, Tempo part).
+"""The Tempo worklog sync (docs/product.md §6, Tempo part).
 
 For every JSM project with Worklog Report enabled it reads the project's worklogs at
 Tempo's largest page size, following ``metadata.next``:
@@ -15,7 +15,7 @@ keyed on ``tempoWorklogId``, so a run interrupted half-way loses nothing and the
 completes it. Worklogs on issues that are not synced requests are counted and skipped; when
 the Jira sync brings such a request in (or one moves into the project), its worklogs are
 read directly. One project Tempo cannot read is reported for that project while the others
-are synced (PRODUCT.md §6). A 401 marks the integration Invalid and stops Tempo calls until
+are synced (docs/product.md §6). A 401 marks the integration Invalid and stops Tempo calls until
 a new token is added.
 """
 
@@ -24,20 +24,13 @@ from __future__ import annotations
 import datetime as dt
 import logging
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any
 
 from django.db import transaction
 from django.utils import timezone
 
-from jsm.locks import Lease, sync_lock
-from jsm.models import STOPPED, JiraProject, Request, SyncRun
-from jsm.sync import Progress, Silent
+from jsm.models import JiraProject, Request
 from worklog_report.bulk import chunked, upsert
-from worklog_report.database_outage import (
-    CONNECTION_ERRORS,
-    DATABASE_UNAVAILABLE,
-    log_lost_connection,
-    reconnect,
-)
 from worklog_report.sentences import full_stop
 
 from . import sentences
@@ -52,6 +45,11 @@ from .client import (
 )
 from .crypto import SecretUnreadable
 from .models import ProjectSyncState, TempoIntegration, Worklog
+from .records import MalformedWorklog, TempoWorklog, WorklogPage
+
+if TYPE_CHECKING:  # the sync app runs this module and hands it these
+    from sync.locks import Lease
+    from sync.progress import Progress
 
 logger = logging.getLogger(__name__)
 
@@ -65,24 +63,6 @@ CONFIRM_LIMIT = 200
 # Requests that joined a project since its last read whose worklogs are read one request
 # at a time; more make the project's read a full one.
 JOINED_READS = 200
-# The order of the rows `_worklog_row` builds for the upsert, and where updatedAt sits.
-COLUMNS = (
-    "tempo_id",
-    "request",
-    "author_account_id",
-    "time_spent_seconds",
-    "billable_seconds",
-    "start_date",
-    "start_time",
-    "description",
-    "tempo_updated_at",
-    "sync_generation",
-)
-UPDATED = COLUMNS.index("tempo_updated_at")
-
-
-class TempoNotReady(Exception):
-    """No working token: nothing to sync with."""
 
 
 @dataclass
@@ -102,59 +82,52 @@ class Counts:
         return {name: value for name, value in self.__dict__.items() if name != "problems"}
 
 
-def sync_tempo(
+def describe_failure(exc: Exception) -> str | None:
+    """A sentence for the Sync tab: what went wrong; None for an error that is not Tempo's
+    (a bug: the run's recorder logs it and says so)."""
+    if isinstance(exc, TempoAuthError | TempoScopeError | SecretUnreadable):
+        return sentences.INVALID_TOKEN
+    if isinstance(exc, TempoError):
+        return f"{full_stop(str(exc))} The worklogs from the last successful sync are kept."
+    return None
+
+
+def tempo_client(integration: TempoIntegration) -> TempoClient:
+    """The client of the stored token; a token that can no longer be decrypted (the keys
+    changed) marks the integration Invalid and raises SecretUnreadable."""
+    try:
+        return integration.client()
+    except SecretUnreadable as exc:
+        integration.mark_invalid(f"The sync was refused: {exc}")
+        raise
+
+
+def read_tempo(
+    integration: TempoIntegration,
+    client: TempoClient,
+    lease: Lease,
+    progress: Progress,
+    counts: Counts,
     *,
     full: bool = False,
-    progress: Progress | None = None,
-    client: TempoClient | None = None,
     page_size: int = MAX_PAGE_SIZE,
-) -> SyncRun | None:
-    """Run one Tempo sync now. Returns None when no working token is stored (nothing to do).
+    generation: int,
+) -> None:
+    """Read the worklogs of every enabled project and write them here; ``counts`` says what
+    was done as it goes.
 
-    Raises SyncAlreadyRunning when another Tempo sync holds the lock. ``page_size`` is
-    Tempo's maximum in production; the benchmark's smoke test uses small pages.
+    ``generation`` is the run's id (they only grow: see ``_sync_project``). Projects Tempo
+    could not read are in ``counts.problems`` (one sentence each), the rest are synced.
+    Raises TempoAuthError / TempoScopeError after marking the integration Invalid (the
+    token, not a project: a 401 or 403 stops Tempo calls until a new token is added), and
+    TempoError when Tempo is unavailable for two projects in a row. ``page_size`` is Tempo's
+    maximum in production; the benchmark's smoke test uses small pages.
     """
-    integration = TempoIntegration.current()
-    if integration is None or not integration.is_active:
-        return None
-    progress = progress or Silent()
-    with sync_lock("tempo") as lease:
-        run = SyncRun.begin(SyncRun.Kind.TEMPO)
-        counts = Counts()
-        error, partly = "", False
-        own_client = client is None
-        try:
-            if own_client:
-                client = integration.client()
-            _sync(client, lease, counts, full, progress, page_size, generation=run.pk)
-            if counts.problems:
-                # Partly when some project was read; a run that read none has failed.
-                error, partly = " ".join(counts.problems), counts.projects > 0
-        except (TempoAuthError, TempoScopeError, SecretUnreadable) as exc:
-            integration.mark_invalid(f"The sync was refused: {exc}")
-            error = sentences.INVALID_TOKEN
-        except TempoError as exc:
-            error = f"{full_stop(str(exc))} The worklogs from the last successful sync are kept."
-        except CONNECTION_ERRORS as exc:
-            log_lost_connection("tempo", exc)
-            reconnect()
-            error = DATABASE_UNAVAILABLE
-        except Exception:
-            logger.exception("Tempo sync failed")
-            error = "The sync failed unexpectedly; the details are in the worker's log."
-        except BaseException:  # Ctrl-C, SystemExit: say so, then let it stop the process
-            error = STOPPED
-            raise
-        finally:
-            run.finish(
-                error=error,
-                partly=partly,
-                counts=counts.as_dict(),
-                requests_made=client.request_count if client else 0,
-            )
-            if own_client and client is not None:
-                client.close()
-    return run
+    try:
+        _sync(client, lease, counts, full, progress, page_size, generation)
+    except (TempoAuthError, TempoScopeError, SecretUnreadable) as exc:
+        integration.mark_invalid(f"The sync was refused: {exc}")
+        raise
 
 
 def enabled_projects():
@@ -201,7 +174,7 @@ def _sync(
         except (TempoAuthError, TempoScopeError):
             raise  # the token, not the project: no other project can be read either
         except TempoError as exc:
-            # One project's trouble never stops the others (PRODUCT.md §6); but when Tempo
+            # One project's trouble never stops the others (docs/product.md §6); but when Tempo
             # itself is down, trying every project would only spend each one's retry budget.
             problem = sentences.project_unreadable(project, exc)
             ProjectSyncState.objects.filter(pk=state.pk).update(
@@ -245,16 +218,17 @@ def _sync_project(
         since = state.updated_watermark - OVERLAP
         params["updatedFrom"] = since.astimezone(dt.UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
     watermark = state.updated_watermark
-    for page in client.iter_pages(f"/4/worklogs/project/{int(project.jira_id)}", params):
+    path = f"/4/worklogs/project/{int(project.jira_id)}"
+    for page in client.iter_worklog_pages(path, params):
         counts.pages += 1
         rows = _rows(page, request_pk, generation, counts)
         for row in rows:
-            if watermark is None or row[UPDATED] > watermark:
-                watermark = row[UPDATED]
+            if watermark is None or row["tempo_updated_at"] > watermark:
+                watermark = row["tempo_updated_at"]
         del page  # the next page is fetched while this loop variable would still hold it
         with transaction.atomic():
             lease.renew()
-            counts.worklogs += upsert(Worklog, COLUMNS, rows, unique="tempo_id", update=COLUMNS[1:])
+            counts.worklogs += upsert(Worklog, rows, unique="tempo_id")
     if full:
         counts.worklogs_removed += _remove_unlisted(
             client, lease, project, state, request_pk, generation, counts
@@ -304,15 +278,13 @@ def _read_joined(client, lease, joined, counts, page_size, request_pk, generatio
     for jira_id in joined:
         lease.renew()
         try:
-            for page in client.iter_pages(
+            for page in client.iter_worklog_pages(
                 f"/4/worklogs/issue/{int(jira_id)}", {"limit": page_size}
             ):
                 counts.pages += 1
                 rows = _rows(page, request_pk, generation, counts)
                 with transaction.atomic():
-                    counts.worklogs += upsert(
-                        Worklog, COLUMNS, rows, unique="tempo_id", update=COLUMNS[1:]
-                    )
+                    counts.worklogs += upsert(Worklog, rows, unique="tempo_id")
         except TempoRequestError as exc:
             if exc.status != 404:
                 raise
@@ -336,61 +308,51 @@ def _remove_unlisted(client, lease, project, state, request_pk, generation, coun
     gone, still_there = [], []
     for tempo_id in ids:
         lease.renew()
-        item = client.worklog(tempo_id)
-        if item is None:
-            gone.append(tempo_id)
+        try:
+            worklog = client.worklog(tempo_id)
+        except MalformedWorklog:
+            counts.skipped_malformed += 1  # neither confirmed gone nor refreshed
             continue
-        row = _worklog_row(item, request_pk, generation, counts)
-        if isinstance(row, tuple):
-            still_there.append(row)
-        elif row is _UNKNOWN_ISSUE:
+        if worklog is None:
+            gone.append(tempo_id)
+        elif worklog.issue_id in request_pk:
+            still_there.append(_row(worklog, request_pk[worklog.issue_id], generation))
+        else:
+            counts.skipped_unknown_issue += 1
             gone.append(tempo_id)  # it exists, but on an issue that is not a synced request
     with transaction.atomic():
-        counts.worklogs_confirmed += upsert(
-            Worklog, COLUMNS, still_there, unique="tempo_id", update=COLUMNS[1:]
-        )
+        counts.worklogs_confirmed += upsert(Worklog, still_there, unique="tempo_id")
         return Worklog.objects.filter(tempo_id__in=gone).delete()[0]
 
 
-_UNKNOWN_ISSUE = object()
+def _rows(
+    page: WorklogPage, request_pk: dict[str, int], generation: int, counts: Counts
+) -> list[dict[str, Any]]:
+    """The page's worklogs on synced requests, as rows for ``upsert``; the malformed ones and
+    those whose issue is not a synced request (yet) are counted. The request's own read
+    brings the latter once the Jira sync has it (``_read_joined``)."""
+    counts.skipped_malformed += page.malformed
+    rows = []
+    for worklog in page.worklogs:
+        request = request_pk.get(worklog.issue_id)
+        if request is None:
+            counts.skipped_unknown_issue += 1
+        else:
+            rows.append(_row(worklog, request, generation))
+    return rows
 
 
-def _rows(page: dict, request_pk: dict[str, int], generation: int, counts: Counts) -> list:
-    """The page's worklogs on synced requests, as rows in COLUMNS order (the rest counted)."""
-    rows = (_worklog_row(item, request_pk, generation, counts) for item in page["results"])
-    return [row for row in rows if isinstance(row, tuple)]
-
-
-def _worklog_row(item: dict, request_pk: dict[str, int], generation: int, counts: Counts):
-    """One Tempo worklog as a row in COLUMNS order; None (counted) when it is malformed,
-    ``_UNKNOWN_ISSUE`` (counted) when its issue is not a synced request (yet): the request's
-    own read brings it once the Jira sync has it (``_read_joined``)."""
-    try:
-        issue_id = str(int(item["issue"]["id"]))  # Tempo sends ints, Jira strings
-        row = (
-            int(item["tempoWorklogId"]),
-            request_pk.get(issue_id),
-            str((item.get("author") or {}).get("accountId") or ""),
-            int(item["timeSpentSeconds"]),
-            int(item.get("billableSeconds") or 0),
-            dt.date.fromisoformat(item["startDate"]),
-            dt.time.fromisoformat(item["startTime"]) if item.get("startTime") else None,
-            str(item.get("description") or ""),
-            _utc(dt.datetime.fromisoformat(item["updatedAt"])),
-            generation,
-        )
-    except (KeyError, TypeError, ValueError):
-        counts.skipped_malformed += 1
-        return None
-    if row[3] < 0 or row[4] < 0:
-        counts.skipped_malformed += 1
-        return None
-    if row[1] is None:
-        counts.skipped_unknown_issue += 1
-        return _UNKNOWN_ISSUE
-    return row
-
-
-def _utc(value: dt.datetime) -> dt.datetime:
-    # Tempo's timestamps are UTC, with or without "Z"; a naive one is read as UTC.
-    return value.replace(tzinfo=dt.UTC) if value.tzinfo is None else value
+def _row(worklog: TempoWorklog, request: int, generation: int) -> dict[str, Any]:
+    """The ``Worklog`` row of a Tempo worklog on the request with pk ``request``."""
+    return {
+        "tempo_id": worklog.tempo_worklog_id,
+        "request": request,
+        "author_account_id": worklog.author_account_id,
+        "time_spent_seconds": worklog.time_spent_seconds,
+        "billable_seconds": worklog.billable_seconds,
+        "start_date": worklog.start_date,
+        "start_time": worklog.start_time,
+        "description": worklog.description,
+        "tempo_updated_at": worklog.updated_at,
+        "sync_generation": generation,
+    }

@@ -1,4 +1,4 @@
-"""Checking a new token with Tempo on Add (PRODUCT.md §4.1). The stored token is checked
+"""Checking a new token with Tempo on Add (docs/product.md §4.1). The stored token is checked
 again by ``TempoIntegration.check_access`` (Check now, and when the tab opens)."""
 
 from __future__ import annotations
@@ -11,6 +11,7 @@ from django.conf import settings
 from . import sentences
 from .client import TempoAuthError, TempoClient, TempoError, TempoScopeError
 from .models import IntegrationEvent, TempoIntegration
+from .signals import token_added
 
 logger = logging.getLogger(__name__)
 
@@ -31,7 +32,8 @@ def add_token(token: str, user) -> AddResult:
     """Validate a locally well-formed token with one call to Tempo and store it if accepted.
 
     Nothing is stored unless Tempo answers 200 with a worklog page; every outcome lands in
-    the History without the token.
+    the History without the token. A stored token sends ``signals.token_added`` (the sync
+    app queues a sync, so the worklogs come in by themselves).
     """
     with TempoClient(token, retry_budget=waiting_retry_budget()) as client:
         try:
@@ -45,7 +47,8 @@ def add_token(token: str, user) -> AddResult:
         except TempoError as exc:
             logger.warning("Tempo token check failed: %s", exc)
             return _failed(user, sentences.UNREACHABLE, str(exc))
-    TempoIntegration.store(token, user)
+    integration = TempoIntegration.store(token, user)
+    token_added.send(sender=TempoIntegration, integration=integration)
     return AddResult(ok=True, message=sentences.ADDED)
 
 

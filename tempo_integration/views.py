@@ -1,4 +1,4 @@
-"""The Manage Tempo integration tab (PRODUCT.md §4.1). Views only orchestrate."""
+"""The Manage Tempo integration tab (docs/product.md §4.1). Views only orchestrate."""
 
 from __future__ import annotations
 
@@ -10,7 +10,6 @@ from django.views.decorators.http import require_GET, require_POST
 
 from accounts.decorators import staff_required
 from worklog_report.sentences import full_stop
-from worklog_report.tasks import request_sync
 
 from . import sentences
 from .forms import ExpiryForm, TempoTokenForm
@@ -94,8 +93,6 @@ def add(request):
         return redirect("tempo_integration:tab")
     result = add_token(form.cleaned_data["token"], request.user)
     (messages.success if result.ok else messages.error)(request, result.message)
-    if result.ok:
-        request_sync()  # in the background: the worker brings the worklogs in
     return redirect("tempo_integration:tab")
 
 
@@ -108,7 +105,7 @@ def check_now(request):
         messages.error(request, NOTHING_TO_CHECK)
         return redirect("tempo_integration:tab")
     if not integration.is_active:
-        # Tempo calls stop once a token is Invalid, until a new one is added (PRODUCT §6).
+        # Tempo calls stop once a token is Invalid, until a new one is added (docs/product.md §6).
         messages.error(request, sentences.INVALID_TOKEN)
         return redirect("tempo_integration:tab")
     outcome, detail = integration.check_access(retry_budget=waiting_retry_budget())

@@ -1,4 +1,4 @@
-"""Shared fixtures: the people of PRODUCT.md §1 and the sandbox process."""
+"""Shared fixtures: the people of docs/product.md §1 and the sandbox process."""
 
 from __future__ import annotations
 

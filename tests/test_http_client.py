@@ -1,5 +1,5 @@
 """The shared transport against a real loopback server: a total deadline per call, however
-slowly the answer drips (urllib3 issue 1338, API-CONTRACTS.md §5), and whole answers read
+slowly the answer drips (urllib3 issue 1338, docs/outside-apis.md §5), and whole answers read
 as before (plain, gzip, chunked), on a kept-alive connection."""
 
 from __future__ import annotations

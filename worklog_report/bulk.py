@@ -10,7 +10,8 @@ values adapted once per column type.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
+from operator import itemgetter
 from typing import Any, TypeVar
 
 from django.db import connection, models
@@ -32,16 +33,24 @@ def _adapter(field: models.Field) -> Callable[[Any], Any]:
 
 def upsert(
     model: type[models.Model],
-    columns: Sequence[str],
-    rows: Iterable[Sequence[Any]],
+    rows: Iterable[Mapping[str, Any]],
     *,
     unique: str,
-    update: Sequence[str],
+    update: Sequence[str] | None = None,
 ) -> int:
-    """Insert ``rows`` (tuples in ``columns`` order), updating ``update`` on a ``unique`` clash.
+    """Insert ``rows``, updating ``update`` on a ``unique`` clash; returns the rows sent.
 
-    Returns the number of rows sent.
+    Each row maps a field name of ``model`` to its value (a foreign key by its field name,
+    with the related row's pk); every row has the same names, those of the first. ``update``
+    defaults to every name but ``unique``. A row with other names raises ValueError (another
+    count) or KeyError (another name).
     """
+    rows = rows if isinstance(rows, list) else list(rows)
+    if not rows:
+        return 0
+    columns = tuple(rows[0])
+    if update is None:
+        update = [name for name in columns if name != unique]
     meta = model._meta
     quote = connection.ops.quote_name
     fields = [meta.get_field(name) for name in columns]
@@ -54,9 +63,15 @@ def upsert(
     insert = f"INSERT INTO {quote(meta.db_table)} ({column_sql}) "  # noqa: S608
     tail = f" ON CONFLICT ({quote(meta.get_field(unique).column)}) DO UPDATE SET {updates}"
     adapters = [_adapter(f) for f in fields]
-    params = [tuple(adapt(v) for adapt, v in zip(adapters, row, strict=True)) for row in rows]
+    values = itemgetter(*columns) if len(columns) > 1 else lambda row: (row[columns[0]],)
+    width = len(columns)
+    params = []
+    for row in rows:
+        if len(row) != width:
+            raise ValueError(f"Every row needs exactly the columns {columns}, not {tuple(row)}.")
+        params.append(tuple(adapt(v) for adapt, v in zip(adapters, values(row), strict=True)))
     with connection.cursor() as cursor:
-        if connection.vendor == "postgresql" and params:
+        if connection.vendor == "postgresql":
             # One short statement per call whatever the row count: each column travels as one
             # array and unnest() turns them back into rows, so neither psycopg nor the server
             # parses thousands of placeholders (make bench).
@@ -65,7 +80,7 @@ def upsert(
                 f"{insert}SELECT * FROM unnest({arrays}){tail}",  # noqa: S608
                 [list(column) for column in zip(*params, strict=True)],
             )
-        elif params:
+        else:
             # SQLite runs a prepared statement per row in-process: executemany is fastest.
             one_row = f"({', '.join(['%s'] * len(fields))})"
             cursor.executemany(f"{insert}VALUES {one_row}{tail}", params)

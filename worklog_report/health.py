@@ -22,7 +22,7 @@ PATHS = ("/healthz", "/healthz/")
 
 
 def health_status() -> tuple[int, dict]:
-    from jsm.models import SyncRun
+    from sync.models import SyncRun
 
     try:
         with connection.cursor() as cursor:

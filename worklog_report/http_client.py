@@ -4,7 +4,7 @@ Like healthchecks' ``hc/lib/curl.py``: one small, boring place that owns timeout
 deadline per attempt, retries honouring ``Retry-After`` within a bounded total time,
 spacing between requests, and the rule that a failure message never quotes a URL or a
 header. Subclasses say how their service's statuses map to their own exceptions
-(API-CONTRACTS.md §5).
+(docs/outside-apis.md §5).
 
 How long one call can take, in seconds: each attempt ends by ``max(deadline, connect +
 read)`` (the deadline, ``HTTP_CALL_DEADLINE``, unless the headers themselves come late), and
@@ -84,7 +84,7 @@ def read_within(response: requests.Response, deadline: float, read_timeout: floa
     read may wait. Each read waits at most that or what is left of the deadline, and
     returns whatever has arrived (``read1``: one socket read), so the clock is checked
     between any two bytes of a dripping answer. Past the deadline the connection is closed
-    and ``DeadlinePassed`` raised (API-CONTRACTS.md §5; urllib3 issue 1338 on why a read
+    and ``DeadlinePassed`` raised (docs/outside-apis.md §5; urllib3 issue 1338 on why a read
     timeout alone never ends such an answer). The body is read as sent and decoded (gzip,
     deflate…) once whole: a decoder may read on and on before it has a byte to hand back.
     Afterwards ``response.content``, ``.text`` and ``.json()`` work as usual.
@@ -140,7 +140,7 @@ class JsonHttpClient:
     ``timeout`` is (connect, read) seconds, each capped at ``deadline``: the total seconds
     one attempt may take to bring the whole answer in (default ``HTTP_CALL_DEADLINE``). A
     read timeout limits each socket read, not the answer, so a body dripping one byte at a
-    time would otherwise last for ever (urllib3 issue 1338, API-CONTRACTS.md §5).
+    time would otherwise last for ever (urllib3 issue 1338, docs/outside-apis.md §5).
 
     ``retry_budget`` bounds the total seconds one call may spend on failed attempts and the
     waits between them; a call that would need to wait beyond it fails with

@@ -18,7 +18,7 @@ from typing import Any
 
 from django.http import HttpRequest
 
-from tempo_integration.redaction import redact
+from worklog_report.redaction import redact
 
 # Attributes every LogRecord has; anything else on a record came from `extra`.
 _STANDARD = set(vars(logging.makeLogRecord({}))) | {"message", "asctime", "taskName"}

@@ -1,4 +1,4 @@
-"""A logging filter that keeps secrets out of every log line (PRODUCT.md §7).
+"""A logging filter that keeps secrets out of every log line (docs/product.md §7).
 
 The app never logs a token on purpose; this is the belt to that pair of braces: it blanks
 ``Authorization`` header values, ``Bearer`` credentials, and any token value the app has

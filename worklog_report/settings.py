@@ -1,4 +1,4 @@
-"""Settings for the Worklog Report app, read from the environment (PRODUCT.md §9).
+"""Settings for the Worklog Report app, read from the environment (docs/product.md §9).
 
 Every value comes from an environment variable (or a `.env` file beside manage.py).
 Development defaults apply only while DEBUG is on; with DEBUG off the app refuses
@@ -78,6 +78,7 @@ INSTALLED_APPS = [
     "jsm",
     "tempo_integration",
     "portal",
+    "sync",
 ]
 
 MIDDLEWARE = [
@@ -198,7 +199,7 @@ TASKS = {
     }
 }
 
-# Outbound services (PRODUCT.md §9). `make run` points both at the local sandbox.
+# Outbound services (docs/product.md §9). `make run` points both at the local sandbox.
 TEMPO_BASE_URL = env.str("TEMPO_BASE_URL", default="https://api.tempo.io").rstrip("/")
 # Seconds: (connect, read) per request, and the total a call may spend on failed attempts and
 # the waits between its retries.
@@ -213,7 +214,7 @@ JIRA_READ_TIMEOUT = env.float("JIRA_READ_TIMEOUT", default=30.0)
 JIRA_RETRY_BUDGET = env.float("JIRA_RETRY_BUDGET", default=60.0)
 # Seconds one attempt of any Tempo or Jira call may take to bring in its whole answer. The
 # read timeouts limit each socket read only, so without it an answer dripping a byte at a
-# time would keep a sync busy for hours (API-CONTRACTS.md §5, urllib3 issue 1338).
+# time would keep a sync busy for hours (docs/outside-apis.md §5, urllib3 issue 1338).
 HTTP_CALL_DEADLINE = env.float("HTTP_CALL_DEADLINE", default=60.0)
 if HTTP_CALL_DEADLINE <= 0:
     raise ImproperlyConfigured("HTTP_CALL_DEADLINE must be a number of seconds above 0.")
@@ -295,13 +296,13 @@ SET_PASSWORD_LIMIT_PER_ADDRESS = env.int("SET_PASSWORD_LIMIT_PER_ADDRESS", defau
 SET_PASSWORD_LIMIT_PER_IP = env.int("SET_PASSWORD_LIMIT_PER_IP", default=10)
 
 # Logs: one line per record, key=value (default) or JSON, every handler behind the filter
-# that blanks secrets (PRODUCT.md §7). Request lines come from RequestLogMiddleware, sync
-# lines from worklog_report.sync_log.
+# that blanks secrets (docs/product.md §7). Request lines come from RequestLogMiddleware, sync
+# lines from sync.log.
 LOG_FORMAT = env.str("LOG_FORMAT", default="logfmt")
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
-    "filters": {"redact_secrets": {"()": "tempo_integration.redaction.RedactSecretsFilter"}},
+    "filters": {"redact_secrets": {"()": "worklog_report.redaction.RedactSecretsFilter"}},
     "formatters": {
         "logfmt": {"()": "worklog_report.log_format.LogfmtFormatter"},
         "json": {"()": "worklog_report.log_format.JsonFormatter"},

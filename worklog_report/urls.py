@@ -14,7 +14,7 @@ urlpatterns = [
     ),
     path("configuration/tempo/", include("tempo_integration.urls")),
     path("configuration/projects/", include("portal.configuration_urls")),
-    path("configuration/sync/", include("jsm.urls")),
+    path("configuration/sync/", include("sync.urls")),
     path("portal/", include("portal.urls")),
     path("admin/", admin.site.urls),
 ]

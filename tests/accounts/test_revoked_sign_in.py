@@ -1,5 +1,5 @@
 """Signing in when JSM revoked a customer's portal access: told so, in words, and let in
-again once JSM restores it (PRODUCT.md §1; accounts/sentences.py)."""
+again once JSM restores it (docs/product.md §1; accounts/sentences.py)."""
 
 from __future__ import annotations
 

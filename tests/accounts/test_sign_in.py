@@ -1,4 +1,4 @@
-"""Signing in and out, and "First time here? Set your password" (PRODUCT.md §1)."""
+"""Signing in and out, and "First time here? Set your password" (docs/product.md §1)."""
 
 from __future__ import annotations
 

@@ -9,7 +9,7 @@ import pytest
 from django.db import OperationalError, connection
 from django.utils import timezone
 
-from jsm.models import SyncRun
+from sync.models import SyncRun
 
 
 def _run(kind: str, status: str, minutes_ago: int) -> SyncRun:

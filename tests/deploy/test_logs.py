@@ -13,10 +13,10 @@ import pytest
 from django.conf import settings as django_settings
 from django.core.management import call_command
 
-from jsm.models import SyncRun
-from tempo_integration.redaction import RedactSecretsFilter, register_secret
+from sync.log import log_sync_run
+from sync.models import SyncRun
 from worklog_report.log_format import JsonFormatter, LogfmtFormatter
-from worklog_report.sync_log import log_sync_run
+from worklog_report.redaction import RedactSecretsFilter, register_secret
 
 
 def _fields(line: str) -> dict[str, str]:

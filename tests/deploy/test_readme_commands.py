@@ -34,14 +34,24 @@ import run_dev  # noqa: E402
 ASSIGNMENT = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*=")
 # What a fresh clone holds that these tests need; the rest is linked, not copied.
 COPIED = ("manage.py", "worklog_report", "scripts")
-LINKED = ("accounts", "jsm", "tempo_integration", "portal", "sandbox", "templates", "static")
+LINKED = (
+    "accounts",
+    "jsm",
+    "tempo_integration",
+    "portal",
+    "sync",
+    "sandbox",
+    "templates",
+    "static",
+)
 
 
 def readme_commands() -> list[list[str]]:
-    """Each command of the README's ```sh blocks as words, without comments and without the
-    leading VAR=value assignments."""
+    """Each command of the ```sh blocks of the README and docs/, as words, without comments
+    and without the leading VAR=value assignments."""
     commands, in_block = [], False
-    for line in (ROOT / "README.md").read_text().splitlines():
+    pages = [ROOT / "README.md", *sorted((ROOT / "docs").glob("*.md"))]
+    for line in (line for page in pages for line in page.read_text().splitlines()):
         if line.startswith("```"):
             in_block = line.strip() == "```sh" if not in_block else False
             continue

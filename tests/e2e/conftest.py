@@ -90,10 +90,9 @@ def demo(transactional_db, wired_sandbox):
     from django.contrib.auth import get_user_model
 
     from jsm.models import JiraProject
-    from jsm.sync import sync_jira
     from portal.models import ReportSettings
+    from sync.runs import sync_jira, sync_tempo
     from tempo_integration.models import TempoIntegration
-    from tempo_integration.sync import sync_tempo
 
     assert sync_jira().status == "succeeded"
     users = get_user_model().objects

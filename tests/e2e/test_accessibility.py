@@ -21,9 +21,10 @@ from django.utils.encoding import force_bytes
 from django.utils.http import urlsafe_base64_encode
 from playwright.sync_api import expect
 
-from jsm.models import Customer, JiraProject, Organization, Request, SyncRun, Worker
+from jsm.models import Customer, JiraProject, Organization, Request, Worker
 from portal.contracts import Contract
 from portal.models import ReportSettings
+from sync.models import SyncRun
 from tempo_integration.models import ProjectSyncState, TempoIntegration, Worklog
 
 from .conftest import sign_in

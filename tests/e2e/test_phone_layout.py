@@ -14,8 +14,8 @@ from django.contrib.auth import get_user_model
 from django.utils import timezone
 from playwright.sync_api import expect
 
-from jsm.models import SyncRun
 from portal.contracts import Contract
+from sync.models import SyncRun
 from tests.portal.conftest import PASSWORD, THIS_MONTH, world  # noqa: F401 - the fixture
 
 from .conftest import sign_in

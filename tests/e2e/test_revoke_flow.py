@@ -9,8 +9,8 @@ import re
 import pytest
 from playwright.sync_api import expect
 
+from sync.runs import sync_tempo
 from tempo_integration import sentences
-from tempo_integration.sync import sync_tempo
 
 from .conftest import sign_in
 

@@ -7,7 +7,7 @@ from django.contrib.auth import get_user_model
 from django.core.management import call_command
 from playwright.sync_api import expect
 
-from jsm.views import TEMPO_SKIPPED_NO_TOKEN
+from sync.views import TEMPO_SKIPPED_NO_TOKEN
 
 from .conftest import sign_in
 

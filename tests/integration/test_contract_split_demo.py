@@ -13,15 +13,14 @@ from django.db.models import Sum
 from django.test import Client
 from django.utils import timezone
 
-from jsm.models import SyncRun
-from jsm.sync import sync_jira
 from portal.contracts import Contract, contract_usages
 from portal.models import ReportSettings
 from portal.reports import shown_seconds
 from portal.templatetags.hours import decimal_hours
 from portal.visibility import SCOPES, requests_visible_to
+from sync.models import SyncRun
+from sync.runs import sync_jira, sync_tempo
 from tempo_integration.models import TempoIntegration, Worklog
-from tempo_integration.sync import sync_tempo
 
 pytestmark = pytest.mark.integration
 
@@ -32,7 +31,7 @@ REPORT = "/portal/ITSD/worklog-report/"
 def demo(fresh_sandbox, admin_user, capsys):
     """The demo as `make run` prepares it: synced, sign-ins, reports and Acme's contract."""
     assert sync_jira().status == SyncRun.Status.SUCCEEDED
-    call_command("seed_demo")
+    call_command("seed_demo", force=True)
     capsys.readouterr()
     TempoIntegration.store(fresh_sandbox.client.mint_token(full=True), admin_user)
     assert sync_tempo().status == SyncRun.Status.SUCCEEDED

@@ -18,10 +18,11 @@ from django.utils import timezone
 from django.utils.html import escape
 
 from accounts import sentences
-from jsm.models import Customer, JiraProject, SyncRun
-from jsm.sync import sync_jira
+from jsm.models import Customer, JiraProject
 from portal.models import ReportSettings
 from sandbox.demo import catalog
+from sync.models import SyncRun
+from sync.runs import sync_jira
 
 pytestmark = pytest.mark.integration
 

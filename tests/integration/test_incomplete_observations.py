@@ -13,11 +13,11 @@ import pytest
 from django.contrib.auth import get_user_model
 from django.test import Client
 
-from jsm.models import JiraProject, JiraWorklog, Request, SyncRun
-from jsm.sync import sync_jira
+from jsm.models import JiraProject, JiraWorklog, Request
 from portal.models import ReportSettings
+from sync.models import SyncRun
+from sync.runs import sync_jira, sync_tempo
 from tempo_integration.models import TempoIntegration, Worklog
-from tempo_integration.sync import sync_tempo
 
 pytestmark = pytest.mark.integration
 

@@ -1,7 +1,7 @@
 """Hours customers can trust, against a real sandbox process: what real Jira does to worklogs.
 
 A request of alice's in ITSD, on *Logged time (Jira)* with descriptions on, gets three Jira
-worklogs in the sandbox (API-CONTRACTS.md §6), and the customer's report page, worklog
+worklogs in the sandbox (docs/outside-apis.md §6), and the customer's report page, worklog
 lines and CSV are checked after a sync:
 
 - restricted to a role (1800 s, "INTERNAL: customer on credit hold"): counted, shown as an
@@ -21,11 +21,12 @@ import pytest
 from django.contrib.auth import get_user_model
 from django.test import Client
 
-from jsm.models import JiraWorklog, Request, SyncRun
-from jsm.sync import sync_jira
+from jsm.models import JiraWorklog, Request
 from portal.models import ReportSettings
 from portal.reports import INTERNAL_WORKLOG
 from sandbox.demo import catalog
+from sync.models import SyncRun
+from sync.runs import sync_jira
 from tests.adf_examples import ISSUE_12_COMMENT
 
 pytestmark = pytest.mark.integration

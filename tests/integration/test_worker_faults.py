@@ -15,9 +15,11 @@ import pytest
 from django.contrib.auth import get_user_model
 from django.db import connection
 
-from jsm.models import ABANDONED, JiraProject, SyncRun
+from jsm.models import JiraProject
 from portal.models import ReportSettings
 from sandbox.process import SandboxProcess
+from sync.locks import is_locked
+from sync.models import ABANDONED, SyncRun
 from tempo_integration.models import TempoIntegration, Worklog
 from worklog_report.database_outage import DATABASE_UNAVAILABLE
 
@@ -103,7 +105,7 @@ def test_worker_killed_mid_sync_then_the_next_run_completes(worker_env, worker_s
     worker.wait(timeout=10)
     assert worker.returncode == -signal.SIGKILL
 
-    time.sleep(2.5)  # the dead worker's lease runs out (SYNC_LOCK_SECONDS=2)
+    wait_for(lambda: not is_locked("tempo"))  # the dead worker's lease runs out (2 s)
     again = run_sync(worker_env)
     assert again.returncode == 0, again.stdout + again.stderr
     assert "Tempo sync succeeded" in again.stdout
@@ -222,7 +224,7 @@ def test_the_task_worker_waits_out_a_database_outage(worker_env):
         assert worker.poll() is None, "the worker exited during the outage"
         queued = subprocess.run(
             [sys.executable, "manage.py", "shell", "-c"]
-            + ["from worklog_report.tasks import request_sync; print(request_sync())"],
+            + ["from sync.tasks import request_sync; print(request_sync())"],
             cwd=ROOT,
             env=env,
             capture_output=True,

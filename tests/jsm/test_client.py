@@ -87,7 +87,7 @@ def test_customers_send_the_experimental_opt_in():
         match=[matchers.header_matcher({"X-ExperimentalApi": "opt-in"})],
     )
     jira, _ = client()
-    assert [u["accountId"] for u in jira.customers("3")] == ["a"]
+    assert [u.account_id for u in jira.customers("3")] == ["a"]
 
 
 @responses.activate
@@ -102,4 +102,4 @@ def test_a_page_of_the_wrong_shape_is_unavailable():
 def test_jql_takes_only_a_numeric_project_id():
     jira, _ = client()
     with pytest.raises(ValueError):
-        list(jira.requests_of_project("10000 OR 1=1", ["summary"]))
+        list(jira.requests_of_project("10000 OR 1=1", {}))

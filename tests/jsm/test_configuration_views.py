@@ -9,16 +9,17 @@ from django.contrib.messages import get_messages
 from django.urls import reverse
 from django.utils import timezone
 
-from jsm.models import JiraProject, SyncRun
-from jsm.views import TEMPO_SKIPPED_NO_TOKEN
+from jsm.models import JiraProject
 from portal.models import ReportSettings
+from sync.models import SyncRun
+from sync.views import TEMPO_SKIPPED_NO_TOKEN
 from tempo_integration import sentences as tempo_sentences
 from tempo_integration.client import TempoRequestError
 from tempo_integration.models import ProjectSyncState, TempoIntegration
 
 SELECT = reverse("configuration_projects:select_project")
-SYNC = reverse("jsm:sync")
-SYNC_NOW = reverse("jsm:sync_now")
+SYNC = reverse("sync:tab")
+SYNC_NOW = reverse("sync:now")
 
 
 def messages_of(response) -> list[str]:
@@ -204,7 +205,7 @@ def test_sync_now_runs_a_sync_and_reports_back(admin_client, settings):
 
 
 def test_sync_now_while_one_runs_says_so(admin_client):
-    from jsm.locks import sync_lock
+    from sync.locks import sync_lock
 
     with sync_lock("jira"):
         response = admin_client.post(SYNC_NOW, follow=True)
@@ -223,7 +224,7 @@ def test_sync_now_ignores_an_offsite_next(admin_client, settings):
 def _task_left_running(started_minutes_ago: int):
     from django_tasks_db.models import DBTaskResult
 
-    from worklog_report.tasks import sync_everything
+    from sync.tasks import sync_everything
 
     started = timezone.now() - dt.timedelta(minutes=started_minutes_ago)
     return DBTaskResult.objects.create(

@@ -13,9 +13,9 @@ from django.contrib.auth import authenticate, get_user_model
 from django.test import RequestFactory
 
 from jsm.models import Customer, JiraProject
-from jsm.sync import sync_jira
 from portal.models import ReportSettings
 from portal.visibility import MINE, ORGANIZATION, requests_visible_to
+from sync.runs import sync_jira
 
 from .fake_jira import PARTICIPANTS, user
 

@@ -10,11 +10,11 @@ from django.core.cache import cache
 from django.urls import reverse
 
 from jsm.client import JiraClient, JiraUnavailable
-from jsm.views import JIRA_CHECK_TIMEOUT, JIRA_NOT_CONFIGURED, JIRA_REJECTED
+from jsm.connection import JIRA_CHECK_TIMEOUT, JIRA_NOT_CONFIGURED, JIRA_REJECTED
 
 from .fake_jira import BASE
 
-SYNC = reverse("jsm:sync")
+SYNC = reverse("sync:tab")
 MYSELF = f"{BASE}/rest/api/3/myself"
 ADMIN = {
     "self": f"{BASE}/rest/api/3/user?accountId=5b10ac8d82e05b22cc7d4ef5",
@@ -113,7 +113,7 @@ def test_a_refusal_is_cached_too(admin_client, jira):
 
 
 def test_the_status_poll_never_calls_jira(admin_client, jira):
-    response = admin_client.get(reverse("jsm:sync_status"))
+    response = admin_client.get(reverse("sync:status"))
 
     assert response.status_code == 200
     assert len(jira.calls) == 0

@@ -9,9 +9,10 @@ from django.contrib.auth import get_user_model
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
-from jsm.locks import SyncAlreadyRunning, is_locked, sync_lock
-from jsm.models import STOPPED, Customer, JiraProject, Organization, Request, SyncRun
-from jsm.sync import sync_jira
+from jsm.models import Customer, JiraProject, Organization, Request
+from sync.locks import SyncAlreadyRunning, is_locked, sync_lock
+from sync.models import STOPPED, SyncRun
+from sync.runs import sync_jira
 
 from .conftest import ACME, ALICE, BOB
 from .fake_jira import BASE

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 from django.core.management import call_command
 
-from jsm.locks import sync_lock
+from sync.locks import sync_lock
 
 
 def test_sync_reports_each_sync_in_a_line(fake_jira, db, capsys):
@@ -59,3 +59,15 @@ def test_loop_stops_between_runs_when_told(fake_jira, db, monkeypatch, capsys):
     call_command("sync", "--loop")
     assert waits == [900]  # SYNC_INTERVAL's default
     assert "Stopped." in capsys.readouterr().out
+
+
+def test_a_stop_before_a_run_starts_skips_what_is_left(fake_jira, db):
+    import threading
+
+    from sync.models import SyncRun
+    from sync.runs import run_all
+
+    stop = threading.Event()
+    stop.set()  # SIGTERM arrived while the Jira run was ending
+    assert run_all(trigger="loop", stop=stop) == []
+    assert not SyncRun.objects.exists()

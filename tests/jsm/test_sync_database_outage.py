@@ -4,9 +4,10 @@ from __future__ import annotations
 
 import pytest
 
-from jsm.locks import is_locked
-from jsm.models import Request, SyncRun
-from jsm.sync import sync_jira
+from jsm.models import Request
+from sync.locks import is_locked
+from sync.models import SyncRun
+from sync.runs import sync_jira
 from tests.outage import database_outage
 from worklog_report.database_outage import DATABASE_UNAVAILABLE
 

@@ -9,13 +9,14 @@ import pytest
 from django.urls import reverse
 from django.utils import timezone
 
-from jsm.locks import sync_lock
-from jsm.models import Organization, SyncRun
-from jsm.views import TEMPO_SKIPPED_INVALID, TEMPO_SKIPPED_NO_TOKEN
+from jsm.models import Organization
+from sync.locks import sync_lock
+from sync.models import SyncRun
+from sync.views import TEMPO_SKIPPED_INVALID, TEMPO_SKIPPED_NO_TOKEN
 from tempo_integration.models import TempoIntegration
 
-SYNC = reverse("jsm:sync")
-STATUS = reverse("jsm:sync_status")
+SYNC = reverse("sync:tab")
+STATUS = reverse("sync:status")
 TOKEN = "Zq3tL9xVb7RkP2mW5yH8cN4dF6gJ1sA0-us"
 
 
@@ -80,7 +81,7 @@ def test_sync_tab_says_tempo_is_skipped_with_an_invalid_token(admin_client, toke
 def test_sync_now_with_an_invalid_token_says_why_tempo_was_skipped(admin_client, token, settings):
     settings.JIRA_BASE_URL = ""  # the immediate backend runs it here; Jira fails in words
     token.mark_invalid("test")
-    response = admin_client.post(reverse("jsm:sync_now"), follow=True)
+    response = admin_client.post(reverse("sync:now"), follow=True)
     assert SyncRun.objects.filter(kind="tempo").count() == 0
     assert TEMPO_SKIPPED_INVALID in response.content.decode()
 

@@ -1,4 +1,4 @@
-"""Nothing is deleted on an incomplete observation (issue 12 §1, PRODUCT.md §6).
+"""Nothing is deleted on an incomplete observation (issue 12 §1, docs/product.md §6).
 
 Jira's enhanced search is eventually consistent (JRACLOUD-96208): a request missing from
 one answer is not gone. Only a direct read answering 404 (or showing the issue outside
@@ -16,8 +16,9 @@ import responses
 
 from jsm import sync as jira_sync
 from jsm import worklogs as jira_worklogs
-from jsm.models import JiraWorklog, Request, SyncRun
-from jsm.sync import sync_jira
+from jsm.models import JiraWorklog, Request
+from sync.models import SyncRun
+from sync.runs import sync_jira
 from tempo_integration.models import Worklog
 
 from .fake_jira import BASE

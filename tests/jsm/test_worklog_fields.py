@@ -1,6 +1,6 @@
 """What a Jira worklog becomes (jsm/worklogs.py): restricted ones, the worker's day, ADF comments.
 
-The three behaviours of real Jira of API-CONTRACTS.md §6, through the sync against the
+The three behaviours of real Jira of docs/outside-apis.md §6, through the sync against the
 in-memory Jira (fake_jira.py).
 """
 
@@ -10,9 +10,10 @@ import datetime as dt
 
 import pytest
 
-from jsm.models import JiraWorklog, SyncRun
-from jsm.sync import sync_jira
+from jsm.models import JiraWorklog
 from jsm.worklogs import worker_day
+from sync.models import SyncRun
+from sync.runs import sync_jira
 from tests.adf_examples import ISSUE_12_COMMENT, ISSUE_12_TEXT
 
 SECRET = "INTERNAL: customer on credit hold"
@@ -119,7 +120,7 @@ def test_an_author_without_a_time_zone_field_falls_back_to_the_offset(fake_jira,
     ],
 )
 def test_worker_day(started, zone, day):
-    assert worker_day(started, {"timeZone": zone}) == day
+    assert worker_day(started, zone) == day
 
 
 # -- Worklog comments in Atlassian Document Format ------------------------------------------

@@ -1,4 +1,4 @@
-"""The Worklog Report's contract panel (PRODUCT.md §5.2): which contract, what it says."""
+"""The Worklog Report's contract panel (docs/product.md §5.2): which contract, what it says."""
 
 from __future__ import annotations
 

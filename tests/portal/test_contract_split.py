@@ -1,4 +1,4 @@
-"""Where a contract's used hours come from (issue 13, PRODUCT.md §5.2): the part on requests
+"""Where a contract's used hours come from (issue 13, docs/product.md §5.2): the part on requests
 a customer cannot see, in the panel and in the admin's Contract management table.
 
 The world's hours this month: ITSD-1 1.75 h (alice's, bob takes part, shared with Acme),

@@ -1,4 +1,4 @@
-"""How usage counts (PRODUCT.md §4.3): the month arithmetic, and the SQL behind it."""
+"""How usage counts (docs/product.md §4.3): the month arithmetic, and the SQL behind it."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""The Contract management tab (PRODUCT.md §4.3): pages, changes, every bad input."""
+"""The Contract management tab (docs/product.md §4.3): pages, changes, every bad input."""
 
 from __future__ import annotations
 

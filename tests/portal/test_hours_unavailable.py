@@ -1,4 +1,4 @@
-"""No data is not no work (issue 13, PRODUCT.md §5.2): while a Tempo-sourced project has no
+"""No data is not no work (issue 13, docs/product.md §5.2): while a Tempo-sourced project has no
 working Tempo integration, the report, its CSV and the contract panel say the hours are not
 available — never 0.00 h, "no work" or contract arithmetic."""
 

@@ -11,7 +11,7 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
-from jsm.models import SyncRun
+from sync.models import SyncRun
 from tempo_integration.models import Worklog
 
 from .conftest import THIS_MONTH

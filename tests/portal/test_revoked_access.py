@@ -1,4 +1,4 @@
-"""A customer whose portal access JSM revoked sees the sentence, never data (PRODUCT.md §1).
+"""A customer whose portal access JSM revoked sees the sentence, never data (docs/product.md §1).
 
 The sync sets `Customer.active` from Jira's `active`; here it is set as the sync would, in
 the middle of a signed-in session. Every portal URL is checked, including ones added later.

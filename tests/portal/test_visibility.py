@@ -1,4 +1,4 @@
-"""Who sees what (PRODUCT.md §5.3), on the page and in the CSV alike."""
+"""Who sees what (docs/product.md §5.3), on the page and in the CSV alike."""
 
 from __future__ import annotations
 

@@ -9,8 +9,9 @@ from decimal import Decimal
 import pytest
 from django.utils import timezone
 
-from jsm.models import Organization, SyncRun
+from jsm.models import Organization
 from portal.contracts import Contract
+from sync.models import SyncRun
 from tests.portal.conftest import as_user, world  # noqa: F401 - fixtures used by these tests
 
 TODAY = timezone.localdate()

@@ -15,9 +15,10 @@ from django.core import mail
 from django.test import Client
 from django.utils import timezone
 
-from jsm.models import JiraProject, Organization, Request, SyncRun, Worker
+from jsm.models import JiraProject, Organization, Request, Worker
 from portal.contracts import Contract
 from portal.models import ReportSettings
+from sync.models import SyncRun
 from tempo_integration.models import IntegrationEvent, Worklog
 from tests.conftest import PASSWORD
 
@@ -156,7 +157,7 @@ def test_sign_in_follows_a_local_next(client, alice):
 
 @pytest.mark.parametrize("target", FOREIGN)
 def test_sync_now_never_redirects_off_site(admin_client, target, monkeypatch):
-    monkeypatch.setattr("jsm.views.request_sync", lambda: True)
+    monkeypatch.setattr("sync.views.request_sync", lambda: True)
     response = admin_client.post("/configuration/sync/now/", {"next": target})
     assert response.status_code == 302 and response["Location"] == "/configuration/sync/"
 

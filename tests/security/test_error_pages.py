@@ -7,7 +7,7 @@ from django.test import Client, RequestFactory
 from django.utils import timezone
 from django.views import defaults
 
-from jsm.models import SyncRun
+from sync.models import SyncRun
 from tests.outage import database_outage
 from tests.page_text import comparable
 

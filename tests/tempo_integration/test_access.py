@@ -1,4 +1,4 @@
-"""Who may use the Tempo tab and its actions, and how (PRODUCT.md §1, issue #3's bad input)."""
+"""Who may use the Tempo tab and its actions, and how (docs/product.md §1, issue #3's bad input)."""
 
 from __future__ import annotations
 

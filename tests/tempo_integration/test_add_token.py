@@ -1,4 +1,4 @@
-"""Add on the Manage Tempo integration tab: every row of PRODUCT.md §4.1's flags table."""
+"""Add on the Manage Tempo integration tab: every row of docs/product.md §4.1's flags table."""
 
 from __future__ import annotations
 

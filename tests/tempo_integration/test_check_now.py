@@ -135,15 +135,11 @@ def test_a_verified_token_is_not_rechecked_within_the_minute(admin_client, admin
 
 @responses.activate
 def test_the_claim_lets_the_next_check_through_a_minute_later(admin_client, admin_user):
-    from jsm.models import SyncLock
-
     stored_integration(admin_user)
     age(5)
     responses.get(worklogs_url(), status=503)
     admin_client.get(TAB)
-    SyncLock.objects.filter(name="tempo_check").update(
-        expires_at=timezone.now() - dt.timedelta(seconds=1)
-    )
+    TempoIntegration.objects.update(check_claimed_until=timezone.now() - dt.timedelta(seconds=1))
     admin_client.get(TAB)
     assert len(responses.calls) == 2
 

@@ -1,4 +1,4 @@
-"""Encryption at rest and key rotation (PRODUCT.md §7; issue #3's rotate_encryption_keys)."""
+"""Encryption at rest and key rotation (docs/product.md §7; issue #3's rotate_encryption_keys)."""
 
 from __future__ import annotations
 

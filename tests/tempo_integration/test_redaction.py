@@ -5,7 +5,7 @@ from __future__ import annotations
 import logging
 import sys
 
-from tempo_integration.redaction import REDACTED, RedactSecretsFilter, redact, register_secret
+from worklog_report.redaction import REDACTED, RedactSecretsFilter, redact, register_secret
 
 
 def test_authorization_headers_and_bearer_values_are_blanked():

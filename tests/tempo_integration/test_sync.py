@@ -3,16 +3,18 @@
 from __future__ import annotations
 
 import datetime as dt
+import threading
 
 import pytest
 import responses
 from django.conf import settings as django_settings
 from django.utils import timezone
 
-from jsm.models import STOPPED, JiraProject, SyncRun
+from jsm.models import JiraProject
+from sync.models import STOPPED, SyncRun
+from sync.runs import sync_tempo
 from tempo_integration import sentences
 from tempo_integration.models import ProjectSyncState, TempoIntegration, Worklog
-from tempo_integration.sync import sync_tempo
 
 from .factories import stored_integration
 from .fake_tempo import worklog
@@ -155,4 +157,24 @@ def test_a_project_jira_no_longer_lists_keeps_its_worklogs_and_is_not_read(tempo
     run = sync_tempo(full=True)
     assert run.status == SyncRun.Status.SUCCEEDED
     assert tempo.seen_params == []  # ITSD is not read (SUP's report is off)
+    assert sorted(Worklog.objects.values_list("tempo_id", flat=True)) == [1, 2, 3]
+
+
+class StopAfter(threading.Event):
+    """A stop request that arrives after ``checks`` looks at it (one look per page)."""
+
+    def __init__(self, checks: int) -> None:
+        super().__init__()
+        self.checks = checks
+
+    def is_set(self) -> bool:
+        self.checks -= 1
+        return self.checks < 0
+
+
+def test_a_stop_request_ends_the_run_after_the_page_in_hand(tempo):
+    run = sync_tempo(stop=StopAfter(1))  # pages of 2: the first page is written, then stop
+    assert run.status == SyncRun.Status.FAILED and run.error == STOPPED
+    assert sorted(Worklog.objects.values_list("tempo_id", flat=True)) == [1, 2]
+    assert sync_tempo().status == SyncRun.Status.SUCCEEDED  # the next run completes it
     assert sorted(Worklog.objects.values_list("tempo_id", flat=True)) == [1, 2, 3]

@@ -6,12 +6,12 @@ import pytest
 from django.core.management import call_command
 from django.utils import timezone
 
-from jsm.locks import is_locked
-from jsm.models import ABANDONED, SyncLock, SyncRun
+from sync import tasks
+from sync.locks import is_locked
+from sync.models import ABANDONED, SyncLock, SyncRun
+from sync.runs import sync_tempo
 from tempo_integration.models import ProjectSyncState, Worklog
-from tempo_integration.sync import sync_tempo
 from tests.outage import database_outage
-from worklog_report import tasks
 from worklog_report.database_outage import (
     DATABASE_UNAVAILABLE,
     RETRY_DELAYS,
@@ -103,7 +103,7 @@ def test_sync_command_says_so_and_a_later_run_works(tempo, outage, capsys):
     assert "Traceback" not in err
 
     outage.down = False
-    from jsm.management.commands.sync import Command
+    from sync.management.commands.sync import Command
 
     command = Command()
     # The next run of `sync --loop` goes through (Jira is not configured here; Tempo works).

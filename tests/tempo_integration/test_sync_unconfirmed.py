@@ -1,5 +1,5 @@
 """The Tempo sync never deletes on an incomplete observation, and one project's trouble
-never stops the others (issue 12 §1, §2; PRODUCT.md §6)."""
+never stops the others (issue 12 §1, §2; docs/product.md §6)."""
 
 from __future__ import annotations
 
@@ -7,11 +7,12 @@ import pytest
 import requests
 from django.utils import timezone
 
-from jsm.models import JiraProject, Request, SyncRun
+from jsm.models import JiraProject, Request
 from portal.models import ReportSettings
+from sync.models import SyncRun
+from sync.runs import sync_tempo
 from tempo_integration import sync as tempo_sync
 from tempo_integration.models import ProjectSyncState, Worklog
-from tempo_integration.sync import sync_tempo
 
 from .fake_tempo import worklog
 

@@ -1,16 +1,21 @@
-"""Create the demo sign-ins of PRODUCT.md §3 and switch on the demo projects' reports.
+"""Create the demo sign-ins of docs/product.md §3 and switch on the demo projects' reports.
 
 Idempotent; `make run` calls it after the first Jira sync, so the demo customers are
-linked to their JSM customers and the demo projects exist.
+linked to their JSM customers and the demo projects exist. It makes `admin` a superuser
+with the password `admin`, so with DEBUG off (a real site) it refuses unless `--force`.
 """
 
 from __future__ import annotations
 
 import datetime as dt
 
+from django.conf import settings
 from django.contrib.auth import get_user_model
-from django.core.management.base import BaseCommand
+from django.core.management.base import BaseCommand, CommandError, CommandParser
 from django.utils import timezone
+
+from jsm.models import JiraProject, Organization
+from portal.models import Contract, ReportSettings
 
 DEMO_CUSTOMERS = [
     ("alice@acme.example", "Alice", "Anders"),
@@ -22,7 +27,19 @@ DEMO_CUSTOMERS = [
 class Command(BaseCommand):
     help = "Create or refresh the demo administrator (admin/admin) and customers (password demo)."
 
+    def add_arguments(self, parser: CommandParser) -> None:
+        parser.add_argument(
+            "--force",
+            action="store_true",
+            help="Run even with DEBUG off (a demo or load-test site, never a real one).",
+        )
+
     def handle(self, *args, **options) -> None:
+        if not settings.DEBUG and not options["force"]:
+            raise CommandError(
+                "seed_demo makes admin a superuser with the password admin, so it runs only "
+                "with DEBUG on. On a demo or load-test site, run it with --force."
+            )
         User = get_user_model()
         admin, _ = User.objects.update_or_create(
             username="admin",
@@ -51,20 +68,17 @@ class Command(BaseCommand):
     def enable_demo_reports(self) -> int:
         """ITSD shares requests with organizations and names workers; SUP does neither and
         rounds to 15 minutes in hours and minutes, so the demo shows both styles."""
-        from jsm.models import JiraProject, Organization
-        from portal.models import Contract, ReportSettings
-
         demo = {
             "ITSD": {"visibility": "organizations", "show_worker_names": True},
             "SUP": {"time_format": "hours_minutes", "rounding_minutes": 15},
         }
         count = 0
         for project in JiraProject.objects.filter(key__in=demo):
-            settings, created = ReportSettings.objects.get_or_create(project=project)
+            report, created = ReportSettings.objects.get_or_create(project=project)
             if created:  # never undo what an admin changed since
                 for name, value in {"enabled": True, **demo[project.key]}.items():
-                    setattr(settings, name, value)
-                settings.save()
+                    setattr(report, name, value)
+                report.save()
             count += 1
         itsd = JiraProject.objects.filter(key="ITSD").first()
         acme = Organization.objects.filter(name="Acme", projects=itsd).first()

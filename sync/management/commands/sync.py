@@ -1,7 +1,8 @@
-"""`manage.py sync [--loop SECONDS]`: sync Jira (then Tempo) now, or forever (PRODUCT.md §3).
+"""`manage.py sync [--loop SECONDS]`: sync Jira (then Tempo) now, or forever (docs/product.md §3).
 
-With --loop it is the production worker for the periodic sync: it runs, sleeps, runs again,
-and stops cleanly between runs on SIGTERM or Ctrl-C.
+With --loop it is the production worker for the periodic sync: it runs, sleeps, runs again.
+SIGTERM or Ctrl-C ends the run in progress after the page it has in hand (recorded as
+stopped) and exits.
 """
 
 from __future__ import annotations
@@ -12,46 +13,13 @@ import threading
 
 from django.conf import settings
 from django.core.management.base import BaseCommand, CommandParser
-from tqdm import tqdm
 
-from jsm.locks import SyncAlreadyRunning
-from jsm.models import SyncRun
-from jsm.sync import sync_jira
-from tempo_integration.sync import sync_tempo
-from worklog_report.database_outage import CONNECTION_ERRORS, DatabaseUnavailable, reconnect
-from worklog_report.sentences import full_stop
-from worklog_report.sync_log import (
-    log_sync_already_running,
-    log_sync_database_unavailable,
-    log_sync_run,
-)
+from sync.models import SyncRun
+from sync.progress import BarProgress
+from sync.runs import Outcome, run_all
 
 STOP_SIGNALS = (signal.SIGTERM, signal.SIGINT)
-
-
-class BarProgress:
-    """A tqdm bar per stage on a terminal; plain lines otherwise (logs, CI)."""
-
-    def __init__(self, stream) -> None:
-        self.stream = stream
-        self.interactive = stream.isatty()
-        self.bar: tqdm | None = None
-
-    def start(self, label: str, total: int | None) -> None:
-        self.close()
-        if self.interactive:
-            self.bar = tqdm(total=total, desc=label, unit="", file=self.stream, leave=False)
-        else:
-            self.stream.write(f"{label}: {total if total is not None else '?'} to sync\n")
-
-    def advance(self, amount: int = 1) -> None:
-        if self.bar is not None:
-            self.bar.update(amount)
-
-    def close(self) -> None:
-        if self.bar is not None:
-            self.bar.close()
-            self.bar = None
+NAMES = dict(SyncRun.Kind.choices)
 
 
 class Command(BaseCommand):
@@ -84,11 +52,13 @@ class Command(BaseCommand):
             sys.exit(2)
         stop = threading.Event()
         if interval is not None:
-            for sig in (signal.SIGTERM, signal.SIGINT):
+            for sig in STOP_SIGNALS:
                 signal.signal(sig, lambda *_: stop.set())
         while True:
             failed = self.run_once(
-                full=options["full"], trigger="command" if interval is None else "loop"
+                full=options["full"],
+                trigger="command" if interval is None else "loop",
+                stop=stop,
             )
             if interval is None:
                 if failed:
@@ -98,48 +68,41 @@ class Command(BaseCommand):
                 self.stdout.write("Stopped.")
                 return
 
-    def run_once(self, full: bool, trigger: str = "command") -> bool:
+    def run_once(
+        self, full: bool, trigger: str = "command", stop: threading.Event | None = None
+    ) -> bool:
         """Jira, then Tempo. True when either failed, even partly (a project not read)."""
-        failed = False
-        for name, run_sync in (
-            ("Jira", lambda progress: sync_jira(full=full, progress=progress)),
-            ("Tempo", lambda progress: sync_tempo(full=full, progress=progress)),
-        ):
-            progress = BarProgress(self.stderr._out)
-            try:
-                run = run_sync(progress=progress)
-            except SyncAlreadyRunning as exc:
-                log_sync_already_running(name.lower(), trigger)
-                self.stdout.write(f"{full_stop(str(exc))} Skipped this run.")
-                continue
-            except (DatabaseUnavailable, *CONNECTION_ERRORS):
-                # Not even the run could be recorded. The next run (--loop) starts afresh.
-                reconnect()
-                log_sync_database_unavailable(name.lower(), trigger)
-                self.stderr.write(
-                    f"{name} sync could not reach the database. Nothing was lost; "
-                    "the next run tries again."
-                )
-                failed = True
-                continue
-            finally:
-                progress.close()
-            log_sync_run(name.lower(), run, trigger)
-            if run is None:
-                self.stdout.write(f"{name} sync skipped: no working Tempo API Token is stored.")
-                continue
-            seconds = run.duration.total_seconds() if run.duration else 0.0
-            if run.status == SyncRun.Status.SUCCEEDED:
-                self.stdout.write(
-                    self.style.SUCCESS(f"{name} sync succeeded in {seconds:.1f} s: {run.summary}.")
-                )
-            elif run.status == SyncRun.Status.PARTLY:
-                # The other projects were synced; the exit status still says "look at this".
-                failed = True
-                self.stderr.write(
-                    f"{name} sync partly succeeded in {seconds:.1f} s: {run.summary}. {run.error}"
-                )
-            else:
-                failed = True
-                self.stderr.write(f"{name} sync failed after {seconds:.1f} s: {run.error}")
-        return failed
+        outcomes = run_all(
+            trigger=trigger, full=full, progress=lambda: BarProgress(self.stderr._out), stop=stop
+        )
+        for outcome in outcomes:
+            self.report(outcome)
+        return any(outcome.failed for outcome in outcomes)
+
+    def report(self, outcome: Outcome) -> None:
+        name = NAMES[outcome.kind]
+        if outcome.skipped == "running":
+            self.stdout.write(f"A {outcome.kind} sync is already running. Skipped this run.")
+            return
+        if outcome.skipped == "database":
+            self.stderr.write(
+                f"{name} sync could not reach the database. Nothing was lost; "
+                "the next run tries again."
+            )
+            return
+        run = outcome.run
+        if run is None:
+            self.stdout.write(f"{name} sync skipped: no working Tempo API Token is stored.")
+            return
+        seconds = run.duration.total_seconds() if run.duration else 0.0
+        if run.status == SyncRun.Status.SUCCEEDED:
+            self.stdout.write(
+                self.style.SUCCESS(f"{name} sync succeeded in {seconds:.1f} s: {run.summary}.")
+            )
+        elif run.status == SyncRun.Status.PARTLY:
+            # The other projects were synced; the exit status still says "look at this".
+            self.stderr.write(
+                f"{name} sync partly succeeded in {seconds:.1f} s: {run.summary}. {run.error}"
+            )
+        else:
+            self.stderr.write(f"{name} sync failed after {seconds:.1f} s: {run.error}")

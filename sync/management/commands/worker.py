@@ -6,7 +6,7 @@ Procfile's `worker`). This one says so in one log line, drops the connection, wa
 OUTAGE_PAUSE seconds and polls again. Everything else is `db_worker`'s: the options, the
 graceful stop on SIGTERM or Ctrl-C, the log lines. A task it was running when the database
 went away stays marked running; a sync left so does not block Sync now
-(`worklog_report.tasks.sync_is_pending`).
+(`sync.tasks.sync_is_pending`).
 """
 
 from __future__ import annotations

@@ -1,4 +1,4 @@
-"""Re-encrypt every stored secret with the first key of ENCRYPTION_KEYS (PRODUCT.md §3, §7)."""
+"""Re-encrypt every stored secret with the first key of ENCRYPTION_KEYS (docs/product.md §3, §7)."""
 
 from __future__ import annotations
 
