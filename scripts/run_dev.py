@@ -182,7 +182,8 @@ def prepare_demo(manage: list[str], env: dict, sandbox: SandboxProcess, runner: 
     step("Syncing the demo JSM projects from the sandbox's Jira, then the demo sign-ins")
     # A failed sync is shown on the Sync tab; the demo still starts.
     subprocess.run([*manage, "sync"], env=env, cwd=ROOT, check=False)  # noqa: S603
-    subprocess.run([*manage, "seed_demo"], env=env, cwd=ROOT, check=True)  # noqa: S603
+    # --force: `make serve` runs with DEBUG off, and this is a local demo, never a real site.
+    subprocess.run([*manage, "seed_demo", "--force"], env=env, cwd=ROOT, check=True)  # noqa: S603
     return sandbox.client.mint_token(
         name=f"Worklog Report ({runner} {time.strftime('%d %b %H:%M')})",
         scopes={"worklogs": "view"},

@@ -1,0 +1,6 @@
+from django.apps import AppConfig
+
+
+class JsmConfig(AppConfig):
+    name = "jsm"
+    verbose_name = "Jira Service Management"

@@ -1,0 +1,192 @@
+"""The customer portal (docs/product.md §5): the project list and the Worklog Report."""
+
+from __future__ import annotations
+
+from django.contrib import messages
+from django.core.paginator import Paginator
+from django.http import Http404
+from django.shortcuts import get_object_or_404, render
+from django.urls import reverse
+from django.utils import timezone
+from django.views.decorators.http import require_GET
+
+from jsm.models import JiraProject, Request
+
+from . import report_sentences, reports
+from .charts import build_chart
+from .contract_sentences import HOURS_UNAVAILABLE_IN_PANEL, unseen_by_customer
+from .contract_split import hours_unseen_by
+from .contracts import contract_panel, contract_shown_to
+from .decorators import portal_access_required
+from .exports import report_csv
+from .models import ReportSettings
+from .periods import PRESETS, longer_preset, parse_period
+from .visibility import MINE, ORGANIZATION, organization_scope_allowed, requests_visible_to
+
+SCOPE_LABELS = {MINE: "My requests", ORGANIZATION: "Organization requests"}
+ROWS_PER_PAGE = 100
+
+
+@require_GET
+@portal_access_required
+def home(request):
+    """Projects with Worklog Report enabled in which this person has requests to see."""
+    enabled = JiraProject.objects.filter(report_settings__enabled=True).select_related(
+        "report_settings"
+    )
+    projects = [
+        project
+        for project in enabled
+        if request.user.is_staff
+        or any(
+            requests_visible_to(request.user, project, project.report_settings, scope).exists()
+            for scope in _scopes(project.report_settings)
+        )
+    ]
+    return render(request, "portal/home.html", {"projects": projects})
+
+
+def _scopes(report_settings: ReportSettings) -> list[str]:
+    return [MINE, ORGANIZATION] if organization_scope_allowed(report_settings) else [MINE]
+
+
+def _project_for(request, key: str) -> tuple[JiraProject, ReportSettings]:
+    """The project and its settings; 404 unless enabled (staff may preview a disabled one)."""
+    project = get_object_or_404(
+        # The sync state says whether the last Tempo run read it (the page's Updated time).
+        JiraProject.objects.select_related("report_settings", "tempo_sync_state"),
+        key=key,
+    )
+    try:
+        report_settings = project.report_settings
+    except ReportSettings.DoesNotExist:
+        raise Http404 from None
+    if not report_settings.enabled and not request.user.is_staff:
+        raise Http404
+    return project, report_settings
+
+
+@require_GET
+@portal_access_required
+def worklog_report(request, key: str):
+    project, report_settings = _project_for(request, key)
+    scopes = _scopes(report_settings)
+    scope = request.GET.get("scope", MINE)
+    if scope not in scopes:
+        scope = MINE
+    if not reports.hours_available(report_settings):
+        return _hours_unavailable(request, project, report_settings)
+    period, period_error = parse_period(request.GET, timezone.localdate())
+    if period_error:
+        messages.error(request, period_error.message)
+    visible = requests_visible_to(request.user, project, report_settings, scope)
+    report = reports.build_report(report_settings, visible, period)
+    if request.GET.get("format") == "csv":
+        return report_csv(report, project.key, SCOPE_LABELS[scope])
+    # The table shows the requests a page at a time; total, chart and CSV cover them all.
+    rows = Paginator(report.rows, ROWS_PER_PAGE).get_page(request.GET.get("page"))
+    # Each row with the link to its worklog lines, built here for the page: the template's
+    # {% url %} and date filters per row were a third of the page's time at 100 rows.
+    lines_query = f"?from={period.start:%Y-%m-%d}&to={period.end:%Y-%m-%d}"
+    table = [
+        (row, reverse("portal:request_worklogs", args=[project.key, row.key]) + lines_query)
+        for row in rows
+    ]
+    return render(
+        request,
+        "portal/worklog_report.html",
+        {
+            "project": project,
+            "settings": report_settings,
+            "report": report,
+            "rows": rows,
+            "table": table,
+            "chart": build_chart(report.bars, report_settings.time_format),
+            "scope": scope,
+            "scopes": [(s, SCOPE_LABELS[s]) for s in scopes],
+            "presets": PRESETS.items(),
+            # A refused custom period keeps what was typed, with the wrong field marked.
+            "period_error": period_error,
+            "typed_from": request.GET.get("from", "")
+            if period_error
+            else f"{period.start:%Y-%m-%d}",
+            "typed_to": request.GET.get("to", "") if period_error else f"{period.end:%Y-%m-%d}",
+            "longer_preset": longer_preset(period),
+            "updated": reports.last_updated(report_settings),
+            "is_preview": request.user.is_staff,
+            **_contract_context(request.user, project, report_settings),
+        },
+    )
+
+
+def _contract_context(user, project: JiraProject, report_settings: ReportSettings) -> dict:
+    usage = contract_panel(user, project, report_settings, timezone.localdate())
+    unseen_note = ""
+    if usage is not None:
+        unseen = hours_unseen_by(user, usage, report_settings)
+        if unseen.seconds:
+            unseen_note = unseen_by_customer(unseen, usage.contract, report_settings.time_format)
+    return {
+        "contract": usage,
+        "contract_terms": usage.contract if usage else None,
+        "unseen_note": unseen_note,
+    }
+
+
+def _hours_unavailable(request, project: JiraProject, report_settings: ReportSettings):
+    """The page, or the CSV's answer, while the hours source has no working connection:
+    the state and the contract's terms, never a total, a chart of zeros or contract
+    arithmetic. The CSV URL answers with this page as a 503 (Service Unavailable), so neither
+    a person nor a script mistakes it for a file of zero hours."""
+    wants_csv = request.GET.get("format") == "csv"
+    return render(
+        request,
+        "portal/worklog_report.html",
+        {
+            "project": project,
+            "settings": report_settings,
+            "unavailable": True,
+            "unavailable_title": report_sentences.HOURS_UNAVAILABLE_TITLE,
+            "unavailable_text": report_sentences.HOURS_UNAVAILABLE_STAFF
+            if request.user.is_staff
+            else report_sentences.HOURS_UNAVAILABLE,
+            "is_preview": request.user.is_staff,
+            "contract_terms": contract_shown_to(request.user, project, timezone.localdate()),
+            "contract_unavailable": HOURS_UNAVAILABLE_IN_PANEL,
+        },
+        status=503 if wants_csv else 200,
+    )
+
+
+@require_GET
+@portal_access_required
+def request_worklogs(request, key: str, request_key: str):
+    """The worklog lines behind one request's hours (a page, or a fragment for the table)."""
+    project, report_settings = _project_for(request, key)
+    visible = Request.objects.none()
+    for scope in _scopes(report_settings):
+        visible = visible | requests_visible_to(request.user, project, report_settings, scope)
+    jsm_request = get_object_or_404(visible, key=request_key)
+    period, _ = parse_period(request.GET, timezone.localdate())
+    available = reports.hours_available(report_settings)
+    lines = reports.worklog_lines(report_settings, jsm_request, period) if available else []
+    template = (
+        "portal/_worklog_lines.html"
+        if request.headers.get("X-Requested-With") == "fetch"
+        else "portal/request_worklogs.html"
+    )
+    return render(
+        request,
+        template,
+        {
+            "project": project,
+            "settings": report_settings,
+            "jsm_request": jsm_request,
+            "lines": lines,
+            "period": period,
+            "total": sum(line.seconds for line in lines),
+            "unavailable": not available,
+            "unavailable_title": report_sentences.HOURS_UNAVAILABLE_TITLE,
+            "unavailable_text": report_sentences.HOURS_UNAVAILABLE,
+        },
+    )

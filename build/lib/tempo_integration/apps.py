@@ -1,0 +1,6 @@
+from django.apps import AppConfig
+
+
+class TempoIntegrationConfig(AppConfig):
+    name = "tempo_integration"
+    verbose_name = "Tempo integration"

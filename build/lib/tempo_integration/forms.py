@@ -1,0 +1,58 @@
+"""Forms of the Manage Tempo integration tab. They own every local check and its wording."""
+
+from __future__ import annotations
+
+from django import forms
+from django.utils import timezone
+
+from worklog_report.redaction import register_secret
+
+from . import sentences
+
+MAX_TOKEN_LENGTH = 512
+
+
+class TempoTokenForm(forms.Form):
+    token = forms.CharField(
+        label="Tempo API Token",
+        # No max_length here: a long paste must get our sentence, not Django's.
+        strip=True,
+        required=True,
+        error_messages={"required": sentences.ENTER_TOKEN},
+        widget=forms.PasswordInput(
+            render_value=False,
+            attrs={"autocomplete": "off", "spellcheck": "false", "autocapitalize": "off"},
+        ),
+    )
+
+    def __init__(self, *args, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        # CharField's null-character validator would answer in its own words; ours covers it.
+        self.fields["token"].validators = []
+
+    def clean_token(self) -> str:
+        token = self.cleaned_data["token"]
+        register_secret(token)
+        # Tempo tokens are printable ASCII without spaces; anything else cannot travel in
+        # an Authorization header, so there is no point asking Tempo about it.
+        if len(token) > MAX_TOKEN_LENGTH or not all(33 <= ord(c) <= 126 for c in token):
+            raise forms.ValidationError(sentences.NOT_A_TOKEN, code="malformed")
+        return token
+
+    def first_error(self) -> str:
+        return next(iter(self.errors.get("token", [sentences.ENTER_TOKEN])))
+
+
+class ExpiryForm(forms.Form):
+    expires_on = forms.DateField(
+        label="Expires on",
+        required=False,
+        widget=forms.DateInput(attrs={"type": "date"}),
+        error_messages={"invalid": "Enter the expiry date as YYYY-MM-DD."},
+    )
+
+    def clean_expires_on(self):
+        value = self.cleaned_data["expires_on"]
+        if value and value < timezone.localdate():
+            raise forms.ValidationError(sentences.EXPIRY_IN_PAST, code="past")
+        return value

@@ -1,0 +1,358 @@
+"""The Tempo worklog sync (docs/product.md §6, Tempo part).
+
+For every JSM project with Worklog Report enabled it reads the project's worklogs at
+Tempo's largest page size, following ``metadata.next``:
+
+- incrementally, with ``updatedFrom`` set a little before the newest ``updatedAt`` seen last
+  time (the overlap catches worklogs written while the previous run was reading);
+- fully (``sync --full``, the first time, and once a day), which also removes worklogs that
+  were deleted in Tempo — Tempo's lists never show deletions, so a worklog a full read did
+  not list is removed once a direct read confirms it (a list paged while it changes can
+  skip one).
+
+Each page is upserted in bulk as it arrives (memory stays at a page, whatever the size),
+keyed on ``tempoWorklogId``, so a run interrupted half-way loses nothing and the next one
+completes it. Worklogs on issues that are not synced requests are counted and skipped; when
+the Jira sync brings such a request in (or one moves into the project), its worklogs are
+read directly. One project Tempo cannot read is reported for that project while the others
+are synced (docs/product.md §6). A 401 marks the integration Invalid and stops Tempo calls until
+a new token is added.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import logging
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any
+
+from django.db import transaction
+from django.utils import timezone
+
+from jsm.models import JiraProject, Request
+from worklog_report.bulk import chunked, upsert
+from worklog_report.sentences import full_stop
+
+from . import sentences
+from .client import (
+    MAX_PAGE_SIZE,
+    TempoAuthError,
+    TempoClient,
+    TempoError,
+    TempoRequestError,
+    TempoScopeError,
+    TempoUnavailable,
+)
+from .crypto import SecretUnreadable
+from .models import ProjectSyncState, TempoIntegration, Worklog
+from .records import MalformedWorklog, TempoWorklog, WorklogPage
+
+if TYPE_CHECKING:  # the sync app runs this module and hands it these
+    from sync.locks import Lease
+    from sync.progress import Progress
+
+logger = logging.getLogger(__name__)
+
+# How far before the last high-water mark an incremental read starts.
+OVERLAP = dt.timedelta(minutes=5)
+# A full read (which also finds deletions) happens at least this often.
+FULL_SYNC_EVERY = dt.timedelta(days=1)
+# Direct reads per project confirming worklogs a full read did not list; beyond it, a
+# worklog is removed once two full reads in a row missed it.
+CONFIRM_LIMIT = 200
+# Requests that joined a project since its last read whose worklogs are read one request
+# at a time; more make the project's read a full one.
+JOINED_READS = 200
+
+
+@dataclass
+class Counts:
+    projects: int = 0
+    worklogs: int = 0
+    pages: int = 0
+    worklogs_removed: int = 0
+    worklogs_confirmed: int = 0
+    skipped_unknown_issue: int = 0
+    skipped_malformed: int = 0
+    projects_failed: int = 0
+    # Sentences for the projects that could not be read this run (not a count).
+    problems: list[str] = field(default_factory=list)
+
+    def as_dict(self) -> dict[str, int]:
+        return {name: value for name, value in self.__dict__.items() if name != "problems"}
+
+
+def describe_failure(exc: Exception) -> str | None:
+    """A sentence for the Sync tab: what went wrong; None for an error that is not Tempo's
+    (a bug: the run's recorder logs it and says so)."""
+    if isinstance(exc, TempoAuthError | TempoScopeError | SecretUnreadable):
+        return sentences.INVALID_TOKEN
+    if isinstance(exc, TempoError):
+        return f"{full_stop(str(exc))} The worklogs from the last successful sync are kept."
+    return None
+
+
+def tempo_client(integration: TempoIntegration) -> TempoClient:
+    """The client of the stored token; a token that can no longer be decrypted (the keys
+    changed) marks the integration Invalid and raises SecretUnreadable."""
+    try:
+        return integration.client()
+    except SecretUnreadable as exc:
+        integration.mark_invalid(f"The sync was refused: {exc}")
+        raise
+
+
+def read_tempo(
+    integration: TempoIntegration,
+    client: TempoClient,
+    lease: Lease,
+    progress: Progress,
+    counts: Counts,
+    *,
+    full: bool = False,
+    page_size: int = MAX_PAGE_SIZE,
+    generation: int,
+) -> None:
+    """Read the worklogs of every enabled project and write them here; ``counts`` says what
+    was done as it goes.
+
+    ``generation`` is the run's id (they only grow: see ``_sync_project``). Projects Tempo
+    could not read are in ``counts.problems`` (one sentence each), the rest are synced.
+    Raises TempoAuthError / TempoScopeError after marking the integration Invalid (the
+    token, not a project: a 401 or 403 stops Tempo calls until a new token is added), and
+    TempoError when Tempo is unavailable for two projects in a row. ``page_size`` is Tempo's
+    maximum in production; the benchmark's smoke test uses small pages.
+    """
+    try:
+        _sync(client, lease, counts, full, progress, page_size, generation)
+    except (TempoAuthError, TempoScopeError, SecretUnreadable) as exc:
+        integration.mark_invalid(f"The sync was refused: {exc}")
+        raise
+
+
+def enabled_projects():
+    """Projects with the report on that Jira still lists (a missing one keeps its worklogs as
+    they were last synced)."""
+    return JiraProject.objects.filter(
+        report_settings__enabled=True, missing_since__isnull=True
+    ).order_by("key")
+
+
+def _sync(
+    client, lease: Lease, counts: Counts, full: bool, progress, page_size: int, generation: int
+) -> None:
+    projects = list(enabled_projects())
+    progress.start("Tempo projects", len(projects))
+    now = timezone.now()
+    # Every Jira id → request row, whatever project it is in now: a worklog follows its
+    # issue, even while Tempo already lists it under the project the issue moved to.
+    request_pk = dict(Request.objects.values_list("jira_id", "pk"))
+    # A project no longer synced (its report turned off) has no trouble to report.
+    ProjectSyncState.objects.exclude(project__in=projects).exclude(problem="").update(
+        problem="", problem_since=None
+    )
+    unavailable_in_a_row = 0
+    for project in projects:
+        state, _ = ProjectSyncState.objects.get_or_create(project=project)
+        project_full = (
+            full
+            or state.last_full_sync_at is None
+            or now - state.last_full_sync_at > FULL_SYNC_EVERY
+        )
+        try:
+            _sync_project(
+                client,
+                lease,
+                project,
+                state,
+                project_full,
+                counts,
+                page_size,
+                request_pk,
+                generation,
+            )
+        except (TempoAuthError, TempoScopeError):
+            raise  # the token, not the project: no other project can be read either
+        except TempoError as exc:
+            # One project's trouble never stops the others (docs/product.md §6); but when Tempo
+            # itself is down, trying every project would only spend each one's retry budget.
+            problem = sentences.project_unreadable(project, exc)
+            ProjectSyncState.objects.filter(pk=state.pk).update(
+                problem=problem, problem_since=state.problem_since or timezone.now()
+            )
+            counts.problems.append(problem)
+            counts.projects_failed += 1
+            unavailable = isinstance(exc, TempoUnavailable)
+            unavailable_in_a_row = unavailable_in_a_row + 1 if unavailable else 0
+            if unavailable_in_a_row >= 2:
+                raise
+        else:
+            unavailable_in_a_row = 0
+            counts.projects += 1
+        progress.advance()
+
+
+def _sync_project(
+    client,
+    lease,
+    project,
+    state,
+    full: bool,
+    counts: Counts,
+    page_size,
+    request_pk,
+    generation,
+) -> None:
+    """Read one project's worklogs and write them page by page.
+
+    Every worklog seen is stamped with this run's ``generation`` (run ids only grow). After
+    a complete full read, a worklog of the project still carrying an older one was not
+    listed: it is removed only once Tempo confirms it (``_remove_unlisted``). An incremental
+    read also reads directly the worklogs of requests that joined the project since the
+    last read (``_read_joined``): ``updatedFrom`` would never bring back their older ones.
+    """
+    joined = _joined(project, state)
+    full = full or len(joined) > JOINED_READS
+    params: dict = {"limit": page_size}
+    if not full and state.updated_watermark:
+        since = state.updated_watermark - OVERLAP
+        params["updatedFrom"] = since.astimezone(dt.UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+    watermark = state.updated_watermark
+    path = f"/4/worklogs/project/{int(project.jira_id)}"
+    for page in client.iter_worklog_pages(path, params):
+        counts.pages += 1
+        rows = _rows(page, request_pk, generation, counts)
+        for row in rows:
+            if watermark is None or row["tempo_updated_at"] > watermark:
+                watermark = row["tempo_updated_at"]
+        del page  # the next page is fetched while this loop variable would still hold it
+        with transaction.atomic():
+            lease.renew()
+            counts.worklogs += upsert(Worklog, rows, unique="tempo_id")
+    if full:
+        counts.worklogs_removed += _remove_unlisted(
+            client, lease, project, state, request_pk, generation, counts
+        )
+        _mark_read(project, request_pk)
+    else:
+        _read_joined(client, lease, joined, counts, page_size, request_pk, generation)
+    with transaction.atomic():
+        if full:
+            state.last_full_sync_at = timezone.now()
+            state.generation = generation
+        state.updated_watermark = watermark
+        state.problem, state.problem_since = "", None
+        state.save()
+
+
+def _joined(project, state) -> list[str]:
+    """Jira ids of the project's requests whose Tempo worklogs have not been read since they
+    entered it (first synced, or moved in from another project); up to
+    ``JOINED_READS + 1``. None before the project's first read, which is a full one."""
+    if state.last_full_sync_at is None:
+        return []
+    return list(
+        Request.objects.filter(project=project, tempo_worklogs_read=False)
+        .order_by("pk")
+        .values_list("jira_id", flat=True)[: JOINED_READS + 1]
+    )
+
+
+def _mark_read(project, request_pk: dict[str, int]) -> None:
+    """After a complete full read: the project's requests known when it started have had
+    every worklog Tempo lists for them read (one the Jira sync wrote meanwhile waits)."""
+    unread = Request.objects.filter(project=project, tempo_worklogs_read=False)
+    ids = [i for i in unread.values_list("jira_id", flat=True) if i in request_pk]
+    for chunk in chunked(ids):
+        Request.objects.filter(jira_id__in=chunk).update(tempo_worklogs_read=True)
+
+
+def _read_joined(client, lease, joined, counts, page_size, request_pk, generation) -> None:
+    """Each joined request's worklogs, read directly (``/4/worklogs/issue/{id}``).
+
+    A request Jira's eventually consistent search left out for a run, one re-created after
+    that, or one moved in from a project whose worklogs are not synced, has worklogs the
+    incremental read has passed. An issue Tempo does not know yet answers 404: nothing to
+    read.
+    """
+    for jira_id in joined:
+        lease.renew()
+        try:
+            for page in client.iter_worklog_pages(
+                f"/4/worklogs/issue/{int(jira_id)}", {"limit": page_size}
+            ):
+                counts.pages += 1
+                rows = _rows(page, request_pk, generation, counts)
+                with transaction.atomic():
+                    counts.worklogs += upsert(Worklog, rows, unique="tempo_id")
+        except TempoRequestError as exc:
+            if exc.status != 404:
+                raise
+        Request.objects.filter(jira_id=jira_id).update(tempo_worklogs_read=True)
+
+
+def _remove_unlisted(client, lease, project, state, request_pk, generation, counts) -> int:
+    """Worklogs of ``project`` a complete full read did not list: removed when confirmed.
+
+    Up to ``CONFIRM_LIMIT`` are read directly: 404 removes one, an answer keeps (and
+    refreshes) it. Beyond that, a worklog is removed once two full reads in a row missed
+    it (its generation predates the previous full read). Returns how many were removed.
+    """
+    unlisted = Worklog.objects.filter(request__project=project, sync_generation__lt=generation)
+    ids = list(
+        unlisted.order_by("tempo_id").values_list("tempo_id", flat=True)[: CONFIRM_LIMIT + 1]
+    )
+    if len(ids) > CONFIRM_LIMIT:
+        with transaction.atomic():
+            return unlisted.filter(sync_generation__lt=state.generation).delete()[0]
+    gone, still_there = [], []
+    for tempo_id in ids:
+        lease.renew()
+        try:
+            worklog = client.worklog(tempo_id)
+        except MalformedWorklog:
+            counts.skipped_malformed += 1  # neither confirmed gone nor refreshed
+            continue
+        if worklog is None:
+            gone.append(tempo_id)
+        elif worklog.issue_id in request_pk:
+            still_there.append(_row(worklog, request_pk[worklog.issue_id], generation))
+        else:
+            counts.skipped_unknown_issue += 1
+            gone.append(tempo_id)  # it exists, but on an issue that is not a synced request
+    with transaction.atomic():
+        counts.worklogs_confirmed += upsert(Worklog, still_there, unique="tempo_id")
+        return Worklog.objects.filter(tempo_id__in=gone).delete()[0]
+
+
+def _rows(
+    page: WorklogPage, request_pk: dict[str, int], generation: int, counts: Counts
+) -> list[dict[str, Any]]:
+    """The page's worklogs on synced requests, as rows for ``upsert``; the malformed ones and
+    those whose issue is not a synced request (yet) are counted. The request's own read
+    brings the latter once the Jira sync has it (``_read_joined``)."""
+    counts.skipped_malformed += page.malformed
+    rows = []
+    for worklog in page.worklogs:
+        request = request_pk.get(worklog.issue_id)
+        if request is None:
+            counts.skipped_unknown_issue += 1
+        else:
+            rows.append(_row(worklog, request, generation))
+    return rows
+
+
+def _row(worklog: TempoWorklog, request: int, generation: int) -> dict[str, Any]:
+    """The ``Worklog`` row of a Tempo worklog on the request with pk ``request``."""
+    return {
+        "tempo_id": worklog.tempo_worklog_id,
+        "request": request,
+        "author_account_id": worklog.author_account_id,
+        "time_spent_seconds": worklog.time_spent_seconds,
+        "billable_seconds": worklog.billable_seconds,
+        "start_date": worklog.start_date,
+        "start_time": worklog.start_time,
+        "description": worklog.description,
+        "tempo_updated_at": worklog.updated_at,
+        "sync_generation": generation,
+    }
