@@ -1,28 +1,46 @@
-"""Shared fixtures: the people of docs/product.md §1 and the sandbox process."""
+"""Shared fixtures: the people of docs/product.md §1, a frozen "today" and the sandbox
+process.
+
+Who may see what. These fixtures are Django users only, with no Jira customer linked:
+  admin  staff and superuser: the configuration pages.
+  alice  of Acme (by her address), not staff: every configuration page is 403 to her, and
+         with no customer linked the portal shows her nothing.
+  bob    of Acme, and carol of Globex: the same as alice.
+All four sign in with PASSWORD. tests/portal/conftest.py's `world` gives alice, bob and
+carol their Jira side (tests/factories/people.py's `customer`); there alice sees ITSD-1 and
+ITSD-4 (shared with Acme), bob those and his own unshared ITSD-2, carol only Globex's ITSD-3.
+"""
 
 from __future__ import annotations
 
 import pytest
-from django.contrib.auth import get_user_model
 from django.core.cache import cache
 
-pytest_plugins = ["tests.sandbox_fixtures"]
+from tests import clock
+from tests.factories import people
+from tests.factories.people import PASSWORD
 
-PASSWORD = "correct horse battery staple"
+pytest_plugins = ["tests.sandbox_fixtures"]
 
 
 @pytest.fixture
 def admin_user(db):
-    return get_user_model().objects.create_user(
-        "admin", "admin@example.com", PASSWORD, is_staff=True, is_superuser=True
-    )
+    return people.user("admin", "admin@example.com", PASSWORD, is_staff=True, is_superuser=True)
 
 
 @pytest.fixture
 def alice(db):
-    return get_user_model().objects.create_user(
-        "alice@acme.example", "alice@acme.example", PASSWORD, first_name="Alice"
-    )
+    return people.user("alice@acme.example", "alice@acme.example", first_name="Alice")
+
+
+@pytest.fixture
+def bob(db):
+    return people.user("bob@acme.example", "bob@acme.example", first_name="Bob")
+
+
+@pytest.fixture
+def carol(db):
+    return people.user("carol@globex.example", "carol@globex.example", first_name="Carol")
 
 
 @pytest.fixture
@@ -35,6 +53,15 @@ def admin_client(client, admin_user):
 def alice_client(client, alice):
     client.force_login(alice)
     return client
+
+
+@pytest.fixture
+def frozen_today(time_machine):
+    """The clock at tests.clock.NOW, ticking on from there: dates built from clock.TODAY and
+    the app's `timezone.now()` agree on any day the suite runs. Made autouse by the deepest
+    conftest (or module) whose tests build dates. time-machine patches the whole process,
+    live_server's thread included; a browser's JavaScript clock stays real."""
+    time_machine.move_to(clock.NOW, tick=True)
 
 
 @pytest.fixture(autouse=True)

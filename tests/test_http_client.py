@@ -64,7 +64,7 @@ class Handler(BaseHTTPRequestHandler):
         self.head(100_000)
         for byte in b'{"results": []}'.ljust(100_000):
             self.wfile.write(bytes([byte]))
-            time.sleep(DRIP_DELAY)
+            time.sleep(DRIP_DELAY)  # the drip is the behaviour under test, not a wait
 
     def answer_slow_but_steady(self) -> None:
         """A small answer that drips, yet is whole well before the deadline."""
@@ -72,7 +72,7 @@ class Handler(BaseHTTPRequestHandler):
         self.head(len(body))
         for byte in body:
             self.wfile.write(bytes([byte]))
-            time.sleep(0.02)
+            time.sleep(0.02)  # slow on purpose: the behaviour under test, not a wait
 
     def answer_cut(self) -> None:
         self.head(1000)

@@ -4,13 +4,13 @@ again once JSM restores it (docs/product.md §1; accounts/sentences.py)."""
 from __future__ import annotations
 
 import pytest
-from django.contrib.auth import get_user_model
 from django.core import mail
 from django.utils.html import escape
 
 from accounts import sentences
 from jsm.models import Customer
 from tests.conftest import PASSWORD
+from tests.factories import people
 
 LOGIN = "/accounts/login/"
 NO_MATCH = "didn’t match"
@@ -89,6 +89,6 @@ def test_no_set_password_mail_for_a_revoked_customer(client, alice_customer):
 
 
 def test_set_password_mail_still_reaches_an_account_without_customer(client, db):
-    get_user_model().objects.create_user("dave@acme.example", "dave@acme.example")
+    people.user("dave@acme.example", "dave@acme.example", password=None)
     client.post("/accounts/password/set/", {"email": "dave@acme.example"})
     assert [m.to for m in mail.outbox] == [["dave@acme.example"]]

@@ -6,17 +6,18 @@ from __future__ import annotations
 import re
 
 import pytest
-from django.contrib.auth import get_user_model
 from django.contrib.auth.tokens import default_token_generator
 from django.utils.encoding import force_bytes
 from django.utils.http import urlsafe_base64_encode
+
+from tests.factories import people
 
 BACK = '<a href="/accounts/login/">Back to sign in</a>'
 
 
 @pytest.fixture
 def dave(db):
-    return get_user_model().objects.create_user("dave@acme.example", "dave@acme.example")
+    return people.user("dave@acme.example", "dave@acme.example", password=None)
 
 
 def form_url(client, user) -> str:

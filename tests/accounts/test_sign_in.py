@@ -5,10 +5,10 @@ from __future__ import annotations
 import re
 
 import pytest
-from django.contrib.auth import get_user_model
 from django.core import mail
 
 from tests.conftest import PASSWORD
+from tests.factories import people
 
 
 def test_staff_land_on_configuration(client, admin_user):
@@ -50,7 +50,7 @@ def test_login_page_offers_the_first_time_link(client, db):
 
 
 def test_set_password_reaches_a_customer_without_a_password(client, db):
-    user = get_user_model().objects.create_user("dave@acme.example", "dave@acme.example")
+    user = people.user("dave@acme.example", "dave@acme.example", password=None)
     assert not user.has_usable_password()
     response = client.post("/accounts/password/set/", {"email": "dave@acme.example"})
     assert response["Location"] == "/accounts/password/set/sent/"

@@ -9,13 +9,13 @@ import re
 import signal
 import subprocess
 import sys
-import time
 from pathlib import Path
 
 import pytest
 import requests
 
 from sandbox.process import free_port
+from tests.waiting import wait_for
 
 ROOT = Path(__file__).resolve().parents[2]
 sys.path.insert(0, str(ROOT / "scripts"))
@@ -129,18 +129,18 @@ def test_release_then_web_worker_and_sync(procfile, production_env):
 
 
 def _wait_for_line(path: str, text: str, timeout: float = 30.0) -> None:
-    deadline = time.monotonic() + timeout
-    while text not in Path(path).read_text():
-        assert time.monotonic() < deadline, f"no {text!r} in {path}"
-        time.sleep(0.2)
+    wait_for(lambda: text in Path(path).read_text(), timeout, 0.2, message=f"no {text!r} in {path}")
 
 
 def _wait_for(url: str, timeout: float = 30.0) -> requests.Response:
-    deadline = time.monotonic() + timeout
-    while True:
+    answers = []
+
+    def answered() -> bool:
         try:
-            return requests.get(url, timeout=10)
+            answers.append(requests.get(url, timeout=10))
         except (requests.ConnectionError, requests.Timeout):  # still booting
-            if time.monotonic() > deadline:
-                raise
-            time.sleep(0.2)
+            return False
+        return True
+
+    wait_for(answered, timeout, 0.2, message=f"no answer from {url}")
+    return answers[-1]

@@ -16,7 +16,6 @@ import shutil
 import signal
 import subprocess
 import sys
-import time
 from pathlib import Path
 
 import pytest
@@ -24,6 +23,7 @@ import requests
 from django.core.management import get_commands, load_command_class
 
 from sandbox.process import SandboxProcess, free_port, port_in_use
+from tests.waiting import wait_for
 from worklog_report import settings as app_settings
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -304,11 +304,12 @@ def test_ctrl_c_on_make_run_exits_0_and_stops_everything(tmp_path: Path, when: s
             start_new_session=True,
         )
     try:
-        deadline = time.monotonic() + 120
-        while when not in log_path.read_text():
+
+        def reached() -> bool:
             assert process.poll() is None, log_path.read_text()
-            assert time.monotonic() < deadline, log_path.read_text()
-            time.sleep(0.2)
+            return when in log_path.read_text()
+
+        wait_for(reached, timeout=120, interval=0.2, message=log_path.read_text)
         env_text = (clone / ".env").read_text()
         assert f"SANDBOX_PORT={sandbox_port}\n" in env_text and f"PORT={port}\n" in env_text
         os.killpg(process.pid, signal.SIGINT)
@@ -322,7 +323,6 @@ def test_ctrl_c_on_make_run_exits_0_and_stops_everything(tmp_path: Path, when: s
     if when.startswith("Press"):
         assert "Traceback" not in output, output
     assert not port_in_use(port) and not port_in_use(sandbox_port)
-    deadline = time.monotonic() + 5  # a killed process may take a moment to go
-    while processes_in(clone) and time.monotonic() < deadline:
-        time.sleep(0.2)
+    # A killed process may take a moment to go.
+    wait_for(lambda: processes_in(clone) == [], 5, 0.2, message=lambda: processes_in(clone))
     assert processes_in(clone) == []

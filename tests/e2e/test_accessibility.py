@@ -26,14 +26,16 @@ from portal.contracts import Contract
 from portal.models import ReportSettings
 from sync.models import SyncRun
 from tempo_integration.models import ProjectSyncState, TempoIntegration, Worklog
+from tests.clock import TODAY
 
 from .conftest import sign_in
 
-pytestmark = pytest.mark.e2e
+# The live server runs in this process, so it sees tests.clock's day too; the pages' scripts
+# do no date arithmetic of their own, so Chromium's real clock does not matter.
+pytestmark = [pytest.mark.e2e, pytest.mark.usefixtures("frozen_today")]
 
 AXE = Axe()
 BLOCKING = {"serious", "critical"}
-TODAY = timezone.localdate()
 REPORT = "/portal/ITSD/worklog-report/"
 CONTRACTS = "/configuration/projects/ITSD/contracts/"
 

@@ -17,13 +17,14 @@ from portal import contract_sentences as sentences
 from portal.contracts import Contract
 from portal.models import ReportSettings
 from tempo_integration.models import ProjectSyncState, TempoIntegration, Worklog
+from tests.clock import THIS_MONTH, TODAY
 
 from .conftest import sign_in
 
-pytestmark = pytest.mark.e2e
+# The live server runs in this process, so it sees tests.clock's day too; the pages' scripts
+# do no date arithmetic of their own, so Chromium's real clock does not matter.
+pytestmark = [pytest.mark.e2e, pytest.mark.usefixtures("frozen_today")]
 
-TODAY = timezone.localdate()
-THIS_MONTH = TODAY.replace(day=1)
 LAST_MONTH = (THIS_MONTH - dt.timedelta(days=1)).replace(day=1)
 YEAR_END = dt.date(TODAY.year, 12, 31)
 CONTRACTS = "/configuration/projects/ITSD/contracts/"

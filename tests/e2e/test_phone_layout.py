@@ -20,7 +20,9 @@ from tests.portal.conftest import PASSWORD, THIS_MONTH, world  # noqa: F401 - th
 
 from .conftest import sign_in
 
-pytestmark = pytest.mark.e2e
+# tests.portal.conftest's world is dated from tests.clock's day: the live server (in this
+# process) must see that day too, or its worklogs fall into "last month" on the 1st.
+pytestmark = [pytest.mark.e2e, pytest.mark.usefixtures("frozen_today")]
 
 PHONE = {"width": 390, "height": 844}
 DESKTOP = {"width": 1280, "height": 900}

@@ -12,7 +12,6 @@ from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
-from django.contrib.auth import get_user_model
 from django.db import connection
 
 from jsm.models import JiraProject
@@ -21,6 +20,8 @@ from sandbox.process import SandboxProcess
 from sync.locks import is_locked
 from sync.models import ABANDONED, SyncRun
 from tempo_integration.models import TempoIntegration, Worklog
+from tests.factories import people
+from tests.waiting import wait_for
 from worklog_report.database_outage import DATABASE_UNAVAILABLE
 
 pytestmark = pytest.mark.integration
@@ -55,7 +56,7 @@ def worker_env(worker_sandbox, transactional_db, settings):
         "LOG_LEVEL": "WARNING",
     }
     settings.TEMPO_BASE_URL = worker_sandbox.tempo_url
-    admin = get_user_model().objects.create_user("admin", "a@example.com", "x", is_staff=True)
+    admin = people.user("admin", "a@example.com", "x", is_staff=True)
     TempoIntegration.store(worker_sandbox.client.mint_token(full=True), admin)
     return env
 
@@ -81,15 +82,6 @@ def run_sync(env) -> subprocess.CompletedProcess:
         text=True,
         timeout=120,
     )
-
-
-def wait_for(condition, timeout=30.0):
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if condition():
-            return
-        time.sleep(0.1)
-    raise AssertionError("timed out")
 
 
 def test_worker_killed_mid_sync_then_the_next_run_completes(worker_env, worker_sandbox):
@@ -181,7 +173,7 @@ def test_database_briefly_unavailable_mid_sync_the_loop_carries_on(worker_env, w
     try:
         wait_for(lambda: SyncRun.objects.filter(kind="tempo", status="running").exists())
         with postgres_outage():
-            time.sleep(4)
+            time.sleep(4)  # the outage itself, 4 s long: what the sync must live through
         # The first run (before anything was enabled) succeeded; wait for the next success.
         wait_for(
             lambda: SyncRun.objects.filter(kind="tempo", status="succeeded").count() == 2,
@@ -202,12 +194,21 @@ def test_database_briefly_unavailable_mid_sync_the_loop_carries_on(worker_env, w
     assert not SyncRun.objects.filter(status="running").exists()
 
 
+def sessions_so_far() -> int:
+    """Connections made to the test database since the server started (PostgreSQL 14+);
+    it counts even those already closed, like the worker's between two polls."""
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT sessions FROM pg_stat_database WHERE datname = current_database()")
+        return cursor.fetchone()[0]
+
+
 def test_the_task_worker_waits_out_a_database_outage(worker_env):
     """`manage.py worker` (the Procfile's) keeps running while PostgreSQL refuses and drops
     connections, and runs the next queued sync once it is back; db_worker would exit."""
     if connection.vendor != "postgresql":
         pytest.skip("a database server to take away: PostgreSQL (SQLite is a file, not a server)")
     env = {**worker_env, "TASKS_BACKEND": "django_tasks_db.DatabaseBackend"}
+    before = sessions_so_far()
     worker = subprocess.Popen(
         [sys.executable, "manage.py", "worker", "--no-reload", "--no-startup-delay"]
         + ["--interval", "0.2"],
@@ -218,9 +219,10 @@ def test_the_task_worker_waits_out_a_database_outage(worker_env):
         text=True,
     )
     try:
-        time.sleep(2)  # started and polling for tasks
+        # Started and polling for tasks: it has connected to the test database.
+        wait_for(lambda: sessions_so_far() > before, message=lambda: f"exit {worker.poll()}")
         with postgres_outage():
-            time.sleep(3)
+            time.sleep(3)  # the outage itself, 3 s long: what the worker must wait out
         assert worker.poll() is None, "the worker exited during the outage"
         queued = subprocess.run(
             [sys.executable, "manage.py", "shell", "-c"]

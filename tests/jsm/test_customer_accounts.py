@@ -16,6 +16,7 @@ from jsm.models import Customer, JiraProject
 from portal.models import ReportSettings
 from portal.visibility import MINE, ORGANIZATION, requests_visible_to
 from sync.runs import sync_jira
+from tests.factories import people
 
 from .fake_jira import PARTICIPANTS, user
 
@@ -186,9 +187,7 @@ def test_swapped_addresses_move_neither_account(fake_jira, db):
 
 @pytest.mark.parametrize("active", [True, False])
 def test_staff_accounts_are_never_linked_renamed_or_revoked(fake_jira, db, active):
-    staff = get_user_model().objects.create_user(
-        "carol@globex.example", "carol@globex.example", PASSWORD, is_staff=True
-    )
+    staff = people.user("carol@globex.example", "carol@globex.example", PASSWORD, is_staff=True)
     change_user(fake_jira, "acc-carol", active=active)
     sync_jira()
     assert account("acc-carol") is None
@@ -204,9 +203,7 @@ def test_staff_accounts_are_never_linked_renamed_or_revoked(fake_jira, db, activ
 
 
 def test_an_existing_account_of_a_revoked_customer_is_linked_and_sees_nothing(fake_jira, db):
-    carol = get_user_model().objects.create_user(
-        "carol@globex.example", "carol@globex.example", PASSWORD
-    )
+    carol = people.user("carol@globex.example", "carol@globex.example", PASSWORD)
     change_user(fake_jira, "acc-carol", active=False)
     sync_jira()
     assert account("acc-carol") == carol

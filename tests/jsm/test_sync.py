@@ -13,6 +13,7 @@ from jsm.models import Customer, JiraProject, Organization, Request
 from sync.locks import SyncAlreadyRunning, is_locked, sync_lock
 from sync.models import STOPPED, SyncRun
 from sync.runs import sync_jira
+from tests.factories import people
 
 from .conftest import ACME, ALICE, BOB
 from .fake_jira import BASE
@@ -35,7 +36,7 @@ def test_first_sync_brings_in_everything(fake_jira, db):
 
 
 def test_customer_accounts_for_every_customer_with_an_email(fake_jira, db):
-    get_user_model().objects.create_user("bob@acme.example", "bob@acme.example", "pw")
+    people.user("bob@acme.example", "bob@acme.example", "pw")
     run = sync_jira()
     users = get_user_model().objects
     assert set(users.values_list("username", flat=True)) == {

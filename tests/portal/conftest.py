@@ -20,10 +20,16 @@ from django.utils import timezone
 from jsm.models import Customer, JiraProject, JiraWorklog, Organization, Request, Worker
 from portal.models import ReportSettings
 from tempo_integration.models import ProjectSyncState, TempoIntegration, Worklog
+from tests.clock import THIS_MONTH, TODAY
+from tests.factories import people
 
 PASSWORD = "demo-password"
-TODAY = timezone.localdate()
-THIS_MONTH = TODAY.replace(day=1)
+__all__ = ["PASSWORD", "THIS_MONTH", "TODAY"]  # imported by the portal's test modules
+
+
+@pytest.fixture(autouse=True)
+def _today(frozen_today):
+    """The portal's months are counted from tests.clock.TODAY, whatever the real date."""
 
 
 @dataclass
@@ -34,11 +40,8 @@ class World:
     users: dict[str, object]
 
 
-def _customer(name: str, email: str) -> Customer:
-    user = get_user_model().objects.create_user(email, email, PASSWORD, first_name=name)
-    return Customer.objects.create(
-        account_id=f"acc-{name.lower()}", email=email, display_name=name, user=user
-    )
+def _customer(name: str, email: str, organization: Organization | None = None) -> Customer:
+    return people.customer(name, email, organization, password=PASSWORD)
 
 
 def _worklog(n: int, request: Request, day: dt.date, billable: int, spent: int | None = None):
@@ -60,14 +63,12 @@ def world(db) -> World:
         jira_id="10000", key="ITSD", name="IT Service Desk", service_desk_id="1"
     )
     settings = ReportSettings.objects.create(project=project, enabled=True)
-    alice = _customer("Alice", "alice@acme.example")
-    bob = _customer("Bob", "bob@acme.example")
-    carol = _customer("Carol", "carol@globex.example")
-    dave = Customer.objects.create(account_id="acc-dave", email="", display_name="Dave")
     acme = Organization.objects.create(jira_id="1", name="Acme")
     globex = Organization.objects.create(jira_id="2", name="Globex")
-    acme.members.set([alice, bob])
-    globex.members.set([carol])
+    alice = _customer("Alice", "alice@acme.example", acme)
+    bob = _customer("Bob", "bob@acme.example", acme)
+    carol = _customer("Carol", "carol@globex.example", globex)
+    dave = Customer.objects.create(account_id="acc-dave", email="", display_name="Dave")
     acme.projects.add(project)
     globex.projects.add(project)
     Worker.objects.create(account_id="agent-1", display_name="Agent Smith")

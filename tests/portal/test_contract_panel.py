@@ -8,10 +8,10 @@ import re
 from decimal import Decimal
 
 import pytest
-from django.contrib.auth import get_user_model
 
 from jsm.models import JiraProject, Organization
 from portal.contracts import Contract
+from tests.factories import people
 
 from .conftest import THIS_MONTH, TODAY, _worklog
 
@@ -88,7 +88,7 @@ def test_organization_contract_without_project_wide_one(world, as_user):
 
 def test_staff_preview_the_project_wide_contract(world, client):
     contract(world, organization="Acme")
-    staff = get_user_model().objects.create_user("admin", is_staff=True)
+    staff = people.user("admin", password=None, is_staff=True)
     client.force_login(staff)
     assert "Show contract" not in client.get(URL).content.decode()
     contract(world, hours=Decimal("20"))

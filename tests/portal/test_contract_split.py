@@ -12,7 +12,6 @@ import datetime as dt
 from html import escape
 
 import pytest
-from django.contrib.auth import get_user_model
 from django.utils import timezone
 
 from jsm.models import Request
@@ -20,6 +19,7 @@ from portal import contract_sentences as sentences
 from portal.contract_split import UnseenHours, hours_not_shared, hours_unseen_by
 from portal.contracts import contract_usages
 from portal.models import ReportSettings
+from tests.factories import people
 
 from .conftest import THIS_MONTH, TODAY, _worklog
 from .test_contract_panel import H, contract, figure, panel
@@ -124,7 +124,7 @@ def test_unseen_hours_follow_the_window_rounding_and_billable_hours(
 
 def test_the_admin_table_shows_the_same_split(shared_with_organizations, client):
     world = shared_with_organizations
-    client.force_login(get_user_model().objects.create_user("admin", is_staff=True))
+    client.force_login(people.user("admin", password=None, is_staff=True))
     acme = contract(world, organization="Acme")
     contract(world, hours=100)  # project-wide: no organization, no split
     page = client.get(CONTRACTS).content.decode()

@@ -7,12 +7,12 @@ import datetime as dt
 from decimal import Decimal
 
 import pytest
-from django.contrib.auth import get_user_model
 
 from jsm.models import JiraProject, Organization, Request
 from portal.contracts import Contract, contract_shown_to, contract_usages, usage_from_months
 from portal.models import ReportSettings
 from tempo_integration.models import Worklog
+from tests.factories import people
 
 from .conftest import THIS_MONTH, TODAY, _worklog
 
@@ -296,7 +296,7 @@ def test_a_customer_sees_their_organizations_contract_first(world, acme):
 
 
 def test_staff_preview_the_project_wide_contract(world, acme):
-    staff = get_user_model().objects.create_user("admin", is_staff=True)
+    staff = people.user("admin", password=None, is_staff=True)
     assert contract_shown_to(staff, world.project, TODAY) is None
     this_month_contract(world, organization=acme)
     assert contract_shown_to(staff, world.project, TODAY) is None
@@ -314,7 +314,7 @@ def test_only_a_contract_running_today_is_shown(world, acme):
 
 def test_people_who_are_not_customers_see_no_contract(world):
     this_month_contract(world)
-    stranger = get_user_model().objects.create_user("stranger@example.com")
+    stranger = people.user("stranger@example.com", password=None)
     assert contract_shown_to(stranger, world.project, TODAY) is None
     alice = world.users["alice"]
     alice.is_active = False

@@ -9,7 +9,6 @@ import io
 from decimal import Decimal
 
 import pytest
-from django.contrib.auth import get_user_model
 from django.contrib.messages import get_messages
 from django.db import IntegrityError, transaction
 from django.urls import reverse
@@ -17,6 +16,7 @@ from django.urls import reverse
 from jsm.models import JiraProject, Organization
 from portal import contract_sentences as sentences
 from portal.contracts import Contract
+from tests.factories import people
 
 from .conftest import THIS_MONTH, TODAY
 
@@ -38,7 +38,7 @@ def messages_of(response) -> list[str]:
 
 @pytest.fixture
 def staff(client, world):
-    user = get_user_model().objects.create_user("admin", "admin@example.com", is_staff=True)
+    user = people.user("admin", "admin@example.com", password=None, is_staff=True)
     client.force_login(user)
     return client
 

@@ -7,6 +7,8 @@ import time
 import pytest
 import requests
 
+from tests.waiting import wait_for
+
 pytestmark = pytest.mark.integration
 
 
@@ -114,9 +116,7 @@ def test_drip_stops_when_the_client_hangs_up(tempo, tempo_sandbox):
 
     assert server_still_dripping()
     response.close()
-    deadline = time.monotonic() + 5
-    while server_still_dripping() and time.monotonic() < deadline:
-        time.sleep(0.1)
+    wait_for(lambda: not server_still_dripping(), timeout=5, message="still dripping")
     assert not server_still_dripping()  # the server's next writes failed and it hung up
 
 

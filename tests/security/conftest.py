@@ -12,9 +12,13 @@ from django.utils import timezone
 from jsm.models import Organization
 from portal.contracts import Contract
 from sync.models import SyncRun
+from tests.clock import TODAY
 from tests.portal.conftest import as_user, world  # noqa: F401 - fixtures used by these tests
 
-TODAY = timezone.localdate()
+
+@pytest.fixture(autouse=True)
+def _today(frozen_today):
+    """The contracts and the portal's world are dated from tests.clock.TODAY."""
 
 
 @pytest.fixture

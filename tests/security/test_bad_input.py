@@ -20,9 +20,9 @@ from portal.contracts import Contract
 from portal.models import ReportSettings
 from sync.models import SyncRun
 from tempo_integration.models import IntegrationEvent, Worklog
+from tests.clock import TODAY
 from tests.conftest import PASSWORD
 
-TODAY = timezone.localdate()
 REPORT = "/portal/ITSD/worklog-report/"
 CONTRACTS = "/configuration/projects/ITSD/contracts/"
 XSS = '<script>alert("x")</script><img src=x onerror=alert(1)>'
