@@ -121,15 +121,15 @@ def sync_jira_worklogs(
         for n, jira_id in enumerate(sorted(new_requests, key=int)):
             if n % 50 == 0:
                 lease.renew()  # every few calls: the query count stays flat with requests
+            lease.check_stop()
             worklogs += client.issue_worklogs(jira_id)
         if worklogs:
             with transaction.atomic():
                 counts.jira_worklogs += _upsert(worklogs, request_pk, seen)
-        gone = [
-            str(worklog_id)
-            for page in client.deleted_worklog_pages(since)
-            for worklog_id in page.worklog_ids
-        ]
+        gone = []
+        for page in client.deleted_worklog_pages(since):
+            lease.check_stop()
+            gone += [str(worklog_id) for worklog_id in page.worklog_ids]
         counts.jira_worklogs_removed = JiraWorklog.objects.filter(jira_id__in=gone).delete()[0]
     cursor.since_ms = until
     cursor.save()

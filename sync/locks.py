@@ -51,11 +51,16 @@ class Lease:
         self.owner = owner
         self.stop = stop
 
+    def check_stop(self) -> None:
+        """Raise SyncStopped once ``stop`` is set; no database call, so a sync may ask after
+        every page even where it renews the lease less often."""
+        if self.stop is not None and self.stop.is_set():
+            raise SyncStopped(f"The {self.name} sync was asked to stop.")
+
     def renew(self) -> None:
         """Extend the lease; called after every page. Raises SyncStopped once ``stop`` is
         set, LockLost when another process took the lock."""
-        if self.stop is not None and self.stop.is_set():
-            raise SyncStopped(f"The {self.name} sync was asked to stop.")
+        self.check_stop()
         renewed = SyncLock.objects.filter(name=self.name, owner=self.owner).update(
             expires_at=timezone.now() + lease()
         )
