@@ -42,12 +42,6 @@ def hours_available(report_settings: ReportSettings) -> bool:
     return state is not None and state.last_full_sync_at is not None
 
 
-def shown_seconds(report_settings: ReportSettings):
-    """The seconds customers see for one worklog (``ReportSettings.shown_seconds``; kept for
-    tests/integration/test_contract_split_demo.py, which imports it from here)."""
-    return report_settings.shown_seconds()
-
-
 def worklogs_in(
     report_settings: ReportSettings, requests: QuerySet[Request], period: Period
 ) -> QuerySet:

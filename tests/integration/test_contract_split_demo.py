@@ -15,7 +15,6 @@ from django.utils import timezone
 
 from portal.contracts import Contract, contract_usages
 from portal.models import ReportSettings
-from portal.reports import shown_seconds
 from portal.templatetags.hours import decimal_hours
 from portal.visibility import SCOPES, requests_visible_to
 from sync.models import SyncRun
@@ -57,7 +56,7 @@ def visible_seconds(user, settings, usage) -> int:
         requests = requests_visible_to(user, settings.project, settings, scope)
         visible |= set(requests.values_list("pk", flat=True))
     worklogs = in_contract(usage, settings).filter(request__in=visible)
-    return worklogs.aggregate(s=Sum(shown_seconds(settings)))["s"] or 0
+    return worklogs.aggregate(s=Sum(settings.shown_seconds()))["s"] or 0
 
 
 @pytest.mark.parametrize("email", ["alice@acme.example", "bob@acme.example"])
@@ -88,7 +87,7 @@ def test_the_admin_table_shows_the_same_split(demo):
     not_shared = in_contract(usage, settings).exclude(
         request__organizations=contract.organization_id
     )
-    seconds = not_shared.aggregate(s=Sum(shown_seconds(settings)))["s"] or 0
+    seconds = not_shared.aggregate(s=Sum(settings.shown_seconds()))["s"] or 0
     requests = not_shared.values("request").distinct().count()
     admin = Client()
     admin.force_login(get_user_model().objects.get(username="admin"))
