@@ -66,7 +66,12 @@ def _error_message(response: requests.Response) -> str:
 
 
 class TempoClient(JsonHttpClient):
-    """A client for one Tempo token."""
+    """A client for one Tempo token (an API token or an OAuth 2.0 access token).
+
+    ``renew``, for an OAuth access token, returns a renewed token: a call Tempo answers 401
+    is then tried once more with it (docs/outside-apis.md §5: "on 401 refresh OAuth once").
+    Whatever ``renew`` raises (TempoAuthError when the renewal is refused) ends the call.
+    """
 
     service = "Tempo"
     unavailable_error = TempoUnavailable
@@ -81,7 +86,9 @@ class TempoClient(JsonHttpClient):
         retry_budget: float | None = None,
         min_interval: float = MIN_INTERVAL,
         sleep: Callable[[float], None] | None = None,
+        renew: Callable[[], str] | None = None,
     ) -> None:
+        self.renew = renew
         super().__init__(
             base_url or settings.TEMPO_BASE_URL,
             {"Authorization": f"Bearer {token}"},
@@ -93,6 +100,16 @@ class TempoClient(JsonHttpClient):
             min_interval=min_interval,
             sleep=sleep,
         )
+
+    def request_json(self, method: str, path_or_url: str, **kwargs: Any) -> Any:
+        try:
+            return super().request_json(method, path_or_url, **kwargs)
+        except TempoAuthError:
+            if self.renew is None:
+                raise
+        token = self.renew()
+        self.session.headers["Authorization"] = f"Bearer {token}"
+        return super().request_json(method, path_or_url, **kwargs)
 
     def raise_for_refusal(self, response: requests.Response) -> None:
         if response.status_code == 401:

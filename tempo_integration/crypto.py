@@ -77,6 +77,17 @@ def decrypt(ciphertext: str) -> str:
         ) from exc
 
 
+def key_id_of(ciphertext: str) -> str | None:
+    """The id of the configured key that decrypts this ciphertext, or None."""
+    for key in configured_keys():
+        try:
+            _fernet(key).decrypt(ciphertext.encode())
+        except InvalidToken:
+            continue
+        return key_id(key)
+    return None
+
+
 def rotate(ciphertext: str) -> Sealed:
     """Re-encrypt under the first configured key (MultiFernet.rotate keeps the timestamp)."""
     keys = configured_keys()

@@ -56,3 +56,66 @@ class ExpiryForm(forms.Form):
         if value and value < timezone.localdate():
             raise forms.ValidationError(sentences.EXPIRY_IN_PAST, code="past")
         return value
+
+
+MAX_CLIENT_CREDENTIAL_LENGTH = 255
+
+
+def _printable(value: str) -> bool:
+    if not 0 < len(value) <= MAX_CLIENT_CREDENTIAL_LENGTH:
+        return False
+    return all(33 <= ord(c) <= 126 for c in value)
+
+
+class OAuthApplicationForm(forms.Form):
+    """Connect with OAuth 2.0: the application the administrator registered in Tempo."""
+
+    application_name = forms.CharField(
+        label="Application name",
+        max_length=100,
+        required=False,
+        strip=True,
+        help_text="As you named it in Tempo, to recognise it here. Optional.",
+        widget=forms.TextInput(attrs={"autocomplete": "off", "placeholder": "Worklog Report"}),
+    )
+    client_id = forms.CharField(
+        label="Client id",
+        strip=True,
+        error_messages={"required": sentences.ENTER_CLIENT_ID},
+        widget=forms.TextInput(attrs={"autocomplete": "off", "spellcheck": "false"}),
+    )
+    client_secret = forms.CharField(
+        label="Client secret",
+        strip=True,
+        error_messages={"required": sentences.ENTER_CLIENT_SECRET},
+        widget=forms.PasswordInput(
+            render_value=False, attrs={"autocomplete": "off", "spellcheck": "false"}
+        ),
+    )
+
+    def __init__(self, *args, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        for name in ("client_id", "client_secret"):
+            self.fields[name].validators = []
+
+    def clean_client_id(self) -> str:
+        value = self.cleaned_data["client_id"]
+        if not _printable(value):
+            raise forms.ValidationError(sentences.NOT_A_CLIENT_CREDENTIAL, code="malformed")
+        return value
+
+    def clean_client_secret(self) -> str:
+        value = self.cleaned_data["client_secret"]
+        register_secret(value)
+        if not _printable(value):
+            raise forms.ValidationError(sentences.NOT_A_CLIENT_CREDENTIAL, code="malformed")
+        return value
+
+    def clean_application_name(self) -> str:
+        return self.cleaned_data["application_name"] or "OAuth 2.0 application"
+
+    def first_error(self) -> str:
+        for name in ("client_id", "client_secret", "application_name"):
+            if name in self.errors:
+                return self.errors[name][0]
+        return sentences.ENTER_CLIENT_ID

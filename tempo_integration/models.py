@@ -14,7 +14,7 @@ from django.utils import timezone
 
 from worklog_report.redaction import register_secret
 
-from . import crypto
+from . import crypto, oauth
 
 # Opening the tab re-checks a token last verified longer ago than this; the claim below makes
 # that at most one call to Tempo a minute, however many people open the tab (issue 13).
@@ -24,13 +24,28 @@ EXPIRY_WARNING_DAYS = 7
 
 
 class TempoIntegration(models.Model):
-    """The site's Tempo API token, encrypted. At most one row exists (``slot`` is always 1)."""
+    """The site's Tempo credentials, encrypted. At most one row exists (``slot`` is always 1).
+
+    Either an API token (``method`` api_token: ``token_ciphertext`` is the token) or an
+    OAuth 2.0 application (``method`` oauth: ``token_ciphertext`` is the current access
+    token, beside the refresh token and the application's client secret; each renewal
+    replaces both tokens and adds 1 to ``credentials_version``). Every secret is encrypted
+    with the same key, whose id is ``key_id`` (docs/product.md §4.1, §7).
+    """
 
     class Status(models.TextChoices):
         ACTIVE = "active", "Active"
         INVALID = "invalid", "Invalid"
 
+    class Method(models.TextChoices):
+        API_TOKEN = "api_token", "API token"
+        OAUTH = "oauth", "OAuth 2.0 application"
+
+    # Every encrypted field, for rotate_encryption_keys.
+    SECRET_FIELDS = ("token_ciphertext", "client_secret_ciphertext", "refresh_token_ciphertext")
+
     slot = models.PositiveSmallIntegerField(default=1, unique=True, editable=False)
+    method = models.CharField(max_length=10, choices=Method.choices, default=Method.API_TOKEN)
     token_ciphertext = models.TextField()
     key_id = models.CharField(max_length=12, help_text="Fingerprint of the key that encrypted it.")
     token_last4 = models.CharField(max_length=4)
@@ -46,13 +61,26 @@ class TempoIntegration(models.Model):
     # Until when a re-check of the token on opening the tab is claimed (``claim_check``).
     check_claimed_until = models.DateTimeField(null=True, blank=True, editable=False)
 
+    # OAuth 2.0 only (empty for an API token).
+    oauth_application_name = models.CharField(max_length=100, blank=True)
+    oauth_client_id = models.CharField(max_length=255, blank=True)
+    oauth_redirect_uri = models.CharField(max_length=2000, blank=True)
+    client_secret_ciphertext = models.TextField(blank=True)
+    refresh_token_ciphertext = models.TextField(blank=True)
+    access_token_issued_at = models.DateTimeField(null=True, blank=True)
+    access_token_expires_at = models.DateTimeField(null=True, blank=True)
+    # +1 at every store and renewal: a renewal only writes over the version it started from.
+    credentials_version = models.PositiveIntegerField(default=0, editable=False)
+    # Until when one process has claimed the renewal of the access token (``oauth_renewal``).
+    renewal_claimed_until = models.DateTimeField(null=True, blank=True, editable=False)
+
     class Meta:
         constraints = [
             models.CheckConstraint(condition=models.Q(slot=1), name="tempo_integration_one_slot"),
         ]
 
     def __str__(self) -> str:
-        return f"Tempo integration ({self.get_status_display()}, token …{self.token_last4})"
+        return f"Tempo integration ({self.get_status_display()}, {self.credentials_label})"
 
     @classmethod
     def current(cls) -> TempoIntegration | None:
@@ -60,56 +88,189 @@ class TempoIntegration(models.Model):
 
     @classmethod
     def store(cls, token: str, user) -> TempoIntegration:
-        """Encrypt and save a token Tempo has just accepted, replacing any earlier one."""
-        sealed = crypto.encrypt(token)
-        now = timezone.now()
+        """Encrypt and save a token Tempo has just accepted, replacing any earlier credentials
+        (an OAuth connection's are revoked at Tempo once the new token is stored)."""
         fields = {
-            "token_ciphertext": sealed.ciphertext,
-            "key_id": sealed.key_id,
+            **cls._cleared_oauth_fields(),
+            "method": cls.Method.API_TOKEN,
+            **cls._sealed_fields(token),
             "token_last4": token[-4:],
-            "status": cls.Status.ACTIVE,
-            "added_by": user,
-            "added_by_name": user.get_username(),
-            "added_at": now,
-            "last_verified_at": now,
-            "invalid_since": None,
         }
-        try:
-            with transaction.atomic():
-                integration, created = cls.objects.update_or_create(slot=1, defaults=fields)
-        except IntegrityError:
-            # Two Adds raced and the other one inserted first: ours replaces it.
-            cls.objects.filter(slot=1).update(**fields)
-            integration, created = cls.objects.get(slot=1), False
+        integration, created, previous = cls._replace(fields, user)
         IntegrationEvent.record(
             IntegrationEvent.Kind.ADDED,
             user,
             f"Added the token ending in {token[-4:]}."
             if created
-            else f"Replaced the token with the one ending in {token[-4:]}.",
+            else f"Replaced the Tempo credentials with the token ending in {token[-4:]}.",
         )
+        if previous is not None:
+            previous.revoke_oauth_at_tempo(user)
         return integration
 
+    @classmethod
+    def store_oauth(
+        cls,
+        tokens: oauth.TokenSet,
+        *,
+        client_id: str,
+        client_secret: str,
+        application_name: str,
+        redirect_uri: str,
+        user,
+    ) -> TempoIntegration:
+        """Save an OAuth 2.0 connection whose access Tempo has just confirmed, replacing any
+        earlier credentials (an older OAuth connection's tokens are revoked at Tempo)."""
+        sealed_secret = crypto.encrypt(client_secret)
+        fields = {
+            "method": cls.Method.OAUTH,
+            **cls._sealed_fields(tokens.access_token),
+            "token_last4": client_id[-4:],
+            "oauth_application_name": application_name,
+            "oauth_client_id": client_id,
+            "oauth_redirect_uri": redirect_uri,
+            "client_secret_ciphertext": sealed_secret.ciphertext,
+            "refresh_token_ciphertext": crypto.encrypt(tokens.refresh_token).ciphertext,
+            "access_token_issued_at": tokens.issued_at,
+            "access_token_expires_at": tokens.expires_at,
+            "renewal_claimed_until": None,
+        }
+        integration, created, previous = cls._replace(fields, user)
+        IntegrationEvent.record(
+            IntegrationEvent.Kind.ADDED,
+            user,
+            f"Connected the OAuth 2.0 application {application_name} (client id {client_id})."
+            if created
+            else f"Replaced the Tempo credentials with the OAuth 2.0 application "
+            f"{application_name} (client id {client_id}).",
+        )
+        if previous is not None and previous.refresh_token_ciphertext != (
+            integration.refresh_token_ciphertext
+        ):
+            previous.revoke_oauth_at_tempo(user)
+        return integration
+
+    @staticmethod
+    def _sealed_fields(access: str) -> dict:
+        sealed = crypto.encrypt(access)
+        now = timezone.now()
+        return {
+            "token_ciphertext": sealed.ciphertext,
+            "key_id": sealed.key_id,
+            "status": TempoIntegration.Status.ACTIVE,
+            "last_verified_at": now,
+            "invalid_since": None,
+        }
+
+    @staticmethod
+    def _cleared_oauth_fields() -> dict:
+        return {
+            "oauth_application_name": "",
+            "oauth_client_id": "",
+            "oauth_redirect_uri": "",
+            "client_secret_ciphertext": "",
+            "refresh_token_ciphertext": "",
+            "access_token_issued_at": None,
+            "access_token_expires_at": None,
+            "renewal_claimed_until": None,
+        }
+
+    @classmethod
+    def _replace(cls, fields: dict, user) -> tuple[TempoIntegration, bool, TempoIntegration | None]:
+        """Write the one row; returns it, whether it is new, and the previous OAuth row (whose
+        tokens the caller revokes at Tempo) if there was one."""
+        fields = {
+            **fields,
+            "added_by": user,
+            "added_by_name": user.get_username(),
+            "added_at": timezone.now(),
+            "credentials_version": models.F("credentials_version") + 1,
+        }
+        previous = cls.current()
+        try:
+            with transaction.atomic():
+                created = not cls.objects.filter(slot=1).update(**fields)
+                if created:
+                    fields["credentials_version"] = 1
+                    cls.objects.create(slot=1, **fields)
+        except IntegrityError:
+            # Two saves raced and the other one inserted first: ours replaces it.
+            cls.objects.filter(slot=1).update(**fields)
+            created = False
+        integration = cls.objects.get(slot=1)
+        if previous is None or previous.method != cls.Method.OAUTH:
+            previous = None
+        return integration, created, previous
+
     def token(self) -> str:
-        """The plain token, for the Tempo client only. Raises crypto.SecretUnreadable."""
+        """The plain token (API token or OAuth access token), for the Tempo client only.
+        Raises crypto.SecretUnreadable."""
         value = crypto.decrypt(self.token_ciphertext)
         register_secret(value)
         return value
 
-    def client(self, **options):
-        from .client import TempoClient
+    @property
+    def is_oauth(self) -> bool:
+        return self.method == self.Method.OAUTH
 
-        return TempoClient(self.token(), **options)
+    @property
+    def renews_at(self) -> dt.datetime | None:
+        """When the OAuth access token is next renewed (UTC), or None for an API token."""
+        if not self.is_oauth or not self.access_token_expires_at:
+            return None
+        return oauth.renews_at(self.access_token_issued_at, self.access_token_expires_at)
+
+    def oauth_credentials(self) -> tuple[str, str]:
+        """(client id, client secret) of the OAuth application. Raises SecretUnreadable."""
+        secret = crypto.decrypt(self.client_secret_ciphertext)
+        register_secret(secret)
+        return self.oauth_client_id, secret
+
+    def refresh_token(self) -> str:
+        value = crypto.decrypt(self.refresh_token_ciphertext)
+        register_secret(value)
+        return value
+
+    def revoke_oauth_at_tempo(self, user) -> bool:
+        """Ask Tempo to revoke this OAuth connection's tokens (RFC 7009; best effort: the
+        local credentials are erased whatever Tempo answers). True when Tempo confirmed; the
+        History says either way. Nothing to do for an API token (Tempo has no revoke route
+        for those: it is deleted on Tempo's API Integration page)."""
+        if not self.is_oauth:
+            return True
+        try:
+            client_id, secret = self.oauth_credentials()
+            pairs = [(self.refresh_token(), "refresh_token"), (self.token(), "access_token")]
+            with oauth.TempoOAuthClient(client_id, secret) as client:
+                for value, hint in pairs:
+                    client.revoke(value, hint)
+        except (crypto.SecretUnreadable, oauth.OAuthError) as exc:
+            IntegrationEvent.record(
+                IntegrationEvent.Kind.REVOKED,
+                user,
+                f"Tempo could not revoke the tokens of the OAuth 2.0 application "
+                f"{self.oauth_application_name} ({exc}). Delete the application in Tempo to "
+                "be sure they no longer work."[:300],
+            )
+            return False
+        IntegrationEvent.record(
+            IntegrationEvent.Kind.REVOKED,
+            user,
+            f"Tempo revoked the tokens of the OAuth 2.0 application {self.oauth_application_name}.",
+        )
+        return True
 
     def revoke(self, user) -> None:
-        """Erase the token and every synced Tempo worklog (docs/product.md §4.1)."""
+        """Erase the credentials and every synced Tempo worklog (docs/product.md §4.1); an
+        OAuth connection's tokens are revoked at Tempo first (best effort)."""
+        self.revoke_oauth_at_tempo(user)
         with transaction.atomic():
             erased, _ = Worklog.objects.all().delete()
             ProjectSyncState.objects.all().delete()
             IntegrationEvent.record(
                 IntegrationEvent.Kind.REVOKED,
                 user,
-                f"Revoked the token ending in {self.token_last4} and erased "
+                f"Revoked {self.credentials_label} and erased "
                 f"{erased:,} synced Tempo worklog{'' if erased == 1 else 's'}.",
             )
             self.delete()
@@ -151,36 +312,16 @@ class TempoIntegration(models.Model):
         )
         return bool(claimed)
 
-    def check_access(self, **client_options) -> tuple[str, str]:
-        """Ask Tempo, with one call, whether the stored token still reads worklogs.
-
-        Returns ``(outcome, detail)``: outcome is ``accepted``, ``rejected`` (401),
-        ``no_scope`` (403), ``unreadable`` (cannot be decrypted) or ``unreachable``; detail
-        says it for the History. A refusal turns the integration Invalid through
-        ``mark_invalid`` (as the sync does); Tempo being unreachable changes nothing.
-        """
-        from .client import TempoAuthError, TempoError, TempoScopeError
-
-        try:
-            with self.client(**client_options) as client:
-                client.check_access()
-        except crypto.SecretUnreadable:
-            outcome, detail = "unreadable", "The stored token cannot be decrypted."
-        except TempoAuthError:
-            outcome, detail = "rejected", "Tempo rejected the stored token (401)."
-        except TempoScopeError:
-            outcome, detail = "no_scope", "Tempo no longer lets the token view worklogs (403)."
-        except TempoError as exc:
-            return "unreachable", str(exc)
-        else:
-            self.mark_verified()
-            return "accepted", "Tempo accepted the stored token."
-        self.mark_invalid(detail)
-        return outcome, detail
-
     @property
     def is_active(self) -> bool:
         return self.status == self.Status.ACTIVE
+
+    @property
+    def credentials_label(self) -> str:
+        """`the token ending in 1234` or `the OAuth 2.0 application Worklog Report`."""
+        if self.is_oauth:
+            return f"the OAuth 2.0 application {self.oauth_application_name}"
+        return f"the token ending in {self.token_last4}"
 
     @property
     def masked_token(self) -> str:
@@ -204,6 +345,8 @@ class IntegrationEvent(models.Model):
         INVALIDATED = "invalidated", "Became invalid"
         EXPIRY_SET = "expiry_set", "Expiry date"
         CHECKED = "checked", "Checked"
+        RENEWED = "renewed", "Renewed"
+        CONNECT_STARTED = "connect_started", "Sent to Tempo"
 
     kind = models.CharField(max_length=20, choices=Kind.choices)
     actor = models.ForeignKey(

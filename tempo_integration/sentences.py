@@ -64,3 +64,59 @@ def project_unreadable(project, exc: Exception) -> str:
         f"Tempo could not be read for {name}: {full_stop(str(exc))} Its last synced worklogs "
         "are kept; the next run tries again."
     )
+
+
+# Connect with OAuth 2.0 (docs/product.md §4.1; docs/outside-apis.md §2). Success shows ADDED.
+ENTER_CLIENT_ID = "Enter the client id of the OAuth 2.0 application you registered in Tempo."
+ENTER_CLIENT_SECRET = (
+    "Enter the client secret of the OAuth 2.0 application you registered in Tempo."
+)
+NOT_A_CLIENT_CREDENTIAL = (
+    "That does not look like a client id or secret from Tempo: copy them again from the "
+    "application's credentials in Tempo."
+)
+OAUTH_NOT_STARTED = (
+    "This answer from Tempo does not belong to a connection started in this browser, or it "
+    "was already used, so nothing was connected. Click Connect with OAuth 2.0 to start again."
+)
+OAUTH_EXPIRED = (
+    "The connection was started more than 15 minutes ago, so nothing was connected. "
+    "Click Connect with OAuth 2.0 to start again."
+)
+OAUTH_STATE_MISMATCH = (
+    "Tempo's answer did not carry this connection's check value, so nothing was connected "
+    "(it may not come from the connection you started). Click Connect with OAuth 2.0 to "
+    "start again."
+)
+OAUTH_DENIED = (
+    "Access was not allowed in Tempo, so nothing was connected. To connect, click Connect "
+    "with OAuth 2.0 again and choose Allow."
+)
+OAUTH_INVALID_CLIENT = (
+    "Tempo did not accept the client id and secret, so nothing was connected. Copy both "
+    "again from the application's credentials in Tempo (they change when a new secret is "
+    "generated) and connect again."
+)
+OAUTH_INVALID_GRANT = (
+    "Tempo did not accept the authorization: it expired, was already used, or the redirect "
+    "URL registered for the application is not the one shown here. Nothing was connected; "
+    "check the redirect URL and connect again."
+)
+OAUTH_UNREACHABLE = "Tempo could not be reached, so nothing was connected. Please try again."
+OAUTH_NO_WORKLOG_ACCESS = (
+    "Tempo connected the application, but its user cannot view worklogs, so nothing was "
+    "stored. Connect as a Tempo user who can view worklogs."
+)
+OAUTH_RECONNECT = (
+    "Tempo refused to renew the OAuth 2.0 access: the application was deleted or its secret "
+    "changed in Tempo, or its user lost access. Connect with OAuth 2.0 again below."
+)
+OAUTH_INSECURE = (
+    "Tempo's authorization page must be an https:// address (or this machine's own, for the "
+    "sandbox). Check TEMPO_BASE_URL and TEMPO_OAUTH_AUTHORIZE_URL."
+)
+
+
+def oauth_refused(error: str) -> str:
+    """Another RFC 6749 error code from Tempo, in a sentence."""
+    return f'Tempo refused the connection ("{error}"), so nothing was connected. Please try again.'

@@ -34,6 +34,7 @@ from worklog_report.bulk import chunked, upsert
 from worklog_report.sentences import full_stop
 
 from . import sentences
+from .access import open_client
 from .client import (
     MAX_PAGE_SIZE,
     TempoAuthError,
@@ -96,7 +97,7 @@ def tempo_client(integration: TempoIntegration) -> TempoClient:
     """The client of the stored token; a token that can no longer be decrypted (the keys
     changed) marks the integration Invalid and raises SecretUnreadable."""
     try:
-        return integration.client()
+        return open_client(integration)
     except SecretUnreadable as exc:
         integration.mark_invalid(f"The sync was refused: {exc}")
         raise

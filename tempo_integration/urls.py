@@ -11,4 +11,6 @@ urlpatterns = [
     path("revoke/", views.revoke, name="revoke"),
     path("revoke/confirm/", views.revoke_confirm, name="revoke_confirm"),
     path("expiry/", views.save_expiry, name="expiry"),
+    path("oauth/connect/", views.oauth_connect, name="oauth_connect"),
+    path("oauth/callback/", views.oauth_callback, name="oauth_callback"),
 ]

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from authlib.oauth2.rfc6749.errors import InsecureTransportError
 from django.contrib import messages
 from django.db import transaction
 from django.shortcuts import redirect, render
@@ -11,8 +12,9 @@ from django.views.decorators.http import require_GET, require_POST
 from accounts.decorators import staff_required
 from worklog_report.sentences import full_stop
 
-from . import sentences
-from .forms import ExpiryForm, TempoTokenForm
+from . import access, sentences
+from . import oauth_connect as connect_flow
+from .forms import ExpiryForm, OAuthApplicationForm, TempoTokenForm
 from .models import IntegrationEvent, TempoIntegration
 from .validation import add_token, waiting_retry_budget
 
@@ -52,7 +54,7 @@ def tempo_tab(request):
     check_problem = None
     if integration is not None and integration.recheck_due():
         if integration.claim_check():
-            outcome, detail = integration.check_access(**ON_VIEW_TIMEOUTS)
+            outcome, detail = access.check_access(integration, **ON_VIEW_TIMEOUTS)
             if outcome == "unreachable":
                 check_problem = check_unreachable(detail)
         else:
@@ -68,6 +70,9 @@ def _render_tab(request, integration, check_problem=None):
         "integration": integration,
         "check_problem": check_problem,
         "token_form": TempoTokenForm(),
+        "oauth_form": OAuthApplicationForm(),
+        "oauth_redirect_uri": connect_flow.redirect_uri(request),
+        "reconnect_message": sentences.OAUTH_RECONNECT,
         "expiry_form": ExpiryForm(
             initial={"expires_on": integration.expires_on if integration else None}
         ),
@@ -98,6 +103,41 @@ def add(request):
 
 @require_POST
 @staff_required
+def oauth_connect(request):
+    """Connect with OAuth 2.0: remember the application, then off to Tempo's consent page."""
+    form = OAuthApplicationForm(request.POST)
+    if not form.is_valid():
+        messages.error(request, form.first_error())
+        return redirect("tempo_integration:tab")
+    try:
+        started = connect_flow.begin(
+            request,
+            client_id=form.cleaned_data["client_id"],
+            client_secret=form.cleaned_data["client_secret"],
+            name=form.cleaned_data["application_name"],
+        )
+    except InsecureTransportError:
+        messages.error(request, sentences.OAUTH_INSECURE)
+        return redirect("tempo_integration:tab")
+    response = redirect(started.authorize_url)
+    # The page's policy lets forms go to this site only; Chromium applies that to where a
+    # form's answer redirects too, so this one answer also allows Tempo's consent page.
+    response._csp_update = {"form-action": [started.origin]}
+    return response
+
+
+@require_GET
+@staff_required
+def oauth_callback(request):
+    """Tempo sends the administrator back here with ``code`` and ``state`` (or ``error``);
+    the flag says what happened and the address bar loses the code at once."""
+    result = connect_flow.finish(request)
+    (messages.success if result.ok else messages.error)(request, result.message)
+    return redirect("tempo_integration:tab")
+
+
+@require_POST
+@staff_required
 def check_now(request):
     """One call to Tempo with the stored token; the answer as a flag and a History line."""
     integration = TempoIntegration.current()
@@ -108,7 +148,7 @@ def check_now(request):
         # Tempo calls stop once a token is Invalid, until a new one is added (docs/product.md §6).
         messages.error(request, sentences.INVALID_TOKEN)
         return redirect("tempo_integration:tab")
-    outcome, detail = integration.check_access(retry_budget=waiting_retry_budget())
+    outcome, detail = access.check_access(integration, retry_budget=waiting_retry_budget())
     IntegrationEvent.record(IntegrationEvent.Kind.CHECKED, request.user, detail[:300])
     if outcome == "accepted":
         messages.success(request, CHECK_ACCEPTED)

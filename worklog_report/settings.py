@@ -206,6 +206,11 @@ TEMPO_BASE_URL = env.str("TEMPO_BASE_URL", default="https://api.tempo.io").rstri
 TEMPO_CONNECT_TIMEOUT = env.float("TEMPO_CONNECT_TIMEOUT", default=5.0)
 TEMPO_READ_TIMEOUT = env.float("TEMPO_READ_TIMEOUT", default=20.0)
 TEMPO_RETRY_BUDGET = env.float("TEMPO_RETRY_BUDGET", default=30.0)
+# Where "Connect with OAuth 2.0" sends the administrator (docs/outside-apis.md §2). Empty:
+# Tempo's recommended {TEMPO_BASE_URL}/oauth/authorize/redirect (with jira_url=JIRA_BASE_URL);
+# Connect installs may use the legacy
+# {JIRA_BASE_URL}/plugins/servlet/ac/io.tempo.jira/oauth-authorize/ instead.
+TEMPO_OAUTH_AUTHORIZE_URL = env.str("TEMPO_OAUTH_AUTHORIZE_URL", default="")
 JIRA_BASE_URL = env.str("JIRA_BASE_URL", default="").rstrip("/")
 JIRA_EMAIL = env.str("JIRA_EMAIL", default="")
 JIRA_API_TOKEN = env.str("JIRA_API_TOKEN", default="")

@@ -21,20 +21,42 @@ class Command(BaseCommand):
         rotated = unchanged = 0
         with transaction.atomic():
             for integration in TempoIntegration.objects.select_for_update():
-                try:
-                    sealed = crypto.rotate(integration.token_ciphertext)
-                except crypto.SecretUnreadable as exc:
+                # The API token or OAuth access token, and an OAuth connection's refresh
+                # token and client secret (empty for an API token).
+                for field in TempoIntegration.SECRET_FIELDS:
+                    ciphertext = getattr(integration, field)
+                    if not ciphertext:
+                        continue
+                    before = crypto.key_id_of(ciphertext)
+                    try:
+                        sealed = crypto.rotate(ciphertext)
+                    except crypto.SecretUnreadable as exc:
+                        raise CommandError(
+                            f"{full_stop(str(exc))} Nothing was changed. Put the key that "
+                            f"encrypted it (id {integration.key_id}) back into ENCRYPTION_KEYS "
+                            "and run this again."
+                        ) from None
+                    if before == sealed.key_id:
+                        unchanged += 1
+                    else:
+                        rotated += 1
+                    setattr(integration, field, sealed.ciphertext)
+                # Only over the credentials read: a renewal that wrote new tokens meanwhile
+                # (one more version) must not be overwritten with the old ones.
+                written = TempoIntegration.objects.filter(
+                    pk=integration.pk, credentials_version=integration.credentials_version
+                ).update(
+                    key_id=new_key_id,
+                    **{
+                        field: getattr(integration, field)
+                        for field in TempoIntegration.SECRET_FIELDS
+                    },
+                )
+                if not written:
                     raise CommandError(
-                        f"{full_stop(str(exc))} Nothing was changed. Put the key that encrypted it "
-                        f"(id {integration.key_id}) back into ENCRYPTION_KEYS and run this again."
-                    ) from None
-                if integration.key_id == sealed.key_id:
-                    unchanged += 1
-                else:
-                    rotated += 1
-                integration.token_ciphertext = sealed.ciphertext
-                integration.key_id = sealed.key_id
-                integration.save(update_fields=["token_ciphertext", "key_id"])
+                        "The Tempo credentials changed while they were re-encrypted (an OAuth "
+                        "renewal). Nothing was changed; run this again."
+                    )
         self.stdout.write(
             f"Re-encrypted {rotated + unchanged} secret(s) with key {new_key_id} "
             f"({rotated} moved from an older key)."
