@@ -8,6 +8,7 @@ not the sandbox's).
 from __future__ import annotations
 
 from typing import Any
+from urllib.parse import urlencode
 
 import requests
 
@@ -307,6 +308,62 @@ class SandboxClient:
         the user's privacy settings can (Jira then writes `emailAddress` null). An address
         another user has is refused. Answered as `revoke_portal_access`."""
         return self._call("POST", f"/_sandbox/jira/users/{account}/email", {"email": email})
+
+    # Tempo OAuth 2.0 (docs/sandbox.md, "OAuth 2.0 Applications").
+
+    def create_oauth_application(
+        self, name: str, redirect_uris: list[str], client_type: str = "confidential"
+    ) -> dict[str, Any]:
+        """Register an application: `{id, name, client_id, client_secret, ...}`."""
+        return self._call(
+            "POST",
+            "/_sandbox/oauth/applications",
+            {"name": name, "redirect_uris": redirect_uris, "client_type": client_type},
+        )
+
+    def delete_oauth_application(self, client_id: str) -> None:
+        self._call("POST", "/_sandbox/oauth/applications/delete", {"client_id": client_id})
+
+    def new_oauth_secret(self, client_id: str) -> str:
+        answer = self._call(
+            "POST", "/_sandbox/oauth/applications/new-secret", {"client_id": client_id}
+        )
+        return answer["client_secret"]
+
+    def oauth_authorize(self, client_id: str, redirect_uri: str) -> str:
+        """An authorization code, as if the API account had pressed Allow."""
+        answer = self._call(
+            "POST",
+            "/_sandbox/oauth/authorize",
+            {"client_id": client_id, "redirect_uri": redirect_uri},
+        )
+        return answer["code"]
+
+    def expire_oauth_tokens(self, client_id: str) -> int:
+        return self._call("POST", "/_sandbox/oauth/expire", {"client_id": client_id})["expired"]
+
+    def revoke_oauth_tokens(self, client_id: str) -> int:
+        return self._call("POST", "/_sandbox/oauth/revoke", {"client_id": client_id})["revoked"]
+
+    def oauth_lifetimes(
+        self, access_seconds: int | None = None, code_seconds: int | None = None
+    ) -> dict[str, int]:
+        """Set the given lifetimes (seconds) and return those in force; none given: read."""
+        if access_seconds is None and code_seconds is None:
+            return self._call("GET", "/_sandbox/oauth/lifetimes")
+        return self._call(
+            "POST",
+            "/_sandbox/oauth/lifetimes",
+            _given(access_seconds=access_seconds, code_seconds=code_seconds),
+        )
+
+    def reset_oauth_lifetimes(self) -> dict[str, int]:
+        """Back to the `SANDBOX_TEMPO_OAUTH_*_SECONDS` settings (60 days, 10 minutes)."""
+        return self._call("DELETE", "/_sandbox/oauth/lifetimes")
+
+    def oauth_token_counts(self, client_id: str) -> dict[str, Any]:
+        """`{client_id, live, expired, revoked}`: the application's token pairs by state."""
+        return self._call("GET", f"/_sandbox/oauth/tokens?{urlencode({'client_id': client_id})}")
 
     def _call(self, method: str, path: str, body: dict[str, Any] | None = None) -> dict[str, Any]:
         url = f"{self.base_url}{path}"

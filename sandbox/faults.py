@@ -14,14 +14,20 @@ from datetime import timedelta
 from django.http import HttpRequest, HttpResponse, JsonResponse, StreamingHttpResponse
 from django.utils import timezone
 
+from sandbox.json_errors import LEGACY_TEMPO_AUTHORIZE
 from sandbox.models import Fault, FaultKind, RequestCounter, Service
 from sandbox.server import hang_up
 from sandbox.shapes.jira import platform_error
 from sandbox.shapes.tempo import tempo_error
 
 # Path prefixes of each service's API; everything else is pages or the control endpoint.
-API_PREFIXES: tuple[tuple[str, str], ...] = (
+# None: a page under an API prefix, neither counted nor faulted.
+API_PREFIXES: tuple[tuple[str, str | None], ...] = (
     ("/tempo/4/", Service.TEMPO),
+    # The OAuth 2.0 token and revocation endpoints; the consent page is a page.
+    ("/tempo/oauth/token/", Service.TEMPO_OAUTH),
+    ("/tempo/oauth/revoke_token/", Service.TEMPO_OAUTH),
+    (LEGACY_TEMPO_AUTHORIZE, None),
     ("/jira/", Service.JIRA),
 )
 

@@ -50,6 +50,10 @@ TEMPO_API = "/tempo/4/"
 JSM_API = "/jira/rest/servicedeskapi/"
 JIRA = "/jira/"
 CONTROL = "/_sandbox/"
+# Tempo's legacy OAuth 2.0 consent page on the Jira site: a page, not a Jira API route.
+LEGACY_TEMPO_AUTHORIZE = "/jira/plugins/servlet/ac/io.tempo.jira/oauth-authorize/"
+# Tempo's OAuth 2.0 token and revocation endpoints answer RFC 6749 §5.2 error bodies.
+TEMPO_OAUTH_ENDPOINTS = ("/tempo/oauth/token/", "/tempo/oauth/revoke_token/")
 
 
 def error_for_path(path: str, status: int = 500, message: str | None = None) -> HttpResponse | None:
@@ -57,6 +61,11 @@ def error_for_path(path: str, status: int = 500, message: str | None = None) -> 
     pages."""
     message = message or MESSAGES.get(status) or f"{HTTPStatus(status).phrase}."
     i18n_key = I18N_KEYS.get(status, "sd.request.error")
+    if path.startswith(LEGACY_TEMPO_AUTHORIZE):
+        return None
+    if path.startswith(TEMPO_OAUTH_ENDPOINTS):
+        error = "server_error" if status >= 500 else "invalid_request"
+        return JsonResponse({"error": error, "error_description": message}, status=status)
     if path.startswith(TEMPO_API):
         return json_error(status, message.rstrip("."))
     if path.startswith(JSM_API):

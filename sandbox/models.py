@@ -13,6 +13,9 @@ from django.db.models import F
 
 class Service(models.TextChoices):
     TEMPO = "tempo", "Tempo"
+    # Tempo's OAuth 2.0 token and revocation endpoints (/tempo/oauth/), counted and faulted
+    # apart from its API (/tempo/4/).
+    TEMPO_OAUTH = "tempo_oauth", "Tempo OAuth 2.0"
     JIRA = "jira", "Jira"
 
 

@@ -7,6 +7,7 @@ carry a `SANDBOX_` prefix so they never collide with the app's own (`DEBUG`, `DA
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 
 import environ
@@ -114,6 +115,19 @@ del _jira_api_token
 # `worklog/updated` and `/deleted` leave out changes younger than this, as Jira leaves out
 # the last minute; tests of incremental syncs may set it to 0 to see their changes at once.
 SANDBOX_JIRA_WORKLOG_CHANGES_DELAY = env.int("SANDBOX_JIRA_WORKLOG_CHANGES_DELAY", default=60)
+
+# Tempo OAuth 2.0 (docs/outside-apis.md §2): how long an access token and an authorization code
+# live. Tempo documents 60 days for the access token (`expires_in` 5184000) and only "short-lived"
+# for the code (10 minutes assumed). The control endpoint (`/_sandbox/oauth/lifetimes`) overrides
+# both at runtime, so tests can use 5-second tokens.
+SANDBOX_TEMPO_OAUTH_ACCESS_SECONDS = env.int(
+    "SANDBOX_TEMPO_OAUTH_ACCESS_SECONDS", default=5_184_000
+)
+SANDBOX_TEMPO_OAUTH_CODE_SECONDS = env.int("SANDBOX_TEMPO_OAUTH_CODE_SECONDS", default=600)
+# oauthlib refuses plain-http URLs unless told otherwise. The sandbox only ever listens on
+# loopback over http (tempo/oauth.py), so its OAuth server must accept them; the real Tempo is
+# https only. This is the sandbox's own process: the app never reads this setting.
+os.environ["OAUTHLIB_INSECURE_TRANSPORT"] = "1"
 
 LOGGING = {
     "version": 1,

@@ -16,7 +16,9 @@ from sandbox import (
     converters,  # noqa: F401  (registers id64)
     drift_views,
     json_errors,
+    oauth_control,
 )
+from sandbox.tempo import oauth
 
 urlpatterns = [
     path(
@@ -28,11 +30,39 @@ urlpatterns = [
         name="home",
     ),
     path("tempo/", include("sandbox.tempo.urls")),
+    # Tempo's legacy authorization URL lives on the Jira site (Connect installs), so it is
+    # mounted before Jira's routes; it is a page, not a Jira API route (json_errors, faults).
+    path(
+        f"{json_errors.LEGACY_TEMPO_AUTHORIZE.lstrip('/')}",
+        oauth.authorize,
+        name="tempo_oauth_authorize_legacy",
+    ),
     path("jira/", include("sandbox.jira.urls")),
     path("_sandbox/health", control.health, name="control_health"),
     path("_sandbox/tokens", control.mint_token, name="control_tokens"),
     path("_sandbox/tokens/delete", control.delete_token, name="control_delete_token"),
     path("_sandbox/tokens/regenerate", control.regenerate_token, name="control_regenerate_token"),
+    # Tempo OAuth 2.0 applications and tokens (oauth_control.py).
+    path(
+        "_sandbox/oauth/applications",
+        oauth_control.create_application,
+        name="control_oauth_applications",
+    ),
+    path(
+        "_sandbox/oauth/applications/delete",
+        oauth_control.delete_application,
+        name="control_oauth_delete_application",
+    ),
+    path(
+        "_sandbox/oauth/applications/new-secret",
+        oauth_control.new_secret,
+        name="control_oauth_new_secret",
+    ),
+    path("_sandbox/oauth/authorize", oauth_control.authorize, name="control_oauth_authorize"),
+    path("_sandbox/oauth/expire", oauth_control.expire, name="control_oauth_expire"),
+    path("_sandbox/oauth/revoke", oauth_control.revoke, name="control_oauth_revoke"),
+    path("_sandbox/oauth/lifetimes", oauth_control.lifetimes, name="control_oauth_lifetimes"),
+    path("_sandbox/oauth/tokens", oauth_control.tokens, name="control_oauth_tokens"),
     path("_sandbox/faults", control.faults, name="control_faults"),
     path("_sandbox/behaviours", control.behaviours, name="control_behaviours"),
     path("_sandbox/requests", control.request_count, name="control_requests"),

@@ -219,6 +219,10 @@ def banner(port: int, sandbox_url: str, token: str) -> None:
 
    {token}
 
+ Or connect with OAuth 2.0: register an application at
+   {sandbox_url}/tempo/settings/oauth-applications/
+ with the redirect URL {app_url}/configuration/tempo/oauth/callback/
+
  Press Ctrl-C to stop everything.
 ──────────────────────────────────────────────────────────────────────
 """,

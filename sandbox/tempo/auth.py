@@ -9,7 +9,7 @@ from django.http import HttpRequest, HttpResponse
 from django.views.decorators.csrf import csrf_exempt
 
 from sandbox.scopes import MANAGE, VIEW
-from sandbox.tempo.models import Token
+from sandbox.tempo.models import OAuthToken, Token
 from sandbox.tempo.responses import BadRequest, html_error, json_error
 
 View = Callable[..., HttpResponse]
@@ -36,7 +36,9 @@ def tempo_api(scope: str, *, read_only: bool = False) -> Callable[[View], View]:
         @wraps(view)
         def wrapper(request: HttpRequest, *args: object, **kwargs: object) -> HttpResponse:
             value = bearer_token(request)
-            token = Token.authenticate(value) if value else None
+            # An API-integration token, or an OAuth 2.0 access token acting for its user
+            # with full access (docs/outside-apis.md §1: either kind is a Bearer token).
+            token = (Token.authenticate(value) or OAuthToken.authenticate(value)) if value else None
             if token is None:
                 return html_error(
                     401, "Unauthorized", "The access token is missing, invalid or expired."

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from urllib.parse import urlsplit
+
 from django import forms
 
 from sandbox.scopes import (
@@ -13,6 +15,7 @@ from sandbox.scopes import (
     SCOPES,
 )
 from sandbox.tempo import texts
+from sandbox.tempo.models import OAuthClientType
 
 FULL = "full"
 CUSTOM = "custom"
@@ -88,3 +91,65 @@ class NewTokenForm(TokenNameForm):
             if level != NONE:
                 grant[scope.name] = level
         return grant
+
+
+class OAuthApplicationForm(forms.Form):
+    """Tempo's OAuth 2.0 application: name, redirect URLs (one per line), client type."""
+
+    name = forms.CharField(
+        max_length=255,
+        error_messages={"required": texts.APP_NAME_REQUIRED},
+        widget=forms.TextInput(attrs={"autofocus": True, "autocomplete": "off"}),
+    )
+    redirect_uris = forms.CharField(
+        label="Redirect URLs",
+        widget=forms.Textarea(attrs={"rows": 3}),
+        error_messages={"required": texts.REDIRECT_URLS_REQUIRED},
+        help_text="One per line; absolute http or https URLs.",
+    )
+    client_type = forms.ChoiceField(
+        label="Client type",
+        choices=OAuthClientType.choices,
+        initial=OAuthClientType.CONFIDENTIAL,
+        widget=forms.RadioSelect,
+        error_messages={
+            "required": texts.CLIENT_TYPE_REQUIRED,
+            "invalid_choice": texts.CLIENT_TYPE_REQUIRED,
+        },
+    )
+
+    def clean_redirect_uris(self) -> list[str]:
+        urls = [line.strip() for line in self.cleaned_data["redirect_uris"].splitlines()]
+        urls = list(dict.fromkeys(url for url in urls if url))
+        if not urls:
+            raise forms.ValidationError(texts.REDIRECT_URLS_REQUIRED)
+        errors = [
+            forms.ValidationError(texts.REDIRECT_URL_INVALID.format(url=url))
+            for url in urls
+            if not is_redirect_url(url)
+        ]
+        if errors:
+            raise forms.ValidationError(errors)
+        return urls
+
+
+class OAuthApplicationEditForm(OAuthApplicationForm):
+    new_secret = forms.BooleanField(
+        label="Generate a new client secret",
+        required=False,
+        help_text="The current secret stops working for token, refresh and revoke calls.",
+    )
+
+
+def is_redirect_url(url: str) -> bool:
+    """An absolute http(s) URL with a host and no fragment (RFC 6749 §3.1.2)."""
+    try:
+        parts = urlsplit(url)
+    except ValueError:
+        return False
+    return (
+        parts.scheme in ("http", "https")
+        and bool(parts.hostname)
+        and not parts.fragment
+        and not any(char.isspace() for char in url)
+    )

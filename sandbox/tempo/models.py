@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import hashlib
+import hmac
 import secrets
 import string
 from datetime import timedelta
 
+from django.conf import settings
 from django.db import models
 from django.utils import timezone
 
@@ -181,3 +183,149 @@ class Worklog(models.Model):
 
     def __str__(self) -> str:
         return f"Worklog {self.pk} on issue {self.issue_id}"
+
+
+# Tempo OAuth 2.0 (docs/outside-apis.md §2): applications, authorization codes and tokens.
+
+
+class OAuthClientType(models.TextChoices):
+    # The names are assumed: Tempo's page offers the two kinds without documenting them.
+    CONFIDENTIAL = "confidential", "Confidential"
+    PUBLIC = "public", "Public"
+
+
+def _new_client_id() -> str:
+    return _new_value()
+
+
+def new_client_secret() -> str:
+    return "".join(secrets.choice(TOKEN_ALPHABET) for _ in range(64))
+
+
+class OAuthApplication(models.Model):
+    """An application registered on Tempo › Settings › OAuth 2.0 Applications.
+
+    The client secret is kept as is: Tempo's credentials page shows it again whenever asked.
+    Deleting the application deletes (revokes) its codes and tokens with it.
+    """
+
+    name = models.CharField(max_length=255)
+    client_id = models.CharField(max_length=64, unique=True, default=_new_client_id)
+    client_secret = models.CharField(max_length=128, default=new_client_secret)
+    client_type = models.CharField(
+        max_length=16, choices=OAuthClientType.choices, default=OAuthClientType.CONFIDENTIAL
+    )
+    redirect_uris = models.JSONField(default=list)
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["created_at", "id"]
+
+    def __str__(self) -> str:
+        return self.name
+
+    def secret_matches(self, secret: str | None) -> bool:
+        return bool(secret) and hmac.compare_digest(str(secret), self.client_secret)
+
+    def new_secret(self) -> str:
+        """Replace the client secret: the old one stops working for token calls at once."""
+        self.client_secret = new_client_secret()
+        self.save(update_fields=["client_secret"])
+        return self.client_secret
+
+    @property
+    def redirect_uris_text(self) -> str:
+        return "\n".join(self.redirect_uris)
+
+
+class OAuthCode(models.Model):
+    """An authorization code: single-use and short-lived; only its hash is kept."""
+
+    application = models.ForeignKey(OAuthApplication, on_delete=models.CASCADE)
+    code_hash = models.CharField(max_length=64, unique=True)
+    redirect_uri = models.TextField()
+    account_id = models.CharField(max_length=128)
+    created_at = models.DateTimeField(default=timezone.now)
+    expires_at = models.DateTimeField()
+    used_at = models.DateTimeField(null=True, blank=True)
+
+    def __str__(self) -> str:
+        return f"code of {self.application_id} for {self.account_id}"
+
+
+class OAuthTokenQuerySet(models.QuerySet["OAuthToken"]):
+    def live(self) -> OAuthTokenQuerySet:
+        return self.filter(revoked_at__isnull=True, access_expires_at__gt=timezone.now())
+
+    def expired(self) -> OAuthTokenQuerySet:
+        return self.filter(revoked_at__isnull=True, access_expires_at__lte=timezone.now())
+
+    def revoked(self) -> OAuthTokenQuerySet:
+        return self.filter(revoked_at__isnull=False)
+
+    def revoke(self) -> int:
+        return self.filter(revoked_at__isnull=True).update(revoked_at=timezone.now())
+
+
+class OAuthToken(models.Model):
+    """An access token and its refresh token, issued together; only hashes are kept.
+
+    A refresh or a revocation of either value revokes the pair (`revoked_at`); the row stays,
+    so the control endpoint can count it. `code` is the authorization the pair descends from,
+    through any number of refreshes: a replayed code revokes them all (RFC 6749 §4.1.2).
+    """
+
+    application = models.ForeignKey(OAuthApplication, on_delete=models.CASCADE)
+    code = models.ForeignKey(OAuthCode, null=True, blank=True, on_delete=models.SET_NULL)
+    account_id = models.CharField(max_length=128)
+    redirect_uri = models.TextField()
+    access_hash = models.CharField(max_length=64, unique=True)
+    refresh_hash = models.CharField(max_length=64, unique=True)
+    created_at = models.DateTimeField(default=timezone.now)
+    access_expires_at = models.DateTimeField()
+    revoked_at = models.DateTimeField(null=True, blank=True)
+
+    objects = OAuthTokenQuerySet.as_manager()
+
+    def __str__(self) -> str:
+        return f"token of {self.application_id} for {self.account_id}"
+
+    @classmethod
+    def authenticate(cls, value: str) -> OAuthToken | None:
+        """The live pair whose access token is `value`, or None."""
+        return cls.objects.live().filter(access_hash=hash_value(value)).first()
+
+    def allows(self, scope: str, level: str) -> bool:
+        # An OAuth access token acts for its user with full access ("read write").
+        return True
+
+
+class OAuthLifetimes(models.Model):
+    """Lifetimes set at runtime through the control endpoint (one row, pk 1); without it the
+    `SANDBOX_TEMPO_OAUTH_*_SECONDS` settings apply. In the database so every thread agrees."""
+
+    access_seconds = models.PositiveIntegerField(null=True, blank=True)
+    code_seconds = models.PositiveIntegerField(null=True, blank=True)
+
+    def __str__(self) -> str:
+        return f"access {self.access_seconds}s, code {self.code_seconds}s"
+
+    @classmethod
+    def current(cls) -> tuple[int, int]:
+        """(access token seconds, authorization code seconds) in force now."""
+        row = cls.objects.filter(pk=1).first()
+        access = row.access_seconds if row and row.access_seconds else None
+        code = row.code_seconds if row and row.code_seconds else None
+        return (
+            access or settings.SANDBOX_TEMPO_OAUTH_ACCESS_SECONDS,
+            code or settings.SANDBOX_TEMPO_OAUTH_CODE_SECONDS,
+        )
+
+    @classmethod
+    def set(cls, *, access_seconds: int | None = None, code_seconds: int | None = None) -> None:
+        changes = {}
+        if access_seconds is not None:
+            changes["access_seconds"] = access_seconds
+        if code_seconds is not None:
+            changes["code_seconds"] = code_seconds
+        cls.objects.update_or_create(pk=1, defaults=changes)

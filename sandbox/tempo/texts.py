@@ -20,3 +20,17 @@ SHOWN_ONCE_WARNING = (
     "Copy this token now. For your security it is shown only once: "
     "after you leave this page it cannot be displayed again."
 )
+
+# Settings › OAuth 2.0 Applications.
+APP_NAME_REQUIRED = "Enter a name for the application."
+REDIRECT_URLS_REQUIRED = "Enter at least one redirect URL."
+REDIRECT_URL_INVALID = (
+    "“{url}” is not a valid redirect URL. Enter absolute http or https URLs, one per line."
+)
+CLIENT_TYPE_REQUIRED = "Choose the client type: confidential or public."
+APP_CREATED = "Application “{name}” created. Its client id and secret are below."
+APP_UPDATED = "Application “{name}” saved."
+APP_SECRET_RENEWED = (
+    "Application “{name}” saved with a new client secret. The previous secret no longer works."
+)
+APP_DELETED = "Application “{name}” deleted. Its access and refresh tokens no longer work."

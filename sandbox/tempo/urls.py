@@ -5,7 +5,7 @@ from __future__ import annotations
 from django.urls import path, re_path
 
 from sandbox import converters  # noqa: F401  (registers id64)
-from sandbox.tempo import api, settings_pages
+from sandbox.tempo import api, oauth, oauth_pages, settings_pages
 
 app_name = "sandbox_tempo"
 
@@ -51,4 +51,26 @@ urlpatterns = [
         settings_pages.token_delete,
         name="token_delete",
     ),
+    # Settings › OAuth 2.0 Applications.
+    path("settings/oauth-applications/", oauth_pages.application_list, name="oauth_list"),
+    path("settings/oauth-applications/new/", oauth_pages.application_new, name="oauth_new"),
+    path(
+        "settings/oauth-applications/<id64:application_id>/",
+        oauth_pages.application_credentials,
+        name="oauth_application",
+    ),
+    path(
+        "settings/oauth-applications/<id64:application_id>/edit/",
+        oauth_pages.application_edit,
+        name="oauth_edit",
+    ),
+    path(
+        "settings/oauth-applications/<id64:application_id>/delete/",
+        oauth_pages.application_delete,
+        name="oauth_delete",
+    ),
+    # OAuth 2.0 (authorization code): the consent page, the token and revocation endpoints.
+    path("oauth/authorize/redirect", oauth.authorize, name="oauth_authorize"),
+    path("oauth/token/", oauth.token, name="oauth_token"),
+    path("oauth/revoke_token/", oauth.revoke_token, name="oauth_revoke_token"),
 ]
