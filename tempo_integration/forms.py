@@ -73,10 +73,14 @@ class OAuthApplicationForm(forms.Form):
     application_name = forms.CharField(
         label="Application name",
         max_length=100,
-        required=False,
+        initial="Worklog Report",
         strip=True,
-        help_text="As you named it in Tempo, to recognise it here. Optional.",
-        widget=forms.TextInput(attrs={"autocomplete": "off", "placeholder": "Worklog Report"}),
+        error_messages={
+            "required": sentences.ENTER_APPLICATION_NAME,
+            "max_length": sentences.APPLICATION_NAME_TOO_LONG,
+        },
+        help_text="As you named it in Tempo, to recognise it here.",
+        widget=forms.TextInput(attrs={"autocomplete": "off"}),
     )
     client_id = forms.CharField(
         label="Client id",
@@ -110,9 +114,6 @@ class OAuthApplicationForm(forms.Form):
         if not _printable(value):
             raise forms.ValidationError(sentences.NOT_A_CLIENT_CREDENTIAL, code="malformed")
         return value
-
-    def clean_application_name(self) -> str:
-        return self.cleaned_data["application_name"] or "OAuth 2.0 application"
 
     def first_error(self) -> str:
         for name in ("client_id", "client_secret", "application_name"):

@@ -11,6 +11,7 @@ from django.conf import settings
 from django.db import IntegrityError, models, transaction
 from django.db.models import Q
 from django.utils import timezone
+from django.views.decorators.debug import sensitive_variables
 
 from worklog_report.redaction import register_secret
 
@@ -87,6 +88,7 @@ class TempoIntegration(models.Model):
         return cls.objects.filter(slot=1).first()
 
     @classmethod
+    @sensitive_variables()
     def store(cls, token: str, user) -> TempoIntegration:
         """Encrypt and save a token Tempo has just accepted, replacing any earlier credentials
         (an OAuth connection's are revoked at Tempo once the new token is stored)."""
@@ -109,6 +111,7 @@ class TempoIntegration(models.Model):
         return integration
 
     @classmethod
+    @sensitive_variables()
     def store_oauth(
         cls,
         tokens: oauth.TokenSet,
@@ -151,6 +154,7 @@ class TempoIntegration(models.Model):
         return integration
 
     @staticmethod
+    @sensitive_variables()
     def _sealed_fields(access: str) -> dict:
         sealed = crypto.encrypt(access)
         now = timezone.now()
@@ -202,6 +206,7 @@ class TempoIntegration(models.Model):
             previous = None
         return integration, created, previous
 
+    @sensitive_variables()
     def token(self) -> str:
         """The plain token (API token or OAuth access token), for the Tempo client only.
         Raises crypto.SecretUnreadable."""
@@ -220,17 +225,20 @@ class TempoIntegration(models.Model):
             return None
         return oauth.renews_at(self.access_token_issued_at, self.access_token_expires_at)
 
+    @sensitive_variables()
     def oauth_credentials(self) -> tuple[str, str]:
         """(client id, client secret) of the OAuth application. Raises SecretUnreadable."""
         secret = crypto.decrypt(self.client_secret_ciphertext)
         register_secret(secret)
         return self.oauth_client_id, secret
 
+    @sensitive_variables()
     def refresh_token(self) -> str:
         value = crypto.decrypt(self.refresh_token_ciphertext)
         register_secret(value)
         return value
 
+    @sensitive_variables()
     def revoke_oauth_at_tempo(self, user) -> bool:
         """Ask Tempo to revoke this OAuth connection's tokens (RFC 7009; best effort: the
         local credentials are erased whatever Tempo answers). True when Tempo confirmed; the
@@ -249,8 +257,8 @@ class TempoIntegration(models.Model):
                 IntegrationEvent.Kind.REVOKED,
                 user,
                 f"Tempo could not revoke the tokens of the OAuth 2.0 application "
-                f"{self.oauth_application_name} ({exc}). Delete the application in Tempo to "
-                "be sure they no longer work."[:300],
+                f"{self.oauth_application_name} ({str(exc).rstrip('.')}). Delete the "
+                "application in Tempo to be sure they no longer work.",
             )
             return False
         IntegrationEvent.record(
@@ -261,9 +269,9 @@ class TempoIntegration(models.Model):
         return True
 
     def revoke(self, user) -> None:
-        """Erase the credentials and every synced Tempo worklog (docs/product.md §4.1); an
-        OAuth connection's tokens are revoked at Tempo first (best effort)."""
-        self.revoke_oauth_at_tempo(user)
+        """Erase the credentials and every synced Tempo worklog (docs/product.md §4.1). An
+        OAuth connection's tokens are revoked at Tempo before, outside any transaction
+        (``revoke_oauth_at_tempo``)."""
         with transaction.atomic():
             erased, _ = Worklog.objects.all().delete()
             ProjectSyncState.objects.all().delete()
@@ -368,7 +376,9 @@ class IntegrationEvent(models.Model):
             kind=kind,
             actor=user,
             actor_name=user.get_username() if user else "",
-            detail=detail,
+            # Names and ids come from people (an application's name, a client id): a long
+            # one is cut rather than refused by the column.
+            detail=detail if len(detail) <= 300 else f"{detail[:299]}…",
         )
 
 

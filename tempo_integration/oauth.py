@@ -23,6 +23,7 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass
 from typing import Any
+from urllib.parse import urlsplit
 
 import requests
 from authlib.common.security import generate_token
@@ -30,6 +31,7 @@ from authlib.oauth2.rfc6749 import parameters
 from authlib.oauth2.rfc6749.errors import InsecureTransportError
 from django.conf import settings
 from django.utils import timezone
+from django.views.decorators.debug import sensitive_variables
 
 from worklog_report.http_client import JsonHttpClient, ServiceUnavailable
 from worklog_report.redaction import register_secret
@@ -105,6 +107,18 @@ def revoke_url() -> str:
     return f"{settings.TEMPO_BASE_URL}/oauth/revoke_token/"
 
 
+def consent_origin() -> str | None:
+    """The origin (``scheme://host[:port]``) of the consent page, or None when it is an
+    ``http`` address that is not loopback (never allowed)."""
+    url = authorize_url()
+    try:
+        InsecureTransportError.check(url)
+    except InsecureTransportError:
+        return None
+    parts = urlsplit(url)
+    return f"{parts.scheme}://{parts.netloc}"
+
+
 def authorization_request(client_id: str, redirect_uri: str, state: str) -> str:
     """The URL of Tempo's consent page for this application.
 
@@ -154,16 +168,25 @@ class TempoOAuthClient(JsonHttpClient):
             )
         raise OAuthRefused(response.status_code, f"HTTP {response.status_code}")
 
+    def parse(self, response: requests.Response, attempt: int) -> Any:
+        # The revoke endpoint answers 200 with an empty body (RFC 7009 §2.2).
+        if not response.content.strip():
+            return None
+        return super().parse(response, attempt)
+
+    @sensitive_variables()
     def exchange_code(self, code: str, redirect_uri: str) -> TokenSet:
         """An authorization code for a token set (RFC 6749 §4.1.3). Raises OAuthRefused or
         OAuthUnavailable."""
         return self._token_request("authorization_code", redirect_uri, code=code)
 
+    @sensitive_variables()
     def refresh(self, refresh_token: str, redirect_uri: str) -> TokenSet:
         """A refresh token for a new token set; Tempo rotates both (docs/outside-apis.md §2).
         Raises OAuthRefused (``invalid_grant``: the grant is gone) or OAuthUnavailable."""
         return self._token_request("refresh_token", redirect_uri, refresh_token=refresh_token)
 
+    @sensitive_variables()
     def revoke(self, token: str, token_type_hint: str) -> None:
         """Revoke one token (RFC 7009; Tempo's form fields, docs/outside-apis.md §2)."""
         body = {
@@ -174,6 +197,7 @@ class TempoOAuthClient(JsonHttpClient):
         }
         self._post(revoke_url(), body)
 
+    @sensitive_variables()
     def _token_request(self, grant_type: str, redirect_uri: str, **grant: str) -> TokenSet:
         body = parameters.prepare_token_request(
             grant_type,
@@ -185,6 +209,7 @@ class TempoOAuthClient(JsonHttpClient):
         answer = self._post(token_url(), body)
         return _token_set(answer)
 
+    @sensitive_variables()
     def _post(self, url: str, body: str | dict) -> Any:
         InsecureTransportError.check(url)
         return self.request_json(
@@ -195,6 +220,7 @@ class TempoOAuthClient(JsonHttpClient):
         )
 
 
+@sensitive_variables()
 def _token_set(answer: Any) -> TokenSet:
     if not isinstance(answer, dict):
         raise OAuthUnavailable("Tempo answered the token request with JSON that is not a token.")

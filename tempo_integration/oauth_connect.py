@@ -14,7 +14,6 @@ from __future__ import annotations
 import datetime as dt
 import re
 import secrets
-from dataclasses import dataclass
 
 from authlib.oauth2.rfc6749.errors import (
     InsecureTransportError,
@@ -24,6 +23,7 @@ from authlib.oauth2.rfc6749.errors import (
 from django.http import HttpRequest
 from django.urls import reverse
 from django.utils import timezone
+from django.views.decorators.debug import sensitive_variables
 
 from . import crypto, oauth, sentences
 from .client import TempoAuthError, TempoClient, TempoError, TempoScopeError
@@ -43,13 +43,8 @@ def redirect_uri(request: HttpRequest) -> str:
     return request.build_absolute_uri(reverse("tempo_integration:oauth_callback"))
 
 
-@dataclass(frozen=True)
-class Started:
-    authorize_url: str
-    origin: str  # of the consent page, for the Content-Security-Policy's form-action
-
-
-def begin(request: HttpRequest, *, client_id: str, client_secret: str, name: str) -> Started:
+@sensitive_variables()
+def begin(request: HttpRequest, *, client_id: str, client_secret: str, name: str) -> str:
     """Remember the connection in the session and return where to send the browser.
     Raises InsecureTransportError for an http consent page that is not on loopback."""
     state = oauth.new_state()
@@ -68,10 +63,10 @@ def begin(request: HttpRequest, *, client_id: str, client_secret: str, name: str
         request.user,
         f"Sent to Tempo to allow the OAuth 2.0 application {name} (client id {client_id}).",
     )
-    scheme, _, rest = url.partition("://")
-    return Started(url, f"{scheme}://{rest.split('/', 1)[0]}")
+    return url
 
 
+@sensitive_variables()
 def finish(request: HttpRequest) -> AddResult:
     """Tempo's answer at the callback, turned into a stored connection or a sentence."""
     user = request.user
@@ -128,6 +123,7 @@ def finish(request: HttpRequest) -> AddResult:
     return _exchange(user, pending, code, secret)
 
 
+@sensitive_variables()
 def _exchange(user, pending: dict, code: str, secret: str) -> AddResult:
     name, client_id = pending["name"], pending["client_id"]
     try:
@@ -162,6 +158,7 @@ def _exchange(user, pending: dict, code: str, secret: str) -> AddResult:
     return AddResult(ok=True, message=sentences.ADDED)
 
 
+@sensitive_variables()
 def _check_access(access_token: str) -> tuple[str, str] | None:
     """One call with the new access token, as Add does for an API token."""
     try:
@@ -176,6 +173,7 @@ def _check_access(access_token: str) -> tuple[str, str] | None:
     return None
 
 
+@sensitive_variables()
 def _revoke_quietly(client_id: str, secret: str, tokens: oauth.TokenSet) -> None:
     """Nothing is stored, so tokens Tempo issued must not stay alive there either."""
     try:

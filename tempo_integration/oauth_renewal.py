@@ -24,6 +24,7 @@ import time
 from django.conf import settings
 from django.db.models import F, Q
 from django.utils import timezone
+from django.views.decorators.debug import sensitive_variables
 
 from . import crypto, oauth
 from .client import TempoAuthError, TempoUnavailable
@@ -57,6 +58,7 @@ class Access:
         self.version = version
 
     @classmethod
+    @sensitive_variables()
     def current(cls, integration: TempoIntegration) -> Access:
         """The stored access token, renewed first when its renewal time has come.
 
@@ -76,6 +78,7 @@ class Access:
                 logger.warning("The OAuth access token could not be renewed yet: %s", exc)
         return cls(integration.pk, integration.token(), integration.credentials_version)
 
+    @sensitive_variables()
     def renew_after_rejection(self) -> str:
         """Tempo answered 401 to this token: the renewed token (ours or another process's).
         Raises TempoAuthError or TempoUnavailable as ``renew`` does."""
@@ -84,6 +87,7 @@ class Access:
         return self.token
 
 
+@sensitive_variables()
 def renew(pk: int, from_version: int, *, wait: float | None = None) -> Access:
     """Renew the access token of version ``from_version``, or return the token of a newer
     version when another process has renewed (or an admin replaced the credentials).
@@ -114,6 +118,7 @@ def renew(pk: int, from_version: int, *, wait: float | None = None) -> Access:
         time.sleep(POLL_INTERVAL)
 
 
+@sensitive_variables()
 def _refresh(row: TempoIntegration) -> Access:
     """Spend the refresh token (we hold the claim) and store the new pair."""
     try:

@@ -18,7 +18,19 @@ REVOKE_QUESTION = (
     "worklog. Customers will no longer see billable hours from Tempo until a new token is "
     "added and synced; meanwhile their reports say the hours are not available."
 )
+REVOKE_QUESTION_OAUTH = (
+    "Revoke the Tempo integration? Yes revokes the OAuth 2.0 connection at Tempo and erases "
+    "the stored credentials and every synced Tempo worklog. Customers will no longer see "
+    "billable hours from Tempo until Tempo is connected again and synced; meanwhile their "
+    "reports say the hours are not available."
+)
 REVOKED = "Tempo integration revoked."
+
+
+def revoke_question(integration) -> str:
+    """The Revoke dialog's question for this integration's method."""
+    return REVOKE_QUESTION_OAUTH if integration and integration.is_oauth else REVOKE_QUESTION
+
 
 # Cases docs/product.md leaves open, worded in the same voice.
 NOTHING_TO_REVOKE = "There is no Tempo integration to revoke."
@@ -111,6 +123,8 @@ OAUTH_RECONNECT = (
     "Tempo refused to renew the OAuth 2.0 access: the application was deleted or its secret "
     "changed in Tempo, or its user lost access. Connect with OAuth 2.0 again below."
 )
+ENTER_APPLICATION_NAME = "Enter the application's name as you registered it in Tempo."
+APPLICATION_NAME_TOO_LONG = "The application's name can be at most 100 characters."
 OAUTH_INSECURE = (
     "Tempo's authorization page must be an https:// address (or this machine's own, for the "
     "sandbox). Check TEMPO_BASE_URL and TEMPO_OAUTH_AUTHORIZE_URL."

@@ -7,12 +7,13 @@ from django.contrib import messages
 from django.db import transaction
 from django.shortcuts import redirect, render
 from django.utils.formats import date_format
+from django.views.decorators.debug import sensitive_post_parameters
 from django.views.decorators.http import require_GET, require_POST
 
 from accounts.decorators import staff_required
 from worklog_report.sentences import full_stop
 
-from . import access, sentences
+from . import access, oauth, sentences
 from . import oauth_connect as connect_flow
 from .forms import ExpiryForm, OAuthApplicationForm, TempoTokenForm
 from .models import IntegrationEvent, TempoIntegration
@@ -78,14 +79,21 @@ def _render_tab(request, integration, check_problem=None):
         ),
         "history": IntegrationEvent.objects.all()[:HISTORY_LENGTH],
         "invalid_message": sentences.INVALID_TOKEN,
-        "revoke_question": sentences.REVOKE_QUESTION,
+        "revoke_question": sentences.revoke_question(integration),
         "expiry_warning": (
             sentences.expiry_warning(days_left, date_format(integration.expires_on, DAY))
             if days_left is not None
             else None
         ),
     }
-    return render(request, "configuration/tempo.html", context)
+    response = render(request, "configuration/tempo.html", context)
+    # The tab's policy lets forms go to this site only, and Chromium checks where a form's
+    # answer redirects against the policy of the page that sent the form: the Connect
+    # form's answer goes on to Tempo's consent page, so this page allows that one origin.
+    origin = oauth.consent_origin()
+    if origin:
+        response._csp_update = {"form-action": [origin]}
+    return response
 
 
 @require_POST
@@ -101,6 +109,7 @@ def add(request):
     return redirect("tempo_integration:tab")
 
 
+@sensitive_post_parameters("client_secret")
 @require_POST
 @staff_required
 def oauth_connect(request):
@@ -110,7 +119,7 @@ def oauth_connect(request):
         messages.error(request, form.first_error())
         return redirect("tempo_integration:tab")
     try:
-        started = connect_flow.begin(
+        authorize_url = connect_flow.begin(
             request,
             client_id=form.cleaned_data["client_id"],
             client_secret=form.cleaned_data["client_secret"],
@@ -119,11 +128,7 @@ def oauth_connect(request):
     except InsecureTransportError:
         messages.error(request, sentences.OAUTH_INSECURE)
         return redirect("tempo_integration:tab")
-    response = redirect(started.authorize_url)
-    # The page's policy lets forms go to this site only; Chromium applies that to where a
-    # form's answer redirects too, so this one answer also allows Tempo's consent page.
-    response._csp_update = {"form-action": [started.origin]}
-    return response
+    return redirect(authorize_url)
 
 
 @require_GET
@@ -168,13 +173,18 @@ def revoke_confirm(request):
     return render(
         request,
         "configuration/tempo_revoke_confirm.html",
-        {"active_tab": "tempo", "revoke_question": sentences.REVOKE_QUESTION},
+        {"active_tab": "tempo", "revoke_question": sentences.revoke_question(integration)},
     )
 
 
 @require_POST
 @staff_required
 def revoke(request):
+    current = TempoIntegration.current()
+    if current is not None:
+        # Outside the transaction below: a call to Tempo must not hold the row (SQLite:
+        # the whole database) locked while it waits.
+        current.revoke_oauth_at_tempo(request.user)
     with transaction.atomic():
         integration = TempoIntegration.objects.select_for_update().filter(slot=1).first()
         if integration is None:

@@ -27,6 +27,7 @@ from urllib.parse import urlsplit
 import requests
 import urllib3
 from django.conf import settings
+from django.views.decorators.debug import sensitive_variables
 
 logger = logging.getLogger(__name__)
 
@@ -189,6 +190,7 @@ class JsonHttpClient:
     def url(self, path_or_url: str) -> str:
         return path_or_url if "://" in path_or_url else f"{self.base_url}{path_or_url}"
 
+    @sensitive_variables("kwargs")
     def request_json(self, method: str, path_or_url: str, **kwargs: Any) -> Any:
         """One call, retried within the budget; the parsed JSON body, or an exception."""
         url = self.url(path_or_url)
@@ -240,6 +242,7 @@ class JsonHttpClient:
 
     # -- one attempt -------------------------------------------------------------------
 
+    @sensitive_variables("kwargs")
     def _attempt(self, method: str, url: str, attempt: int, **kwargs: Any) -> Any:
         self._throttle()
         path = urlsplit(url).path
@@ -278,6 +281,10 @@ class JsonHttpClient:
             )
         if status >= 400:
             self.raise_for_refusal(response)
+        return self.parse(response, attempt)
+
+    def parse(self, response: requests.Response, attempt: int) -> Any:
+        """The parsed body of a 2xx answer; one that is not JSON is retried."""
         try:
             return response.json()
         except ValueError:
@@ -286,6 +293,7 @@ class JsonHttpClient:
                 self.backoff(attempt), f"{self.service} answered with something that is not JSON."
             ) from None
 
+    @sensitive_variables("kwargs")
     def _exchange(
         self, method: str, url: str, attempt: int, deadline: float, **kwargs: Any
     ) -> requests.Response:

@@ -43,7 +43,7 @@ def tempo_oauth():
     with responses.RequestsMock(assert_all_requests_are_fired=False) as rsps:
         rsps.add_callback(responses.POST, token_url(), callback=lambda r: token_answer())
         rsps.add(responses.GET, worklogs_url(), json=PAGE)
-        rsps.add(responses.POST, revoke_url(), json={})
+        rsps.add(responses.POST, revoke_url(), body="")
         yield rsps
 
 
@@ -69,13 +69,15 @@ def test_connect_sends_the_browser_to_tempos_consent_page_with_a_state(admin_cli
     assert not TempoIntegration.objects.exists()
 
 
-def test_connect_lets_the_form_go_to_tempo_in_the_content_security_policy(admin_client):
-    response = admin_client.post(
-        "/configuration/tempo/oauth/connect/",
-        {"client_id": CLIENT_ID, "client_secret": CLIENT_SECRET},
-    )
-    policy = response["Content-Security-Policy"]
-    assert "form-action 'self' http://127.0.0.1:9" in policy
+def test_the_tab_lets_its_connect_form_go_on_to_tempo_and_nowhere_else(admin_client, settings):
+    def form_action() -> str:
+        policy = admin_client.get(TAB_URL)["Content-Security-Policy"]
+        directives = dict(part.strip().split(" ", 1) for part in policy.split(";"))
+        return directives["form-action"]
+
+    assert form_action() == "'self' http://127.0.0.1:9"
+    settings.TEMPO_OAUTH_AUTHORIZE_URL = "http://tempo.example.com/oauth/authorize/redirect"
+    assert form_action() == "'self'"
 
 
 def test_allow_connects_stores_everything_encrypted_and_says_so(admin_client, tempo_oauth):
@@ -224,7 +226,7 @@ def test_tokens_that_cannot_read_worklogs_are_revoked_and_not_stored(admin_clien
     with responses.RequestsMock(assert_all_requests_are_fired=False) as rsps:
         rsps.add_callback(responses.POST, token_url(), callback=lambda r: token_answer())
         rsps.add(responses.GET, worklogs_url(), status=status, body="no")
-        rsps.add(responses.POST, revoke_url(), json={})
+        rsps.add(responses.POST, revoke_url(), body="")
         query = start(admin_client)
         response = come_back(admin_client, code="the-code", state=query["state"])
         revoked = [form(call.request)["token"] for call in calls_to(rsps, revoke_url())]
@@ -241,11 +243,18 @@ def test_tokens_that_cannot_read_worklogs_are_revoked_and_not_stored(admin_clien
         ({"client_id": "has space"}, sentences.NOT_A_CLIENT_CREDENTIAL),
         ({"client_secret": "x" * 256}, sentences.NOT_A_CLIENT_CREDENTIAL),
         ({"client_secret": "tök"}, sentences.NOT_A_CLIENT_CREDENTIAL),
+        ({"application_name": " "}, sentences.ENTER_APPLICATION_NAME),
+        ({"application_name": "x" * 101}, sentences.APPLICATION_NAME_TOO_LONG),
     ],
 )
 @responses.activate
 def test_bad_input_never_leaves_for_tempo(admin_client, fields, message):
-    data = {"client_id": CLIENT_ID, "client_secret": CLIENT_SECRET, **fields}
+    data = {
+        "application_name": APPLICATION,
+        "client_id": CLIENT_ID,
+        "client_secret": CLIENT_SECRET,
+        **fields,
+    }
     response = admin_client.post("/configuration/tempo/oauth/connect/", data, follow=True)
     assert flags(response) == [("error", message)]
     assert response.redirect_chain[-1][0] == TAB_URL
@@ -256,7 +265,7 @@ def test_an_http_authorization_page_that_is_not_loopback_is_refused(admin_client
     settings.TEMPO_OAUTH_AUTHORIZE_URL = "http://tempo.example.com/oauth/authorize/redirect"
     response = admin_client.post(
         "/configuration/tempo/oauth/connect/",
-        {"client_id": CLIENT_ID, "client_secret": CLIENT_SECRET},
+        {"application_name": APPLICATION, "client_id": CLIENT_ID, "client_secret": CLIENT_SECRET},
         follow=True,
     )
     assert flags(response) == [("error", sentences.OAUTH_INSECURE)]
@@ -268,7 +277,7 @@ def test_the_legacy_authorization_url_is_used_when_configured(admin_client, sett
     )
     response = admin_client.post(
         "/configuration/tempo/oauth/connect/",
-        {"client_id": CLIENT_ID, "client_secret": CLIENT_SECRET},
+        {"application_name": APPLICATION, "client_id": CLIENT_ID, "client_secret": CLIENT_SECRET},
     )
     assert response["Location"].startswith(
         "https://acme.atlassian.net/plugins/servlet/ac/io.tempo.jira/oauth-authorize/?"
@@ -307,3 +316,28 @@ def test_switching_from_oauth_to_an_api_token_revokes_the_oauth_tokens(
     integration = TempoIntegration.current()
     assert not integration.is_oauth and not integration.refresh_token_ciphertext
     assert len(calls_to(tempo_oauth, revoke_url())) == 2
+
+
+def test_the_error_report_of_a_failed_refresh_hides_the_secrets(admin_user):
+    import sys
+
+    from django.views.debug import ExceptionReporter
+
+    from tempo_integration import oauth
+
+    with responses.RequestsMock() as rsps:
+        rsps.add(responses.POST, token_url(), body=requests.ConnectionError("refused"))
+        try:
+            with oauth.TempoOAuthClient(CLIENT_ID, CLIENT_SECRET, retry_budget=0) as client:
+                client.refresh("refresh-secret-value-123", "http://testserver/cb")
+        except oauth.OAuthUnavailable:
+            frames = ExceptionReporter(None, *sys.exc_info()).get_traceback_frames()
+    ours = [
+        f
+        for f in frames
+        if "/tempo_integration/" in f["filename"] or "/worklog_report/" in f["filename"]
+    ]
+    assert {f["function"] for f in ours} >= {"refresh", "_token_request", "request_json"}
+    shown = repr([f["vars"] for f in ours])
+    assert CLIENT_SECRET not in shown
+    assert "refresh-secret-value-123" not in shown

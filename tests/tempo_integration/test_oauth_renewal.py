@@ -209,7 +209,7 @@ def test_while_another_process_holds_the_renewal_nobody_spends_the_refresh_token
 
 def test_revoke_integration_revokes_both_tokens_at_tempo(admin_user, admin_client, rsps):
     connected(admin_user)
-    rsps.add(responses.POST, revoke_url(), json={})
+    rsps.add(responses.POST, revoke_url(), body="")
     admin_client.post("/configuration/tempo/revoke/")
     assert [form(c.request)["token_type_hint"] for c in rsps.calls] == [
         "refresh_token",

@@ -62,7 +62,7 @@ def test_create_authorize_exchange_expire_revoke_delete(run, sandbox_clean):
 
     (code,) = run("authorize", "--client-id", client_id, "--redirect-url", REDIRECT)
     assert exchange(sandbox_clean, client_id, secret, code).status_code == 200
-    assert run("expire", "--client-id", client_id) == []
+    assert run("expire", "--client-id", client_id) == ["expired=1"]
     counts = sandbox_clean.client.oauth_token_counts(client_id)
     assert (counts["live"], counts["expired"]) == (0, 1)
     run("revoke", "--client-id", client_id)

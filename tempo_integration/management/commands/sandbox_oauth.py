@@ -130,5 +130,6 @@ class Command(BaseCommand):
             "expire": "/_sandbox/oauth/expire",
             "revoke": "/_sandbox/oauth/revoke",
         }[action]
-        client.request_json("POST", path, json=body)
-        return []
+        answer = client.request_json("POST", path, json=body)
+        # `expired=2`, `revoked=2`: how many token pairs it touched.
+        return [f"{key}={value}" for key, value in answer.items() if key in ("expired", "revoked")]
