@@ -16,6 +16,11 @@ REDACTED = "[redacted]"
 _PATTERNS = [
     re.compile(r"(?i)(authorization['\"]?\s*[:=]\s*['\"]?)(basic|bearer)?\s*[^\s'\",}]+"),
     re.compile(r"(?i)(bearer\s+)[^\s'\",}]+"),
+    # OAuth values in a URL's query (a server's request line: an OAuth callback carries its
+    # code and state there, RFC 6749 §4.1.2) or a form body.
+    re.compile(
+        r"(?i)([?&](?:code|state|token|access_token|refresh_token|client_secret)=)[^&\s'\"]+"
+    ),
 ]
 
 _known_secrets: set[str] = set()

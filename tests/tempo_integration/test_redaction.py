@@ -36,3 +36,15 @@ def test_filter_rewrites_message_args_and_tracebacks():
     RedactSecretsFilter().filter(record)
     assert "Another-Secret-Value-77" not in record.getMessage()
     assert "Another-Secret-Value-77" not in record.exc_text
+
+
+def test_oauth_values_in_a_request_line_are_blanked():
+    line = '"GET /configuration/tempo/oauth/callback/?code=Abc123Code&state=St4te HTTP/1.1" 403'
+    cleaned = redact(line)
+    assert "Abc123Code" not in cleaned and "St4te" not in cleaned
+    assert cleaned.startswith('"GET /configuration/tempo/oauth/callback/?code=[redacted]&state=')
+    body = "grant_type=refresh_token&refresh_token=R3fresh&client_secret=S3cret&client_id=wr"
+    assert redact(body) == (
+        "grant_type=refresh_token&refresh_token=[redacted]&client_secret=[redacted]&client_id=wr"
+    )
+    assert redact("?period=this-month&from=2026-11-01") == "?period=this-month&from=2026-11-01"
