@@ -17,7 +17,7 @@ from datetime import UTC, date, datetime, time, timedelta
 from django.db import transaction
 from django.utils import timezone
 
-from sandbox.demo import bulk, catalog
+from sandbox.demo import bulk, catalog, tempo_lists
 from sandbox.demo.catalog import DemoProject, Person
 from sandbox.jira import statuses
 from sandbox.jira.models import (
@@ -37,7 +37,7 @@ from sandbox.jira.models import (
     issue_number_sequence,
 )
 from sandbox.models import IdSequence
-from sandbox.tempo.models import Worklog
+from sandbox.tempo.models import ListRecord, Worklog
 
 SEED = 20261125
 HISTORY_DAYS = 395  # about 13 months
@@ -175,6 +175,7 @@ def seed_demo(size: Size = NORMAL, today: date | None = None) -> DemoCounts:
         _wipe()
         _write(requests, worklogs)
         _restart_sequences(requests, worklogs)
+        _write_tempo_lists(anchor.date())
     jira_only = sum(1 for w in worklogs if not w.in_tempo)
     return DemoCounts(
         projects=len(catalog.PROJECTS),
@@ -566,3 +567,12 @@ def _write_worklogs(worklogs: list[_Worklog]) -> None:
         )
     bulk.insert(Worklog, TEMPO_COLUMNS, tempo_rows)
     bulk.insert(JiraWorklog, JIRA_WORKLOG_COLUMNS, jira_rows)
+
+
+def _write_tempo_lists(today: date) -> None:
+    """Tempo's data outside worklogs: what the backup/export list routes answer."""
+    ListRecord.objects.all().delete()
+    ListRecord.objects.bulk_create(
+        ListRecord(kind=row.kind, position=row.position, parent=row.parent, data=row.data)
+        for row in tempo_lists.records(today)
+    )

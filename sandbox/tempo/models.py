@@ -329,3 +329,26 @@ class OAuthLifetimes(models.Model):
         if code_seconds is not None:
             changes["code_seconds"] = code_seconds
         cls.objects.update_or_create(pk=1, defaults=changes)
+
+
+class ListRecord(models.Model):
+    """One object of Tempo's other list routes (accounts, customers, teams, work attributes,
+    workload and holiday schemes, holidays, roles, categories, programs, plans), kept as the
+    JSON the route answers. `position` is the list's order (Tempo's id where there is one);
+    `parent` is the holiday scheme of a holiday."""
+
+    kind = models.CharField(max_length=40)
+    position = models.BigIntegerField()
+    parent = models.BigIntegerField(null=True, blank=True)
+    data = models.JSONField()
+
+    class Meta:
+        ordering = ["kind", "parent", "position"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["kind", "parent", "position"], name="sandbox_tempo_listrecord_unique"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.kind} {self.position}"

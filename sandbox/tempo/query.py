@@ -197,3 +197,16 @@ def _search_ordering(raw: Any) -> tuple[str, ...]:
             if column.lstrip("-") not in {c.lstrip("-") for c in columns}:
                 columns.append(column)
     return _stable(columns, descending)
+
+
+def required_date(params: QueryDict, name: str) -> date:
+    """A `yyyy-MM-dd` parameter a route cannot do without (`/4/plans`, `/4/periods`)."""
+    value = _date(name, params.get(name))
+    if value is None:
+        raise BadRequest(f"'{name}' is required and must be valid on the format: 'yyyy-MM-dd'")
+    return value
+
+
+def integer_param(params: QueryDict, name: str, default: int) -> int:
+    """An optional integer parameter (`year` of the holidays route)."""
+    return _integer(name, params[name]) if params.get(name) else default

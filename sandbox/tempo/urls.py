@@ -5,7 +5,7 @@ from __future__ import annotations
 from django.urls import path, re_path
 
 from sandbox import converters  # noqa: F401  (registers id64)
-from sandbox.tempo import api, oauth, oauth_pages, settings_pages
+from sandbox.tempo import api, lists, oauth, oauth_pages, settings_pages
 
 app_name = "sandbox_tempo"
 
@@ -27,6 +27,18 @@ urlpatterns = [
         api.work_attribute_value,
         name="work_attribute_value",
     ),
+    # The other list routes, the ones a backup reads (API-CONTRACTS.md §1).
+    *(
+        path(f"4/{route}", lists.offset_route(route, scope), name=route)
+        for route, scope in lists.OFFSET_ROUTES.items()
+    ),
+    *(
+        path(f"4/{route}", lists.one_page_route(route, scope), name=route)
+        for route, scope in lists.ONE_PAGE_ROUTES.items()
+    ),
+    path("4/holiday-schemes/<id64:scheme_id>/holidays", lists.holidays, name="holidays"),
+    path("4/plans", lists.plans, name="plans"),
+    path("4/periods", lists.periods, name="periods"),
     re_path(r"^4/", api.not_found),
     # Settings › API Integration.
     path("settings/api-integration/", settings_pages.token_list, name="token_list"),
