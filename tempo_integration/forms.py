@@ -10,6 +10,13 @@ from worklog_report.redaction import register_secret
 from . import sentences
 
 MAX_TOKEN_LENGTH = 512
+MAX_CLIENT_CREDENTIAL_LENGTH = 255
+
+
+def header_safe(value: str, max_length: int) -> bool:
+    """Printable ASCII without spaces, 1 to ``max_length`` characters: what can travel in an
+    Authorization header or a form body unchanged, so worth asking Tempo about."""
+    return 0 < len(value) <= max_length and all(33 <= ord(c) <= 126 for c in value)
 
 
 class TempoTokenForm(forms.Form):
@@ -35,7 +42,7 @@ class TempoTokenForm(forms.Form):
         register_secret(token)
         # Tempo tokens are printable ASCII without spaces; anything else cannot travel in
         # an Authorization header, so there is no point asking Tempo about it.
-        if len(token) > MAX_TOKEN_LENGTH or not all(33 <= ord(c) <= 126 for c in token):
+        if not header_safe(token, MAX_TOKEN_LENGTH):
             raise forms.ValidationError(sentences.NOT_A_TOKEN, code="malformed")
         return token
 
@@ -56,15 +63,6 @@ class ExpiryForm(forms.Form):
         if value and value < timezone.localdate():
             raise forms.ValidationError(sentences.EXPIRY_IN_PAST, code="past")
         return value
-
-
-MAX_CLIENT_CREDENTIAL_LENGTH = 255
-
-
-def _printable(value: str) -> bool:
-    if not 0 < len(value) <= MAX_CLIENT_CREDENTIAL_LENGTH:
-        return False
-    return all(33 <= ord(c) <= 126 for c in value)
 
 
 class OAuthApplicationForm(forms.Form):
@@ -104,14 +102,14 @@ class OAuthApplicationForm(forms.Form):
 
     def clean_client_id(self) -> str:
         value = self.cleaned_data["client_id"]
-        if not _printable(value):
+        if not header_safe(value, MAX_CLIENT_CREDENTIAL_LENGTH):
             raise forms.ValidationError(sentences.NOT_A_CLIENT_CREDENTIAL, code="malformed")
         return value
 
     def clean_client_secret(self) -> str:
         value = self.cleaned_data["client_secret"]
         register_secret(value)
-        if not _printable(value):
+        if not header_safe(value, MAX_CLIENT_CREDENTIAL_LENGTH):
             raise forms.ValidationError(sentences.NOT_A_CLIENT_CREDENTIAL, code="malformed")
         return value
 

@@ -29,7 +29,7 @@ from . import crypto, oauth, sentences
 from .client import TempoAuthError, TempoClient, TempoError, TempoScopeError
 from .models import IntegrationEvent, TempoIntegration
 from .signals import token_added
-from .validation import AddResult, waiting_retry_budget
+from .validation import AddResult, refused, waiting_retry_budget
 
 SESSION_KEY = "tempo_oauth_pending"
 # How long a started connection waits for Tempo's answer.
@@ -72,7 +72,7 @@ def finish(request: HttpRequest) -> AddResult:
     user = request.user
     pending = request.session.pop(SESSION_KEY, None)
     if not isinstance(pending, dict):
-        return _failed(
+        return refused(
             user,
             sentences.OAUTH_NOT_STARTED,
             "An answer from Tempo arrived for "
@@ -81,13 +81,13 @@ def finish(request: HttpRequest) -> AddResult:
     name = pending["name"]
     started_at = dt.datetime.fromisoformat(pending["started_at"])
     if timezone.now() - started_at > PENDING_LIFETIME:
-        return _failed(
+        return refused(
             user,
             sentences.OAUTH_EXPIRED,
             f"Connecting {name}: Tempo answered after more than 15 minutes.",
         )
     if not secrets.compare_digest(request.GET.get("state", ""), pending["state"]):
-        return _failed(
+        return refused(
             user,
             sentences.OAUTH_STATE_MISMATCH,
             f"Connecting {name}: Tempo's answer did not carry the connection's state.",
@@ -95,11 +95,11 @@ def finish(request: HttpRequest) -> AddResult:
     error = request.GET.get("error")
     if error:
         if error == "access_denied":
-            return _failed(
+            return refused(
                 user, sentences.OAUTH_DENIED, f"Connecting {name}: access was denied in Tempo."
             )
         code_word = error if ERROR_CODE.match(error) else "unknown error"
-        return _failed(
+        return refused(
             user,
             sentences.oauth_refused(code_word),
             f"Connecting {name}: Tempo answered {code_word}.",
@@ -107,7 +107,7 @@ def finish(request: HttpRequest) -> AddResult:
     try:
         code = oauth.parse_callback(request.build_absolute_uri(), pending["state"])
     except (MissingCodeException, MismatchingStateException):
-        return _failed(
+        return refused(
             user,
             sentences.OAUTH_STATE_MISMATCH,
             f"Connecting {name}: Tempo's answer had no authorization code.",
@@ -115,7 +115,7 @@ def finish(request: HttpRequest) -> AddResult:
     try:
         secret = crypto.decrypt(pending["client_secret"])
     except crypto.SecretUnreadable:
-        return _failed(
+        return refused(
             user,
             sentences.OAUTH_EXPIRED,
             f"Connecting {name}: the encryption keys changed while Tempo was asked.",
@@ -138,14 +138,14 @@ def _exchange(user, pending: dict, code: str, secret: str) -> AddResult:
         if message is None:
             word = exc.error if ERROR_CODE.match(exc.error) else f"HTTP {exc.status}"
             message = sentences.oauth_refused(word)
-        return _failed(user, message, f"Connecting {name}: {exc}")
+        return refused(user, message, f"Connecting {name}: {exc}")
     except (oauth.OAuthUnavailable, InsecureTransportError) as exc:
-        return _failed(user, sentences.OAUTH_UNREACHABLE, f"Connecting {name}: {exc}")
+        return refused(user, sentences.OAUTH_UNREACHABLE, f"Connecting {name}: {exc}")
     problem = _check_access(tokens.access_token)
     if problem is not None:
         message, detail = problem
         _revoke_quietly(client_id, secret, tokens)
-        return _failed(user, message, f"Connecting {name}: {detail}")
+        return refused(user, message, f"Connecting {name}: {detail}")
     integration = TempoIntegration.store_oauth(
         tokens,
         client_id=client_id,
@@ -182,8 +182,3 @@ def _revoke_quietly(client_id: str, secret: str, tokens: oauth.TokenSet) -> None
             client.revoke(tokens.access_token, "access_token")
     except oauth.OAuthError:
         pass
-
-
-def _failed(user, message: str, detail: str) -> AddResult:
-    IntegrationEvent.record(IntegrationEvent.Kind.ADD_FAILED, user, detail[:300])
-    return AddResult(ok=False, message=message)

@@ -39,19 +39,20 @@ def add_token(token: str, user) -> AddResult:
         try:
             client.check_access()
         except TempoAuthError:
-            return _failed(user, sentences.INVALID_TOKEN, "Tempo rejected the token (401).")
+            return refused(user, sentences.INVALID_TOKEN, "Tempo rejected the token (401).")
         except TempoScopeError:
-            return _failed(
+            return refused(
                 user, sentences.NO_WORKLOG_SCOPE, "The token has no Worklogs view scope (403)."
             )
         except TempoError as exc:
             logger.warning("Tempo token check failed: %s", exc)
-            return _failed(user, sentences.UNREACHABLE, str(exc))
+            return refused(user, sentences.UNREACHABLE, str(exc))
     integration = TempoIntegration.store(token, user)
     token_added.send(sender=TempoIntegration, integration=integration)
     return AddResult(ok=True, message=sentences.ADDED)
 
 
-def _failed(user, message: str, detail: str) -> AddResult:
+def refused(user, message: str, detail: str) -> AddResult:
+    """A failed Add or OAuth connection: one History line (never a secret), one flag."""
     IntegrationEvent.record(IntegrationEvent.Kind.ADD_FAILED, user, detail)
     return AddResult(ok=False, message=message)
