@@ -309,6 +309,30 @@ class SandboxClient:
         another user has is refused. Answered as `revoke_portal_access`."""
         return self._call("POST", f"/_sandbox/jira/users/{account}/email", {"email": email})
 
+    # Tempo's backup data (API-CONTRACTS.md §1 "Other list routes").
+
+    def set_timesheet_approval(
+        self, account_id: str, period_from: str, status: str, comment: str = ""
+    ) -> dict[str, Any]:
+        """Set a user's timesheet status for the monthly period holding `period_from`
+        ("YYYY-MM-DD"): "OPEN", "IN_REVIEW" or "APPROVED" (Tempo has no REOPENED: a
+        reopened timesheet is OPEN, with a comment). Returns `{"account_id", "period":
+        {"from", "to"}, "status", "comment", "actor", "reviewer", "updated_at"}`."""
+        body = {
+            "account_id": account_id,
+            "period_from": period_from,
+            "status": status,
+            "comment": comment,
+        }
+        return self._call("POST", "/_sandbox/tempo/approvals", body)
+
+    def tempo_counts(self) -> dict[str, int]:
+        """How many objects of each of the backup's data sets the sandbox holds: `{"worklogs",
+        "work-attributes", "accounts", "customers", "account-categories", "account-links",
+        "teams", "team-memberships", "roles", "holiday-schemes", "workload-schemes",
+        "programs"}` (worklogs: every Tempo worklog)."""
+        return self._call("GET", "/_sandbox/tempo/counts")
+
     # Tempo OAuth 2.0 (docs/sandbox.md, "OAuth 2.0 Applications").
 
     def create_oauth_application(

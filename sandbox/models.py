@@ -155,6 +155,11 @@ class Behaviour(models.TextChoices):
         "tempo_project_not_found",
         "Tempo answers 404 for the project until it catches up with its permissions",
     )
+    TEMPO_NO_VIEW_ALL_WORKLOGS = (
+        "tempo_no_view_all_worklogs",
+        "The token's owner lacks View All Worklogs on the project: Tempo lists none of its "
+        "worklogs, and its project route answers 404",
+    )
 
 
 class Quirk(models.Model):

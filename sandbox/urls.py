@@ -17,6 +17,7 @@ from sandbox import (
     drift_views,
     json_errors,
     oauth_control,
+    tempo_control,
 )
 from sandbox.tempo import oauth
 
@@ -107,5 +108,8 @@ urlpatterns = [
         drift_views.tempo_worklog_detail,
         name="drift_tempo_worklog",
     ),
+    # Tempo's backup data (tempo_control.py): timesheet statuses, totals of every data set.
+    path("_sandbox/tempo/approvals", tempo_control.set_approval, name="control_tempo_approvals"),
+    path("_sandbox/tempo/counts", tempo_control.counts, name="control_tempo_counts"),
     re_path(r"^_sandbox/", json_errors.control_not_found),
 ]

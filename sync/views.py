@@ -76,7 +76,7 @@ def sync_tab(request):
 @require_GET
 @staff_required
 def sync_status_json(request):
-    """What static/js/sync_status.js polls while a sync is queued or running: the state, and
+    """What static/js/live_status.js polls while a sync is queued or running: the state, and
     the tab's status region as HTML to put in place."""
     status = sync_status()
     last_jira, last_tempo = status["last_jira"], status["last_tempo"]

@@ -79,6 +79,7 @@ INSTALLED_APPS = [
     "tempo_integration",
     "portal",
     "sync",
+    "backup",
 ]
 
 MIDDLEWARE = [
@@ -226,6 +227,15 @@ if HTTP_CALL_DEADLINE <= 0:
 SYNC_INTERVAL = env.int("SYNC_INTERVAL", default=900)
 # A sync's lock is a lease renewed after every page; a killed worker's runs out after this.
 SYNC_LOCK_SECONDS = env.int("SYNC_LOCK_SECONDS", default=300)
+
+# Tempo backup (docs/product.md §4.5): where archives are written, how many complete archives
+# are kept (the oldest beyond it are removed after a new one is verified), and how many
+# months back the dated routes (plans, periods, approvals, holidays) are read.
+TEMPO_BACKUP_DIR = env.path("TEMPO_BACKUP_DIR", default=BASE_DIR / "var" / "backups")
+TEMPO_BACKUP_KEEP = env.int("TEMPO_BACKUP_KEEP", default=7)
+TEMPO_BACKUP_MONTHS = env.int("TEMPO_BACKUP_MONTHS", default=24)
+if TEMPO_BACKUP_KEEP < 1 or TEMPO_BACKUP_MONTHS < 1:
+    raise ImproperlyConfigured("TEMPO_BACKUP_KEEP and TEMPO_BACKUP_MONTHS must be at least 1.")
 
 # The sandbox's loopback control endpoint, used by `manage.py sandbox_token` (development only).
 SANDBOX_URL = env.str(

@@ -15,6 +15,7 @@ urlpatterns = [
     path("configuration/tempo/", include("tempo_integration.urls")),
     path("configuration/projects/", include("portal.configuration_urls")),
     path("configuration/sync/", include("sync.urls")),
+    path("configuration/backup/", include("backup.urls")),
     path("portal/", include("portal.urls")),
     path("admin/", admin.site.urls),
 ]

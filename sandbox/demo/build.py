@@ -37,7 +37,7 @@ from sandbox.jira.models import (
     issue_number_sequence,
 )
 from sandbox.models import IdSequence
-from sandbox.tempo.models import ListRecord, Worklog
+from sandbox.tempo.models import Approval, ListRecord, Worklog
 
 SEED = 20261125
 HISTORY_DAYS = 395  # about 13 months
@@ -570,9 +570,23 @@ def _write_worklogs(worklogs: list[_Worklog]) -> None:
 
 
 def _write_tempo_lists(today: date) -> None:
-    """Tempo's data outside worklogs: what the backup/export list routes answer."""
+    """Tempo's data outside worklogs: what the backup/export list routes answer, and the
+    timesheet approvals' statuses."""
     ListRecord.objects.all().delete()
     ListRecord.objects.bulk_create(
         ListRecord(kind=row.kind, position=row.position, parent=row.parent, data=row.data)
         for row in tempo_lists.records(today)
+    )
+    Approval.objects.all().delete()
+    Approval.objects.bulk_create(
+        Approval(
+            account_id=row.account_id,
+            period_from=row.period_from,
+            status=row.status,
+            comment=row.comment,
+            actor_account_id=row.actor,
+            reviewer_account_id=row.reviewer,
+            updated_at=row.updated_at,
+        )
+        for row in tempo_lists.approvals(today)
     )

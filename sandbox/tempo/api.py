@@ -6,6 +6,7 @@ import dataclasses
 import json
 
 from django.conf import settings
+from django.db.models import QuerySet
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.urls import reverse
 from django.views.decorators.csrf import csrf_exempt
@@ -49,8 +50,9 @@ def search_worklogs(request: HttpRequest) -> HttpResponse:
 @require_http_methods(["GET", "DELETE"])
 @tempo_api(WORKLOGS)
 def worklog(request: HttpRequest, worklog_id: int) -> HttpResponse:
-    """One worklog; DELETE (a *manage* call) removes it, as Tempo's route does."""
-    matching = Worklog.objects.filter(pk=worklog_id)
+    """One worklog; DELETE (a *manage* call) removes it, as Tempo's route does. A worklog of a
+    project the token's owner may not view (`tempo_no_view_all_worklogs`) is a 404."""
+    matching = _visible(Worklog.objects.filter(pk=worklog_id), _hidden_projects())
     row = worklog_rows(matching).first()
     if row is None:
         return json_error(404, f"Worklog with id {worklog_id} does not exist")
@@ -90,7 +92,8 @@ def work_attribute_value(request: HttpRequest, worklog_id: int, key: str) -> Htt
 
 def _attribute_values(worklog_id: int) -> list[dict[str, str]] | None:
     """The worklog's `[{key, value}]`, or None when there is no such worklog."""
-    found = Worklog.objects.filter(pk=worklog_id).values_list("attributes", flat=True).first()
+    visible = _visible(Worklog.objects.filter(pk=worklog_id), _hidden_projects())
+    found = visible.values_list("attributes", flat=True).first()
     return None if found is None else list(found)
 
 
@@ -101,12 +104,16 @@ def project_worklogs(request: HttpRequest, project_id: int) -> HttpResponse:
     # Tempo answers this (docs/outside-apis.md §6). Switched on through the control endpoint.
     if Quirk.take(Behaviour.TEMPO_PROJECT_NOT_FOUND, str(project_id)):
         return json_error(404, "Project cannot be found in the system")
+    # Without View All Worklogs on the project, Tempo does not show it at all.
+    hidden = _hidden_projects()
+    if project_id in hidden:
+        return json_error(404, "Project cannot be found in the system")
     # Tempo uses 404 for a parent it cannot find: an existing project (Jira has it) with no
     # worklogs yet is an empty page (docs/outside-apis.md §6).
     known = Worklog.objects.filter(project_id=project_id).exists()
     if not known and not Project.objects.filter(pk=project_id).exists():
         return json_error(404, f"Project with id {project_id} does not exist")
-    return _parent_page(request, project_ids=[project_id])
+    return _parent_page(request, hidden, project_ids=[project_id])
 
 
 @require_GET
@@ -115,7 +122,7 @@ def issue_worklogs(request: HttpRequest, issue_id: int) -> HttpResponse:
     known = Worklog.objects.filter(issue_id=issue_id).exists()
     if not known and not Issue.objects.filter(pk=issue_id).exists():
         return json_error(404, f"Issue with id {issue_id} does not exist")
-    return _parent_page(request, issue_ids=[issue_id])
+    return _parent_page(request, None, issue_ids=[issue_id])
 
 
 @require_GET
@@ -126,7 +133,7 @@ def user_worklogs(request: HttpRequest, account_id: str) -> HttpResponse:
     known = Worklog.objects.filter(author_account_id=account_id).exists()
     if not known and not JiraUser.objects.filter(pk=account_id).exists():
         return json_error(404, f"User with accountId {account_id} does not exist")
-    return _parent_page(request, author_ids=[account_id])
+    return _parent_page(request, None, author_ids=[account_id])
 
 
 @csrf_exempt
@@ -135,23 +142,39 @@ def not_found(request: HttpRequest) -> HttpResponse:
     return json_error(404, "Not found")
 
 
-def _parent_page(request: HttpRequest, **parent: list[int] | list[str]) -> HttpResponse:
+def _parent_page(
+    request: HttpRequest, hidden: set[int] | None, **parent: list[int] | list[str]
+) -> HttpResponse:
     """A `/4/worklogs/<parent>/<id>` route: the parent replaces the list filters."""
     lists: dict[str, list[int] | list[str]] = {"project_ids": [], "issue_ids": [], "author_ids": []}
     query = dataclasses.replace(query_from_params(request.GET), **{**lists, **parent})
-    return _page(request, query)
+    return _page(request, query, hidden)
 
 
-def _page(request: HttpRequest, query: WorklogQuery) -> JsonResponse:
+def _hidden_projects() -> set[int]:
+    """Projects whose worklogs the token's owner may not view (`tempo_no_view_all_worklogs`
+    switched on): one indexed query, empty unless a test asked for it. The quirk is not used
+    up by reading it."""
+    targets = Quirk.active_targets(Behaviour.TEMPO_NO_VIEW_ALL_WORKLOGS)
+    return {int(target) for target in targets}
+
+
+def _visible(worklogs: QuerySet[Worklog], hidden: set[int]) -> QuerySet[Worklog]:
+    return worklogs.exclude(project_id__in=hidden) if hidden else worklogs
+
+
+def _page(
+    request: HttpRequest, query: WorklogQuery, hidden: set[int] | None = None
+) -> JsonResponse:
     """One page in Tempo's envelope, without counting the whole result.
 
     Fetching one row more than the limit tells whether a next page exists; Tempo's metadata
-    has no total, so no COUNT(*) is ever needed.
+    has no total, so no COUNT(*) is ever needed. Worklogs of the projects in `hidden` (read
+    here when not given) are left out, as Tempo lists none a token's owner may not view.
     """
     page = page_from_params(request.GET)
-    rows = list(
-        worklog_rows(query.apply(Worklog.objects.all()))[page.offset : page.offset + page.limit + 1]
-    )
+    worklogs = _visible(Worklog.objects.all(), _hidden_projects() if hidden is None else hidden)
+    rows = list(worklog_rows(query.apply(worklogs))[page.offset : page.offset + page.limit + 1])
     has_next = len(rows) > page.limit
     rows = rows[: page.limit]
     next_url = previous_url = None

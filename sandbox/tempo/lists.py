@@ -3,7 +3,8 @@ list routes (backup/export)"): each with its real paging style, required paramet
 
 Offset/limit routes answer the worklogs' page envelope; "none" routes answer every object in
 one `{"self", "metadata": {"count"}, "results"}`; `/4/periods` answers `{"periods": [...]}`.
-Lists are in id order, so paging never skips or repeats an object.
+Lists are in id order, so paging never skips or repeats an object. The timesheet approval
+routes are in `approvals.py`.
 """
 
 from __future__ import annotations
@@ -11,10 +12,13 @@ from __future__ import annotations
 from datetime import date, timedelta
 from typing import Any
 
+from django.conf import settings
 from django.http import HttpRequest, HttpResponse, JsonResponse
+from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.http import require_GET
 
+from sandbox.jira.serializers import Serializer
 from sandbox.shapes.tempo import tempo_page
 from sandbox.tempo.auth import View, tempo_api
 from sandbox.tempo.models import ListRecord
@@ -37,7 +41,7 @@ ONE_PAGE_ROUTES = {
 }
 
 
-def _data(kind: str, parent: int | None = None) -> list[dict[str, Any]]:
+def list_data(kind: str, parent: int | None = None) -> list[dict[str, Any]]:
     records = ListRecord.objects.filter(kind=kind, parent=parent).order_by("position")
     return list(records.values_list("data", flat=True))
 
@@ -46,7 +50,7 @@ def offset_route(kind: str, scope: str) -> View:
     @require_GET
     @tempo_api(scope)
     def view(request: HttpRequest) -> HttpResponse:
-        return offset_page(request, _data(kind))
+        return offset_page(request, list_data(kind))
 
     view.__name__ = view.__qualname__ = kind.replace("-", "_")
     return view
@@ -56,7 +60,7 @@ def one_page_route(kind: str, scope: str) -> View:
     @require_GET
     @tempo_api(scope)
     def view(request: HttpRequest) -> HttpResponse:
-        return one_page(request, _data(kind))
+        return one_page(request, list_data(kind))
 
     view.__name__ = view.__qualname__ = kind.replace("-", "_")
     return view
@@ -71,8 +75,87 @@ def holidays(request: HttpRequest, scheme_id: int) -> HttpResponse:
         return json_error(404, f"Holiday scheme with id {scheme_id} does not exist")
     return one_page(
         request,
-        [h for h in _data("holidays", parent=scheme_id) if h["date"].startswith(f"{year:04d}-")],
+        [
+            h
+            for h in list_data("holidays", parent=scheme_id)
+            if h["date"].startswith(f"{year:04d}-")
+        ],
     )
+
+
+@require_GET
+@tempo_api("teams")
+def team_memberships(request: HttpRequest, team_id: int) -> HttpResponse:
+    """`GET /4/team-memberships/team/{teamId}` (API-CONTRACTS.md §1, scope teams): every
+    membership of the team in one `{"self", "metadata": {"count"}, "results"}`, each
+    `{"self", "id", "team": {"self", "id"}, "member": {"self", "accountId"}, "from", "to"
+    (null while it lasts), "commitmentPercent", "role": {"self", "id", "name"}}`; 404 for a
+    team Tempo does not have."""
+    if not ListRecord.objects.filter(kind="teams", parent=None, position=team_id).exists():
+        return json_error(404, f"Team with id {team_id} does not exist")
+    links = Links(request)
+    return one_page(
+        request, [links.membership(m) for m in list_data("team-memberships", parent=team_id)]
+    )
+
+
+@require_GET
+@tempo_api("accounts")
+def account_links(request: HttpRequest, account_key: str) -> HttpResponse:
+    """`GET /4/account-links/account/{accountKey}` (API-CONTRACTS.md §1, scope accounts): the
+    account's links in one `{"self", "metadata": {"count"}, "results"}`, each `{"self", "id",
+    "scope": {"self", "id" (the Jira project's id), "type": "PROJECT"}, "account": {"self",
+    "key", "id"}, "default"}`; 404 for an account key Tempo does not have."""
+    account = next((a for a in list_data("accounts") if a["key"] == account_key), None)
+    if account is None:
+        return json_error(404, f"Account with key {account_key} does not exist")
+    links = Links(request)
+    return one_page(
+        request, [links.account_link(k) for k in list_data("account-links", parent=account["id"])]
+    )
+
+
+class Links:
+    """The `self` links of Tempo's objects: this server's `/4/...` routes, and the Jira site
+    (`SANDBOX_JIRA_SITE_URL`, else this sandbox's Jira) for users and projects."""
+
+    def __init__(self, request: HttpRequest) -> None:
+        worklogs = request.build_absolute_uri(reverse("sandbox_tempo:worklogs"))
+        self.tempo = worklogs.rsplit("/", 1)[0]
+        self.jira = (settings.SANDBOX_JIRA_SITE_URL or Serializer(request).base).rstrip("/")
+
+    def user(self, account_id: str) -> dict[str, str]:
+        return {
+            "self": f"{self.jira}/rest/api/2/user?accountId={account_id}",
+            "accountId": account_id,
+        }
+
+    def membership(self, data: dict[str, Any]) -> dict[str, Any]:
+        team, role = data["team"]["id"], data["role"]["id"]
+        return {
+            "self": f"{self.tempo}/team-memberships/{data['id']}",
+            "id": data["id"],
+            "team": {"self": f"{self.tempo}/teams/{team}", "id": team},
+            "member": self.user(data["member"]["accountId"]),
+            "from": data["from"],
+            "to": data["to"],
+            "commitmentPercent": data["commitmentPercent"],
+            "role": {"self": f"{self.tempo}/roles/{role}", **data["role"]},
+        }
+
+    def account_link(self, data: dict[str, Any]) -> dict[str, Any]:
+        project, account = data["scope"]["id"], data["account"]
+        return {
+            "self": f"{self.tempo}/account-links/{data['id']}",
+            "id": data["id"],
+            "scope": {
+                "self": f"{self.jira}/rest/api/2/project/{project}",
+                "id": project,
+                "type": data["scope"]["type"],
+            },
+            "account": {"self": f"{self.tempo}/accounts/{account['key']}", **account},
+            "default": data["default"],
+        }
 
 
 @require_GET
@@ -82,7 +165,7 @@ def plans(request: HttpRequest) -> HttpResponse:
     start, end = _range(request)
     overlapping = [
         plan
-        for plan in _data("plans")
+        for plan in list_data("plans")
         if plan["startDate"] <= end.isoformat() and plan["endDate"] >= start.isoformat()
     ]
     return offset_page(request, overlapping)

@@ -352,3 +352,38 @@ class ListRecord(models.Model):
 
     def __str__(self) -> str:
         return f"{self.kind} {self.position}"
+
+
+class ApprovalStatus(models.TextChoices):
+    """Tempo's timesheet approval statuses. There is no REOPENED: a reopened timesheet is
+    OPEN again (with the reviewer's comment)."""
+
+    OPEN = "OPEN", "Open"
+    IN_REVIEW = "IN_REVIEW", "In review"
+    APPROVED = "APPROVED", "Approved"
+
+
+class Approval(models.Model):
+    """The status of one user's timesheet for one monthly period (`period_from` is its first
+    day). A user and period without a row is OPEN, as in Tempo before anyone submits."""
+
+    account_id = models.CharField(max_length=128)
+    period_from = models.DateField()
+    status = models.CharField(max_length=16, choices=ApprovalStatus.choices)
+    comment = models.TextField(blank=True)
+    # Who last changed the status (the user submits, the reviewer approves or reopens).
+    actor_account_id = models.CharField(max_length=128)
+    reviewer_account_id = models.CharField(max_length=128, blank=True)
+    updated_at = models.DateTimeField()
+
+    class Meta:
+        ordering = ["period_from", "account_id"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["account_id", "period_from"], name="sandbox_tempo_approval_unique"
+            )
+        ]
+        indexes = [models.Index(fields=["status", "period_from"])]
+
+    def __str__(self) -> str:
+        return f"{self.account_id} {self.period_from}: {self.status}"

@@ -207,6 +207,11 @@ def required_date(params: QueryDict, name: str) -> date:
     return value
 
 
+def optional_date(params: QueryDict, name: str) -> date | None:
+    """A `yyyy-MM-dd` parameter that may be left out (`to` of the timesheet approvals)."""
+    return _date(name, params.get(name))
+
+
 def integer_param(params: QueryDict, name: str, default: int) -> int:
     """An optional integer parameter (`year` of the holidays route)."""
     return _integer(name, params[name]) if params.get(name) else default

@@ -5,7 +5,7 @@ from __future__ import annotations
 from django.urls import path, re_path
 
 from sandbox import converters  # noqa: F401  (registers id64)
-from sandbox.tempo import api, lists, oauth, oauth_pages, settings_pages
+from sandbox.tempo import api, approvals, lists, oauth, oauth_pages, settings_pages
 
 app_name = "sandbox_tempo"
 
@@ -39,6 +39,19 @@ urlpatterns = [
     path("4/holiday-schemes/<id64:scheme_id>/holidays", lists.holidays, name="holidays"),
     path("4/plans", lists.plans, name="plans"),
     path("4/periods", lists.periods, name="periods"),
+    path("4/team-memberships/team/<id64:team_id>", lists.team_memberships, name="team_memberships"),
+    path("4/account-links/account/<str:account_key>", lists.account_links, name="account_links"),
+    path(
+        "4/timesheet-approvals/team/<id64:team_id>",
+        approvals.team_approvals,
+        name="team_approvals",
+    ),
+    path(
+        "4/timesheet-approvals/user/<str:account_id>",
+        approvals.user_approval,
+        name="user_approval",
+    ),
+    path("4/timesheet-approvals/waiting", approvals.waiting_approvals, name="waiting_approvals"),
     re_path(r"^4/", api.not_found),
     # Settings › API Integration.
     path("settings/api-integration/", settings_pages.token_list, name="token_list"),

@@ -40,6 +40,7 @@ LINKED = (
     "tempo_integration",
     "portal",
     "sync",
+    "backup",
     "sandbox",
     "templates",
     "static",

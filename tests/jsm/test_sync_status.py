@@ -41,11 +41,11 @@ def test_status_while_a_sync_runs(admin_client, token):
     assert (status["pending"], status["jira"], status["tempo"]) == (True, "running", None)
     assert "A sync is running now." in status["html"]
     assert "Running since" in status["html"]
-    # Without JavaScript the page asks for a reload; with it, sync_status.js polls.
+    # Without JavaScript the page asks for a reload; with it, live_status.js polls.
     assert "Reload this page to see its result." in page
-    assert 'data-sync-pending="true"' in page
-    assert f'data-sync-status-url="{STATUS}"' in page
-    assert '<script src="/static/js/sync_status.js" defer></script>' in page
+    assert 'data-pending="true"' in page
+    assert f'data-status-url="{STATUS}"' in page
+    assert '<script src="/static/js/live_status.js" defer></script>' in page
 
 
 def test_status_once_the_sync_finished(admin_client, token):
@@ -58,7 +58,7 @@ def test_status_once_the_sync_finished(admin_client, token):
     assert "2 projects, 1,160 requests" in status["html"]
     assert "1 project, 1,160 worklogs" in status["html"]
     page = admin_client.get(SYNC).content.decode()
-    assert 'data-sync-pending="false"' in page
+    assert 'data-pending="false"' in page
 
 
 def test_status_says_tempo_was_skipped_without_a_token(admin_client):

@@ -7,6 +7,7 @@ stopped) and exits.
 
 from __future__ import annotations
 
+import logging
 import signal
 import sys
 import threading
@@ -17,6 +18,9 @@ from django.core.management.base import BaseCommand, CommandParser
 from sync.models import SyncRun
 from sync.progress import BarProgress
 from sync.runs import Outcome, run_all
+from sync.signals import loop_tick
+
+logger = logging.getLogger("worklog_report.sync")
 
 STOP_SIGNALS = (signal.SIGTERM, signal.SIGINT)
 NAMES = dict(SyncRun.Kind.choices)
@@ -64,9 +68,21 @@ class Command(BaseCommand):
                 if failed:
                     sys.exit(1)
                 return
+            self.tick()
             if stop.wait(interval):
                 self.stdout.write("Stopped.")
                 return
+
+    def tick(self) -> None:
+        """Let work due on a clock queue itself (sync.signals.loop_tick); a receiver's
+        failure is logged and never stops the loop."""
+        for receiver, result in loop_tick.send_robust(sender=type(self)):
+            if isinstance(result, Exception):
+                logger.error(
+                    "loop tick receiver failed",
+                    exc_info=result,
+                    extra={"receiver": getattr(receiver, "__qualname__", str(receiver))},
+                )
 
     def run_once(
         self, full: bool, trigger: str = "command", stop: threading.Event | None = None

@@ -1,12 +1,13 @@
-/* The Sync tab: while a sync is queued or running, fetch its status every few seconds and put
-   it in place, so the result appears without a reload. Without this file the page says
-   "Reload this page to see its result." */
+/* The Sync and Tempo backup tabs: while a sync or a backup is queued or running, fetch its
+   status every few seconds and put it in place, so the result appears without a reload.
+   The region names its status URL (data-status-url) and whether work is pending
+   (data-pending). Without this file the page asks for a reload. */
 (function () {
   "use strict";
 
-  var region = document.getElementById("sync-status");
+  var region = document.querySelector("[data-status-url]");
   if (!region) return;
-  var url = region.getAttribute("data-sync-status-url");
+  var url = region.getAttribute("data-status-url");
   var INTERVAL_MS = 3000;
   var MAX_POLLS = 400; // 20 minutes; a longer sync leaves the "Reload this page" hint
   var MAX_FAILURES = 3;
@@ -47,7 +48,7 @@
           region.innerHTML = status.html;
           shown = status.html;
         }
-        region.setAttribute("data-sync-pending", status.pending ? "true" : "false");
+        region.setAttribute("data-pending", status.pending ? "true" : "false");
         if (status.pending) schedule();
       })
       .catch(function () {
@@ -57,5 +58,5 @@
       });
   }
 
-  if (region.getAttribute("data-sync-pending") === "true") schedule();
+  if (region.getAttribute("data-pending") === "true") schedule();
 })();

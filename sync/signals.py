@@ -1,0 +1,9 @@
+"""Signals of the sync (docs/architecture.md): other apps hook into the sync loop without
+the sync knowing them."""
+
+from django.dispatch import Signal
+
+# Sent by `manage.py sync --loop` after each round (sender: the command's class), so work
+# that is due on a clock (the daily Tempo backup) can be queued from the one process that
+# runs on a clock. Receivers must be quick: queue work, never do it.
+loop_tick = Signal()
