@@ -186,6 +186,7 @@ def test_configuration_pages(page, site, live_server):
         ("/configuration/tempo/revoke/confirm/", "revoke confirmation page"),
         ("/configuration/projects/", "Select project to configure"),
         ("/configuration/sync/", "Sync"),
+        ("/configuration/backup/", "Tempo backup"),
         ("/configuration/projects/ITSD/", "project General"),
         (CONTRACTS, "Contract management"),
         (f"{CONTRACTS}new/", "Create contract page"),

@@ -210,6 +210,7 @@ def test_configuration_pages_fit_a_phone(phone, site):
         ("/configuration/tempo/", "tempo"),
         ("/configuration/projects/", "projects"),
         ("/configuration/sync/", "sync"),
+        ("/configuration/backup/", "backup"),
         ("/configuration/projects/ITSD/", "project-general"),
         (CONTRACTS, "contracts"),
         (f"{CONTRACTS}new/", "contract-form"),

@@ -15,6 +15,7 @@ from playwright.sync_api import expect
 from backup.models import Backup
 
 from .conftest import sign_in
+from .test_phone_layout import assert_no_horizontal_overflow
 
 pytestmark = pytest.mark.e2e
 
@@ -62,6 +63,11 @@ def test_back_up_now_download_and_delete(page, live_server, backups, tmp_path):
     assert manifest["data_sets"] == backup.data_sets
     assert saved.read_bytes() == Path(backup.path).read_bytes()
 
+    # On a phone the archive row, its long file name and the directory stay inside the page.
+    page.set_viewport_size({"width": 390, "height": 844})
+    page.reload()
+    assert_no_horizontal_overflow(page, "tempo backup with an archive")
+    page.set_viewport_size({"width": 1280, "height": 900})
     if SCREENSHOTS:
         shoot(page, Path(SCREENSHOTS))
 

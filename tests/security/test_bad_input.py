@@ -15,6 +15,7 @@ from django.core import mail
 from django.test import Client
 from django.utils import timezone
 
+from backup.models import Backup
 from jsm.models import JiraProject, Organization, Request, Worker
 from portal.contracts import Contract
 from portal.models import ReportSettings
@@ -300,6 +301,13 @@ def hostile_world(full_world):
     alice.save()
     SyncRun.objects.create(kind="tempo", status="failed", error=f"Failed {XSS}")
     IntegrationEvent.record("add_failed", full_world.admin, f"Detail {XSS}")
+    # A skipped data set's reason and a note quote what Tempo and Jira said.
+    Backup.objects.create(
+        trigger="button",
+        status="succeeded",
+        path="/nowhere/tempo-backup.zip",
+        data_sets=[{"name": "teams", "skipped": f"Skipped {XSS}", "records": 0}],
+    )
     return full_world
 
 
@@ -315,6 +323,7 @@ def hostile_world(full_world):
         ("admin", CONTRACTS),
         ("admin", "/configuration/sync/"),
         ("admin", "/configuration/tempo/"),
+        ("admin", "/configuration/backup/"),
     ],
 )
 def test_markup_in_synced_and_typed_text_is_escaped(hostile_world, who, url):

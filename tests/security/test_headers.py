@@ -44,6 +44,7 @@ PAGES = [
     ("admin", "/configuration/tempo/revoke/confirm/", 200),  # a token is stored: the page
     ("admin", "/configuration/projects/", 200),
     ("admin", "/configuration/sync/", 200),
+    ("admin", "/configuration/backup/", 200),
     ("admin", "/configuration/projects/ITSD/", 200),
     ("admin", "/configuration/projects/ITSD/contracts/", 200),
     ("admin", "/configuration/projects/ITSD/contracts/new/", 200),
@@ -54,6 +55,7 @@ PAGES = [
     ("alice", "/portal/ITSD/worklog-report/?format=csv", 200),
     ("alice", "/portal/ITSD/worklog-report/ITSD-1/", 200),
     ("alice", "/configuration/tempo/", 403),
+    ("alice", "/configuration/backup/", 403),
     ("alice", "/portal/NOPE/worklog-report/", 404),
     ("alice", "/accounts/logout/", 405),
 ]
