@@ -88,6 +88,22 @@ class Backup(models.Model):
     def written(self) -> list[dict]:
         return [entry for entry in self.data_sets if not entry.get("skipped")]
 
+    @property
+    def gaps(self) -> list[tuple[str, str]]:
+        """(data set, sentence) for everything the archive lacks: skipped data sets and the
+        notes of those Tempo did not give in full (the tab's Skipped column)."""
+        found = []
+        for entry in self.data_sets:
+            if entry.get("skipped"):
+                found.append((entry["name"], entry["skipped"]))
+            elif entry.get("incomplete"):
+                found.extend((entry["name"], note) for note in entry.get("notes", []))
+        return found
+
+    @property
+    def on_disk(self) -> bool:
+        return bool(self.path) and Path(self.path).is_file()
+
 
 class BackupSchedule(models.Model):
     """The daily backup: at `hour` (0–23, the server's TIME_ZONE), off when None.

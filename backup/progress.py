@@ -3,8 +3,11 @@ once a second, and at the end of each data set), and shown on a terminal by the 
 
 from __future__ import annotations
 
+import logging
 import time
-from typing import Any
+from typing import Any, TextIO
+
+from tqdm import tqdm
 
 from sync.progress import Progress, Silent
 
@@ -60,3 +63,47 @@ class Tracker:
         close = getattr(self.terminal, "close", None)
         if close is not None:
             close()
+
+
+class BackupBars:
+    """The command's progress: a tqdm bar of records per data set on a terminal (where the
+    per-request log lines would break the bars, so they are held back to warnings), and one
+    line per data set otherwise."""
+
+    def __init__(self, stream: TextIO) -> None:
+        self.stream = stream
+        self.interactive = stream.isatty()
+        self.bar: tqdm | None = None
+        self.label = ""
+        self.records = 0
+        self.quieted: list[tuple[logging.Logger, int]] = []
+        if self.interactive:
+            for name in ("worklog_report.http_client", "worklog_report.backup"):
+                logger = logging.getLogger(name)
+                self.quieted.append((logger, logger.level))
+                logger.setLevel(logging.WARNING)
+
+    def start(self, label: str, total: int | None) -> None:
+        self._end_stage()
+        self.label, self.records = label, 0
+        if self.interactive:
+            self.bar = tqdm(total=total, desc=label, unit=" records", file=self.stream, leave=False)
+
+    def advance(self, amount: int = 1) -> None:
+        self.records += amount
+        if self.bar is not None:
+            self.bar.update(amount)
+
+    def _end_stage(self) -> None:
+        if self.bar is not None:
+            self.bar.close()
+            self.bar = None
+        if self.label and not self.interactive:
+            self.stream.write(f"{self.label}: {self.records:,} records read\n")
+        self.label = ""
+
+    def close(self) -> None:
+        self._end_stage()
+        for logger, level in self.quieted:
+            logger.setLevel(level)
+        self.quieted = []

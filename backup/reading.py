@@ -22,26 +22,36 @@ from tempo_integration.client import (
     TempoUnavailable,
 )
 
-from .datasets import DataSet, Paging
+from .datasets import BY_NAME, DataSet, Paging
 
 
 class Skipped(Exception):
     """The data set cannot be read with this token; the message says why, for people."""
 
 
+# Plans and holidays lie ahead too: read them up to the end of the 12th month after today.
+MONTHS_AHEAD = 12
+
+
 @dataclass(frozen=True)
 class Window:
-    """The local days the dated routes are read for (`from`/`to`, both inclusive)."""
+    """The local days the dated routes are read for (`from`/`to`, both inclusive): from the
+    first day of the month `months` back up to the end of the 12th month ahead (plans,
+    holidays and periods to come). Timesheet approvals exist only up to `today`."""
 
     start: dt.date
     end: dt.date
+    today: dt.date
 
     @classmethod
     def months_back(cls, months: int, today: dt.date) -> Window:
         first = today.replace(day=1)
         for _ in range(months - 1):
             first = (first - dt.timedelta(days=1)).replace(day=1)
-        return cls(first, today)
+        last = today.replace(day=1)
+        for _ in range(MONTHS_AHEAD + 1):
+            last = (last + dt.timedelta(days=32)).replace(day=1)
+        return cls(first, last - dt.timedelta(days=1), today)
 
     def params(self) -> dict[str, str]:
         return {"from": self.start.isoformat(), "to": self.end.isoformat()}
@@ -50,8 +60,9 @@ class Window:
         return list(range(self.start.year, self.end.year + 1))
 
     def month_starts(self) -> list[dt.date]:
+        """The first day of each month from the window's start up to today's month."""
         starts, first = [], self.start.replace(day=1)
-        while first <= self.end:
+        while first <= self.today:
             starts.append(first)
             first = (first + dt.timedelta(days=32)).replace(day=1)
         return starts
@@ -92,7 +103,15 @@ def read_pages(
         yield from _read_route(client, data_set, data_set.route, _params(data_set, reading))
         return
     if data_set.parent in reading.skipped:
-        raise Skipped(f"it is read per {data_set.parent} record, and {data_set.parent} was skipped")
+        parent = BY_NAME[data_set.parent]
+        also = (
+            f"; it also needs the {data_set.scope_name} scope"
+            if data_set.scope != parent.scope
+            else ""
+        )
+        raise Skipped(
+            f"it is read per {data_set.parent} record, and {data_set.parent} was skipped{also}"
+        )
     calls = missing = 0
     for parent in reading.parents.get(data_set.parent, []):
         for extra in _per_parent_params(data_set, reading):
@@ -148,7 +167,9 @@ def _read_route(
     try:
         if data_set.paging is Paging.OFFSET:
             for page in client.iter_pages(route, params):
-                yield page["results"]
+                # Take the records out of the envelope: it is still referenced while the
+                # next page is read.
+                yield page.pop("results")
             return
         payload = client.request_json("GET", route, params=params)
     except (TempoScopeError, TempoRequestError) as error:

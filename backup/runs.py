@@ -13,8 +13,8 @@ import errno
 import logging
 import os
 import threading
+import time
 from collections.abc import Iterator
-from itertools import chain
 from pathlib import Path
 from typing import Any
 
@@ -56,8 +56,17 @@ from .verify import verify_archive
 logger = logging.getLogger("worklog_report.backup")
 
 LOCK = "tempo-backup"
+RENEW_EVERY = 10.0  # seconds between two renewals of the backup lock's lease
 # The field of a parent data set's records that its children's routes are read by.
 PARENT_FIELDS = {d.parent: d.parent_field for d in DATA_SETS if d.parent}
+
+
+def _prepended(first, rest):
+    """`first`, then `rest`, without holding `first` afterwards (itertools.chain([first],
+    rest) keeps it until `rest` ends)."""
+    yield first
+    del first
+    yield from rest
 
 
 class BackupFailed(Exception):
@@ -102,12 +111,18 @@ def _run(backup, directory: Path, lease, terminal, client_options) -> None:
     tracker = Tracker(backup, terminal)
     partial = partial_path(directory)
     try:
+        if directory.exists() and not directory.is_dir():
+            raise BackupFailed(
+                sentences.NOT_WRITABLE.format(
+                    directory=directory, reason="it is a file, not a directory"
+                )
+            )
         directory.mkdir(parents=True, exist_ok=True)
         remove_leftovers(directory)
         with open_client(integration, **client_options) as client:
             writer = ArchiveWriter(client, integration, tracker, lease, started)
             size = write_zip(partial, writer.members(), modified=started)
-        verification = verify_archive(partial)
+        verification = verify_archive(partial, parse_lines=False)
         if not verification.ok:
             raise BackupFailed(
                 sentences.NOT_VERIFIED.format(problems=" ".join(verification.problems))
@@ -152,7 +167,8 @@ def _run(backup, directory: Path, lease, terminal, client_options) -> None:
             logger.warning("backup retention failed", extra={"error": str(exc)})
     finally:
         try:
-            partial.unlink(missing_ok=True)
+            if directory.is_dir():
+                partial.unlink(missing_ok=True)
         except OSError:
             # The directory itself is unusable (not a directory, no access): the failure
             # above already says so, and nothing could be written there.
@@ -196,6 +212,7 @@ class ArchiveWriter:
         )
         self.entries: list[dict[str, Any]] = []
         self.manifest: dict[str, Any] = {}
+        self.renewed_at = time.monotonic()
 
     def members(self) -> Iterator[tuple[str, Iterator[bytes]]]:
         for data_set in DATA_SETS:
@@ -208,7 +225,8 @@ class ArchiveWriter:
                 continue
             stats = MemberStats()
             outcome: dict[str, Any] = {}
-            source = pages if first is None else chain([first], pages)
+            source = pages if first is None else _prepended(first, pages)
+            del first  # the page is the source's now: dropped once it is written
             yield data_set.file_name, self._chunks(data_set, source, stats, outcome)
             # stream-zip asks for the next member only once this one's chunks are written.
             self._written(data_set, stats, outcome.get("skipped"))
@@ -222,10 +240,19 @@ class ArchiveWriter:
         try:
             for chunk in jsonl_chunks(self._counted(data_set, pages, field), stats):
                 yield chunk
-                self.lease.renew()
+                self._keep_lease()
         except Skipped as skipped:
             # Refused part-way: what was read stays, and the manifest says it is not all.
             outcome["skipped"] = f"{skipped}; only the first {stats.records} records were read"
+
+    def _keep_lease(self) -> None:
+        """A stop request ends the run after any page; the lease (one row write) is renewed
+        at most every RENEW_EVERY seconds, far within its length (SYNC_LOCK_SECONDS)."""
+        self.lease.check_stop()
+        now = time.monotonic()
+        if now - self.renewed_at >= RENEW_EVERY:
+            self.lease.renew()
+            self.renewed_at = now
 
     def _counted(self, data_set: DataSet, pages, field: str | None):
         for page in pages:
@@ -235,6 +262,7 @@ class ArchiveWriter:
                 )
             self.tracker.page(data_set, len(page))
             yield page
+            del page  # not held while the next page is read: one page in memory
 
     def _entry(self, data_set: DataSet) -> dict[str, Any]:
         return {
@@ -247,6 +275,7 @@ class ArchiveWriter:
             "bytes": 0,
             "sha256": None,
             "skipped": None,
+            "incomplete": False,
             "notes": [],
         }
 
@@ -258,8 +287,7 @@ class ArchiveWriter:
 
     def _written(self, data_set: DataSet, stats: MemberStats, skipped: str | None) -> None:
         notes = list(self.reading.notes.get(data_set.name, []))
-        if data_set.name == "worklogs":
-            notes += self._restricted_projects()
+        restricted = self._restricted_projects() if data_set.name == "worklogs" else []
         entry = {
             **self._entry(data_set),
             "file": data_set.file_name,
@@ -268,7 +296,9 @@ class ArchiveWriter:
             "bytes": stats.bytes,
             "sha256": stats.sha256,
             "skipped": full_stop(skipped[:1].upper() + skipped[1:]) if skipped else None,
-            "notes": [full_stop(note[:1].upper() + note[1:]) for note in notes],
+            # Records Tempo would not give (a project the token's owner may not view).
+            "incomplete": bool(restricted),
+            "notes": [full_stop(note[:1].upper() + note[1:]) for note in notes + restricted],
         }
         if skipped:
             self.reading.skipped[data_set.name] = skipped
@@ -312,6 +342,6 @@ class ArchiveWriter:
                 "from": self.reading.window.start.isoformat(),
                 "to": self.reading.window.end.isoformat(),
             },
-            "complete": not any(entry["skipped"] for entry in self.entries),
+            "complete": not any(e["skipped"] or e["incomplete"] for e in self.entries),
             "data_sets": self.entries,
         }

@@ -19,6 +19,7 @@ from tempo_integration.client import (
     TempoScopeError,
 )
 from tempo_integration.models import TempoIntegration
+from worklog_report.sentences import full_stop
 
 from .datasets import DATA_SETS, SCOPE_NAMES, SCOPE_PROBES
 
@@ -95,9 +96,9 @@ def _probe(integration: TempoIntegration) -> list[ScopeAccess]:
             )
         except TempoAuthError:
             state, sentence = "unknown", "Tempo rejected the stored credentials (401)."
-        except TempoError:
+        except TempoError as exc:
             # Out of reach: the remaining scopes are not asked (the page must not wait).
-            state, sentence = "unknown", "Not checked: Tempo did not answer in time."
+            state, sentence = "unknown", f"Not checked: {full_stop(str(exc))}"
             client.close()
             client = None
         else:

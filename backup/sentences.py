@@ -10,10 +10,13 @@ NO_CONNECTION = (
 )
 OTHER_RUNNING = "Another backup was running, so this one did not start. Older archives are kept."
 KEPT = "No archive was written; older archives are kept."
-REJECTED = "Tempo rejected the stored credentials (401) during the backup. " + KEPT
+REJECTED = (
+    "Tempo rejected the stored credentials (401) during the backup: add a new token (or "
+    "connect again) on the Manage Tempo integration tab. " + KEPT
+)
 UNREADABLE = "The stored Tempo credentials cannot be decrypted (check ENCRYPTION_KEYS). " + KEPT
 STOPPED = "The backup was stopped before it ended. " + KEPT
-INTERRUPTED = "The backup was interrupted before it ended (the worker stopped). " + KEPT
+INTERRUPTED = "The backup was interrupted before it ended (its process stopped). " + KEPT
 DISK_FULL = "The disk holding the backups is full ({directory}). " + KEPT
 NOT_WRITABLE = "The archive could not be written to {directory}: {reason}. " + KEPT
 UNAVAILABLE = "Tempo could not be read: {reason} " + KEPT

@@ -11,6 +11,7 @@ from sync.models import SyncLock
 
 from .models import Backup
 from .runs import LOCK, run_backup
+from .sentences import INTERRUPTED
 
 
 @task()
@@ -36,6 +37,17 @@ def backup_is_pending() -> bool:
         or ours.filter(
             status=TaskResultStatus.RUNNING, started_at__gt=timezone.now() - lease()
         ).exists()
+    )
+
+
+def forget_dead_runs() -> int:
+    """Mark failed the runs marked running whose process died (a killed worker or command):
+    a live run holds the backup lock from before it is marked running until after it ends.
+    Returns how many were marked."""
+    if is_locked(LOCK):
+        return 0
+    return Backup.objects.filter(status=Backup.Status.RUNNING).update(
+        status=Backup.Status.FAILED, error=INTERRUPTED, finished_at=timezone.now()
     )
 
 

@@ -19,7 +19,7 @@ from .datasets import DATA_SETS
 from .forms import ScheduleForm
 from .models import Backup, BackupSchedule
 from .storage import archive_dir, remove_archive
-from .tasks import backup_is_pending, request_backup
+from .tasks import backup_is_pending, forget_dead_runs, request_backup
 
 RECENT = 10
 
@@ -27,12 +27,16 @@ RECENT = 10
 def backup_status() -> dict:
     """The tab's live region (what static/js/live_status.js refreshes): the run in progress
     and the archives."""
+    forget_dead_runs()
     unfinished = Backup.unfinished().first()
     pending = backup_is_pending()
+    directory = archive_dir()
     return {
         "pending": pending,
         "current": unfinished if pending else None,
-        "archives": list(Backup.archives()),
+        # The archives of TEMPO_BACKUP_DIR (those `tempo_backup --output` wrote elsewhere are
+        # the operator's), which the retention count keeps.
+        "archives": [b for b in Backup.archives() if Path(b.path).parent == directory],
         "recent": list(Backup.objects.all()[:RECENT]),
         "keep": settings.TEMPO_BACKUP_KEEP,
         "data_set_count": len(DATA_SETS),

@@ -2,14 +2,18 @@
 
 Timings are not asserted (speed is measured by `make bench`, never in tests); the exact
 invariants are: a full sync makes ceil(N / page size) requests per project, a no-change
-sync one request per project, and the report runs the same number of queries at two sizes.
+sync one request per project, and the report runs the same number of queries at two sizes;
+a Tempo backup writes a verified archive of exactly the records its download-only limit
+reads, with the same requests plus one per JSM project (its 404 probe).
 """
 
 from __future__ import annotations
 
 import pytest
 
-from bench import measure
+from backup.verify import verify_archive
+from bench import measure, tempo_backup
+from jsm.models import JiraProject
 from sandbox.process import SandboxProcess
 
 pytestmark = pytest.mark.integration
@@ -59,3 +63,33 @@ def test_benchmark_invariants_hold_at_two_sizes(tmp_path, point_at, transactiona
     assert sum(large[0].worklogs_per_project.values()) > 2 * sum(
         small[0].worklogs_per_project.values()
     )
+
+
+def test_backup_measurements_hold_their_invariants(tmp_path, point_at, transactional_db, settings):
+    settings.TEMPO_BACKUP_MONTHS = 3  # fewer per-team-and-month approval reads than 24
+    with SandboxProcess(
+        tmp_path / "sandbox", seed_args=["--requests", "30", "--worklogs", "250"]
+    ) as sandbox:
+        point_at(sandbox)
+        measure.prepare(sandbox, PAGE)
+        tempo_backup.store_full_access(sandbox)
+        sandbox.client.reset_request_count()
+        downloaded = tempo_backup.download_backup_pages()
+        download_requests = sandbox.client.request_count("tempo")
+        sandbox.client.reset_request_count()
+        backup = tempo_backup.run_backup_once(tmp_path / "backups")
+        backup_requests = sandbox.client.request_count("tempo")
+        peak, again = tempo_backup.backup_memory_peak(tmp_path / "backups")
+
+    assert None not in downloaded.values()  # full access: nothing skipped
+    assert downloaded["worklogs"] >= 250
+    verification = verify_archive(backup.path)
+    assert verification.ok, verification.problems
+    assert dict(verification.checked) == downloaded
+    assert {entry["name"]: entry["records"] for entry in backup.data_sets} == downloaded
+    assert backup.records == again.records == sum(downloaded.values())
+    assert backup.size_bytes > 0
+    projects = JiraProject.objects.filter(missing_since__isnull=True).count()
+    assert projects > 0
+    assert backup_requests == download_requests + projects
+    assert peak > 0

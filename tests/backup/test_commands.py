@@ -29,7 +29,7 @@ def test_the_command_writes_a_verified_archive_to_output(tempo, tmp_path, backup
     text = out.getvalue()
     assert f"Tempo backup written and verified: {backup.path}" in text
     assert "  skipped periods: The token has no Periods scope." in text
-    assert "worklogs: ? to sync" in err.getvalue()  # progress, per data set
+    assert "worklogs: 3 records read" in err.getvalue()  # progress, per data set
 
 
 def test_the_command_exits_1_when_no_archive_was_written(fake_tempo, db, tmp_path):

@@ -62,3 +62,42 @@ def test_an_archive_that_cannot_be_deleted_says_so(tempo, admin_client, monkeypa
         "It is still listed." in response.content.decode()
     )
     assert backup in Backup.archives()
+
+
+def test_the_archive_is_readable_by_the_apps_user_only(tempo):
+    backup = backup_now()
+    assert Path(backup.path).stat().st_mode & 0o777 == 0o600
+
+
+def test_a_run_whose_process_died_is_shown_interrupted_once_its_lock_is_gone(tempo, admin_client):
+    from backup.sentences import INTERRUPTED
+
+    dead = Backup.objects.create(trigger="button", status=Backup.Status.RUNNING)
+
+    page = admin_client.get(reverse("backup:tab")).content.decode()
+
+    dead.refresh_from_db()
+    assert dead.status == Backup.Status.FAILED and dead.error == INTERRUPTED
+    assert "A backup is running now" not in page
+    assert INTERRUPTED in page
+
+
+def test_an_archive_whose_file_is_gone_is_marked_missing_without_download(tempo, admin_client):
+    backup = backup_now()
+    Path(backup.path).unlink()
+
+    page = admin_client.get(reverse("backup:tab")).content.decode()
+
+    assert "The file is no longer in the directory." in page
+    assert reverse("backup:download", args=[backup.public_id]) not in page
+    assert "Remove from the list" in page
+
+
+def test_archives_written_elsewhere_by_the_command_are_not_listed(tempo, admin_client, tmp_path):
+    elsewhere = backup_now(directory=tmp_path / "elsewhere")
+    here = backup_now()
+
+    page = admin_client.get(reverse("backup:tab")).content.decode()
+
+    assert here.file_name in page
+    assert reverse("backup:download", args=[elsewhere.public_id]) not in page

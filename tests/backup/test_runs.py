@@ -13,7 +13,7 @@ from django.conf import settings
 
 from backup import sentences
 from backup.archive import FORMAT, FORMAT_VERSION
-from backup.datasets import DATA_SETS
+from backup.datasets import BY_NAME, DATA_SETS
 from backup.models import Backup
 from backup.runs import LOCK
 from backup.verify import verify_archive
@@ -63,7 +63,8 @@ def test_a_full_backup_writes_every_data_set_and_a_manifest(tempo, backup_dir):
     assert manifest["format"] == FORMAT and manifest["format_version"] == FORMAT_VERSION
     assert manifest["credentials"] == {"method": "api_token", "last4": TOKEN[-4:]}
     assert manifest["tempo_base_url"] == settings.TEMPO_BASE_URL
-    assert manifest["window"] == {"from": "2026-10-01", "to": "2026-11-18"}
+    # Two months back, and to the end of the 12th month ahead (plans and holidays to come).
+    assert manifest["window"] == {"from": "2026-10-01", "to": "2027-11-30"}
     assert manifest["complete"] is True
     assert [e["name"] for e in manifest["data_sets"]] == [d.name for d in DATA_SETS]
     for data_set in DATA_SETS:
@@ -109,8 +110,14 @@ def test_a_token_with_only_the_worklogs_scope_skips_the_rest_with_a_sentence(tem
             assert e["skipped"] == f"The token has no {data_set.scope_name} scope.", e
             assert e["file"] is None and e["records"] == 0 and e["sha256"] is None
         else:
+            parent = BY_NAME[data_set.parent]
+            also = (
+                f"; it also needs the {data_set.scope_name} scope"
+                if parent.scope != data_set.scope
+                else ""
+            )
             assert e["skipped"] == (
-                f"It is read per {data_set.parent} record, and {data_set.parent} was skipped."
+                f"It is read per {data_set.parent} record, and {data_set.parent} was skipped{also}."
             )
     assert entry(manifest, "teams")["skipped"] == "The token has no Teams scope."
     # A child of a skipped parent is not even asked for.
@@ -149,8 +156,9 @@ def test_per_parent_routes_read_each_parent_and_label_it(tempo):
     memberships = lines(files["team-memberships.jsonl"])
     assert [m["id"] for m in memberships] == [1001, 2001]
     holidays = lines(files["holidays.jsonl"])
-    assert holidays == [{"id": 9, "name": "New Year", "date": "01-01", "holidaySchemeId": 31}]
-    assert tempo.calls_to("/4/holiday-schemes/31/holidays") == [{"year": "2026"}]
+    # Each year of the window: this year and next (the fake answers the same holiday).
+    assert holidays == [{"id": 9, "name": "New Year", "date": "01-01", "holidaySchemeId": 31}] * 2
+    assert tempo.calls_to("/4/holiday-schemes/31/holidays") == [{"year": "2026"}, {"year": "2027"}]
     approvals = lines(files["timesheet-approvals.jsonl"])
     # Per team and per month of the window (October and November).
     assert [a["teamId"] for a in approvals] == [100, 100, 200, 200]
@@ -193,6 +201,10 @@ def test_a_project_whose_worklogs_tempo_hides_is_named(tempo):
     assert notes[0].startswith("Worklogs of Support (SUP) are not in this backup: Tempo answered")
     assert "View All Worklogs" in notes[0] and notes[0].endswith(".")
     assert tempo.calls_to("/4/worklogs/project/10000") == [{"limit": "1"}]
+    # Worklogs are missing: the archive is not complete, and the tab's Skipped column says why.
+    assert manifest_of(backup)["complete"] is False
+    assert entry(manifest_of(backup), "worklogs")["incomplete"] is True
+    assert backup.gaps == [("worklogs", notes[0])]
 
 
 def test_429_with_retry_after_mid_backup_is_retried(tempo, monkeypatch):
@@ -256,7 +268,7 @@ def test_a_full_disk_fails_cleanly(tempo, backup_dir, monkeypatch):
             return getattr(self.handle, name)
 
     monkeypatch.setattr(
-        "backup.archive.open", lambda *a, **k: FullDisk(real_open(*a, **k)), raising=False
+        "backup.archive.os.fdopen", lambda *a, **k: FullDisk(real_open(*a, **k)), raising=False
     )
     backup = backup_now()
     assert backup.status == Backup.Status.FAILED
@@ -271,7 +283,7 @@ def test_a_failed_verification_keeps_no_archive(tempo, backup_dir, monkeypatch):
 
     monkeypatch.setattr(
         "backup.runs.verify_archive",
-        lambda path: Verification(Path(path), problems=["worklogs: bad."]),
+        lambda path, **options: Verification(Path(path), problems=["worklogs: bad."]),
     )
     backup = backup_now()
     assert backup.status == Backup.Status.FAILED
@@ -343,8 +355,8 @@ def test_a_directory_that_cannot_be_made_fails_with_a_sentence(tempo, tmp_path):
     backup = backup_now(directory=blocked)
     assert backup.status == Backup.Status.FAILED
     assert backup.error == (
-        f"The archive could not be written to {blocked}: File exists. No archive was written; "
-        "older archives are kept."
+        f"The archive could not be written to {blocked}: it is a file, not a directory. "
+        "No archive was written; older archives are kept."
     )
     assert blocked.read_text() == "not a directory"
 

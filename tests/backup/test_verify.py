@@ -41,6 +41,19 @@ def test_a_whole_archive_is_ok(archive):
     assert result.records == sum(e["records"] for e in result.manifest["data_sets"])
 
 
+def test_the_check_after_writing_counts_lines_without_parsing_them(archive, tmp_path):
+    assert verify_archive(archive, parse_lines=False).ok
+
+    def drop_a_line(name, data):
+        return data.split(b"\n", 1)[1] if name == "worklogs.jsonl" else data
+
+    result = verify_archive(
+        rewrite(archive, tmp_path / "short.zip", drop_a_line), parse_lines=False
+    )
+    assert any("records, the manifest says" in problem for problem in result.problems)
+    assert any("SHA-256" in problem for problem in result.problems)
+
+
 def test_a_changed_byte_in_a_member_is_found(archive, tmp_path):
     def tamper(name, data):
         # Same size, still JSON: only the hash can tell.

@@ -4,6 +4,7 @@ see, and the panel and the admin's contract table say so in the same numbers."""
 
 from __future__ import annotations
 
+import datetime as dt
 import re
 
 import pytest
@@ -27,9 +28,15 @@ REPORT = "/portal/ITSD/worklog-report/"
 
 
 @pytest.fixture
-def demo(fresh_sandbox, admin_user, capsys):
-    """The demo as `make run` prepares it: synced, sign-ins, reports and Acme's contract."""
+def demo(fresh_sandbox, admin_user, capsys, time_machine):
+    """The demo as `make run` prepares it: synced, sign-ins, reports and Acme's contract.
+
+    The app's clock runs from yesterday noon: the demo's worklogs all lie before today, so on
+    the 1st of a month this month would hold none and the split would be empty.
+    """
     assert sync_jira().status == SyncRun.Status.SUCCEEDED
+    yesterday = dt.date.today() - dt.timedelta(days=1)
+    time_machine.move_to(dt.datetime.combine(yesterday, dt.time(12), dt.UTC), tick=True)
     call_command("seed_demo", force=True)
     capsys.readouterr()
     TempoIntegration.store(fresh_sandbox.client.mint_token(full=True), admin_user)

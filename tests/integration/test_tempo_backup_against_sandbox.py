@@ -66,7 +66,7 @@ def test_the_manifest_matches_what_the_sandbox_holds(tempo_sandbox, backup_dir, 
     assert {name: counted[name] for name in held} == held
     # Read per team and month: one approval per member (past and present) and period.
     assert counted["timesheet-approvals"] > 0
-    assert counted["periods"] == 3  # TEMPO_BACKUP_MONTHS
+    assert counted["periods"] == 3 + 12  # TEMPO_BACKUP_MONTHS back, 12 ahead
 
 
 def test_a_worklogs_only_token_explains_every_skipped_data_set(
@@ -97,7 +97,9 @@ def test_a_worklogs_only_token_explains_every_skipped_data_set(
         "programs": "The token has no Plans scope.",
         "plans": "The token has no Plans scope.",
         "periods": "The token has no Periods scope.",
-        "timesheet-approvals": "It is read per teams record, and teams was skipped.",
+        "timesheet-approvals": (
+            "It is read per teams record, and teams was skipped; it also needs the Approvals scope."
+        ),
         "timesheet-approvals-waiting": "The token has no Approvals scope.",
     }
     with zipfile.ZipFile(backup.path) as archive:

@@ -11,8 +11,8 @@ from django.core.management.base import BaseCommand, CommandParser
 from django.template.defaultfilters import filesizeformat
 
 from backup.models import Backup
+from backup.progress import BackupBars
 from backup.runs import run_backup
-from sync.progress import BarProgress
 
 
 class Command(BaseCommand):
@@ -30,6 +30,9 @@ class Command(BaseCommand):
         )
 
     def handle(self, *args, **options) -> None:
+        if options["output"] is not None and not options["output"].strip():
+            self.stderr.write("--output needs a directory.")
+            sys.exit(2)
         stop = threading.Event()
         for sig in (signal.SIGTERM, signal.SIGINT):
             signal.signal(sig, lambda *_: stop.set())
@@ -37,7 +40,7 @@ class Command(BaseCommand):
         run_backup(
             backup,
             directory=options["output"],
-            terminal=BarProgress(self.stderr._out),
+            terminal=BackupBars(self.stderr._out),
             stop=stop,
         )
         if backup.status != Backup.Status.SUCCEEDED:
