@@ -36,15 +36,18 @@ serve: $(STAMP)
 	@$(PY) scripts/serve.py
 
 ## The whole suite: unit, integration (real sandbox process) and end-to-end (Chromium).
+## The tests without a sandbox process or a browser run on every core first; then the
+## integration and browser tests, one at a time (they start processes and share ports).
 test: $(STAMP) chromium
-	$(PY) -m pytest $(PYTEST_ARGS)
+	$(PY) -m pytest -m "not integration and not e2e" -n auto $(PYTEST_ARGS)
+	$(PY) -m pytest -m "integration or e2e" $(PYTEST_ARGS)
 
 ## The fast part while working: no sandbox process, no browser, on every core (about a
 ## minute); `make test` runs everything before a push.
 test-unit: $(STAMP)
 	$(PY) -m pytest -m "not integration and not e2e" -n auto $(PYTEST_ARGS)
 
-## Benchmarks of docs/product.md §8 (sync and report vs their limits); writes bench/results.json.
+## Benchmarks of docs/product.md §8 (sync, report and Tempo backup vs their limits); writes bench/results.json.
 ## DATABASE_URL=postgres://... make bench measures on PostgreSQL.
 bench: $(STAMP)
 	$(PY) -m bench.run $(BENCH_ARGS)

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import datetime as dt
 
+from .forecast import ENOUGH, RUNS_OUT, Forecast
 from .templatetags.hours import format_hours
 
 CREATED = "Contract created."
@@ -90,3 +91,28 @@ HOURS_UNAVAILABLE_FOR_STAFF = (
     "Tempo, and there is no working Tempo integration that has read it. Customers see the "
     "contract's terms without them."
 )
+
+
+# The run-out forecast (portal/forecast.py states the method).
+ENOUGH_FOR_THIS_PERIOD = "Enough for this period at this pace."
+
+
+def run_out(forecast: Forecast, today: dt.date) -> str:
+    """The forecast in one sentence; "" when there is too little data to say."""
+    if forecast.kind == ENOUGH:
+        return ENOUGH_FOR_THIS_PERIOD
+    if forecast.kind != RUNS_OUT:
+        return ""
+    day = forecast.date
+    when = f"{day:%-d %b}" if day.year == today.year else f"{day:%-d %b %Y}"
+    return f"At this pace the hours run out on {when}."
+
+
+def pace(forecast: Forecast, time_format: str) -> str:
+    """How the forecast was made, under it on the panel; "" when there is none."""
+    if not forecast.is_known:
+        return ""
+    return (
+        f"Pace: {format_hours(forecast.pace_seconds, time_format)} a working day "
+        f"over the last {forecast.working_days} working days."
+    )

@@ -82,7 +82,7 @@ def _unseen(report_settings, filters: dict[str, Q], exclude: Q | None = None):
     for name, condition in filters.items():
         aggregates[f"s{name}"] = Sum(report_settings.shown_seconds(), filter=condition)
         aggregates[f"n{name}"] = Count("request", filter=condition, distinct=True)
-    worklogs = report_settings.source.model.objects.filter(
+    worklogs = report_settings.counted_worklogs().filter(
         request__project_id=report_settings.project_id
     )
     if exclude is not None:

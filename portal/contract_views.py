@@ -22,8 +22,9 @@ from jsm.models import JiraProject
 from . import contract_sentences as sentences
 from .contract_forms import ContractForm
 from .contract_split import hours_not_shared
-from .contracts import contract_usages, lock_contracts_of
+from .contracts import contract_forecasts, contract_usages, lock_contracts_of
 from .exports import csv_download
+from .forecast import NO_FORECAST
 from .models import Contract, ReportSettings
 from .reports import hours_available
 from .templatetags.hours import decimal_hours
@@ -74,6 +75,7 @@ def _render_contracts(request, project, report_settings, status=200):
     usages = contract_usages(contract_list, report_settings, today)
     available = hours_available(report_settings)
     not_shared = hours_not_shared(usages.values(), report_settings) if available else {}
+    forecasts = contract_forecasts(usages.values(), report_settings, today) if available else {}
     return render(
         request,
         "configuration/project_contracts.html",
@@ -86,6 +88,7 @@ def _render_contracts(request, project, report_settings, status=200):
                     usages[c.pk],
                     sentences.delete_question(c, report_settings.time_format),
                     _not_shared_note(c, not_shared.get(c.pk), report_settings.time_format),
+                    sentences.run_out(forecasts.get(c.pk, NO_FORECAST), today),
                 )
                 for c in contract_list
             ],

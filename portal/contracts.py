@@ -5,6 +5,9 @@ and remaining hours; the Contract management table, the portal's contract panel 
 usage CSV all call it. It runs one SQL aggregate (worklogs grouped by calendar month, one
 filtered sum per contract) whatever the number of contracts or worklogs, and then does the
 month arithmetic in Python on at most a few hundred numbers.
+
+``contract_forecasts`` adds the run-out forecast (``portal.forecast``) of the table and the
+panel: one more aggregate, over the last working days only.
 """
 
 from __future__ import annotations
@@ -18,6 +21,7 @@ from django.db.models.functions import TruncMonth
 
 from jsm.models import JiraProject
 
+from .forecast import NO_FORECAST, Forecast, pace_days, run_out_forecast
 from .models import Contract, ReportSettings
 from .periods import month_end, months_from_to
 from .visibility import contracts_visible_to
@@ -174,7 +178,11 @@ def used_seconds_by_month(
     sums = {
         f"c{c.pk}": Sum(
             shown,
-            filter=Q(start_date__gte=c.start_date, start_date__lte=c.end_date) & c.worklog_scope(),
+            # On approved timesheets only, pending worklogs are in no used hours; they still
+            # make their month one with data (``_data_from``).
+            filter=Q(start_date__gte=c.start_date, start_date__lte=c.end_date)
+            & c.worklog_scope()
+            & report_settings.counted(),
         )
         for c in contracts
     }
@@ -255,6 +263,53 @@ def usage_from_months(
         months=tuple(months),
         status=status,
     )
+
+
+def contract_forecasts(
+    usages: Iterable[ContractUsage], report_settings: ReportSettings, today: dt.date
+) -> dict[int, Forecast]:
+    """The run-out forecast of each contract's current window, keyed by contract id:
+    NO_FORECAST for a contract not running today or with no hours left. One query for any
+    number of contracts; none when no contract needs one."""
+    usages = list(usages)
+    wanted = [
+        u for u in usages if u.contract.status_on(today) == "active" and u.remaining_seconds > 0
+    ]
+    used = used_seconds_by_day([u.contract for u in wanted], report_settings, pace_days(today))
+    forecasts = {u.contract.pk: NO_FORECAST for u in usages}
+    for u in wanted:
+        forecasts[u.contract.pk] = run_out_forecast(
+            u.remaining_seconds, used[u.contract.pk], today, u.end
+        )
+    return forecasts
+
+
+def used_seconds_by_day(
+    contracts: list[Contract], report_settings: ReportSettings, days: list[dt.date]
+) -> dict[int, dict[dt.date, int]]:
+    """{contract id: {day: shown seconds}} of worklogs on the contract's scope, on ``days``
+    only, from a single grouped aggregate (none for no contracts).
+
+    The same rules as used hours (hours source, rounding, scope) but not the contract's
+    period: the pace is how fast work goes on those requests, and the first days of a
+    month, or of a contract that follows another, have a pace too."""
+    if not contracts or not days:
+        return {c.pk: {} for c in contracts}
+    shown = report_settings.shown_seconds()
+    sums = {f"c{c.pk}": Sum(shown, filter=c.worklog_scope() or None) for c in contracts}
+    rows = (
+        report_settings.counted_worklogs()
+        .filter(request__project_id=report_settings.project_id, start_date__in=days)
+        .values("start_date")
+        .annotate(**sums)
+        .order_by()
+    )
+    result: dict[int, dict[dt.date, int]] = {c.pk: {} for c in contracts}
+    for row in rows:
+        for c in contracts:
+            if row[f"c{c.pk}"]:
+                result[c.pk][_as_date(row["start_date"])] = int(row[f"c{c.pk}"])
+    return result
 
 
 def _month_usage(contract, month, allowance, brought_forward, used_by_month) -> MonthUsage:

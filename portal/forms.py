@@ -2,6 +2,8 @@ from __future__ import annotations
 
 from django import forms
 
+from tempo_integration.models import ProjectSyncState
+
 from .models import ReportSettings
 
 
@@ -26,7 +28,20 @@ class ReportSettingsForm(forms.ModelForm):
             "enabled": "Customers see this project's report in the portal only when it is on.",
             "show_worker_names": "The names of the people who logged the work.",
             "rounding_minutes": "Each worklog is rounded up before it is added up.",
+            "hours_source": "Approved timesheets only: a Tempo worklog counts once its "
+            "author's timesheet for that period is approved in Tempo; the others are shown "
+            "apart as awaiting approval. The Tempo token needs the Approvals scope.",
         }
+
+    def save(self, commit: bool = True) -> ReportSettings:
+        settings = super().save(commit)
+        if commit and "hours_source" in self.changed_data and settings.approved_only:
+            # Approvals read before (or never) say nothing now: the next sync reads them all,
+            # and until then the report says approved hours are not available.
+            ProjectSyncState.objects.filter(project=settings.project_id).update(
+                approvals_synced_at=None, approvals_problem=""
+            )
+        return settings
 
 
 class ProjectChoiceForm(forms.Form):

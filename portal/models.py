@@ -39,6 +39,7 @@ class ReportSettings(models.Model):
     class HoursSource(models.TextChoices):
         TEMPO_BILLABLE = "tempo_billable", "Billable hours (Tempo)"
         JIRA_LOGGED = "jira_logged", "Logged time (Jira)"
+        TEMPO_APPROVED = "tempo_approved", "Billable hours of approved timesheets only (Tempo)"
 
     class Visibility(models.TextChoices):
         PARTICIPANTS = "participants", "Requests they raised or take part in"
@@ -88,7 +89,9 @@ class ReportSettings(models.Model):
                 name="report_settings_rounding_valid",
             ),
             models.CheckConstraint(
-                condition=models.Q(hours_source__in=["tempo_billable", "jira_logged"]),
+                condition=models.Q(
+                    hours_source__in=["tempo_billable", "jira_logged", "tempo_approved"]
+                ),
                 name="report_settings_hours_source_valid",
             ),
         ]
@@ -103,7 +106,16 @@ class ReportSettings(models.Model):
 
     @property
     def shows_tempo_hours(self) -> bool:
-        return self.hours_source == self.HoursSource.TEMPO_BILLABLE
+        return self.hours_source in (
+            self.HoursSource.TEMPO_BILLABLE,
+            self.HoursSource.TEMPO_APPROVED,
+        )
+
+    @property
+    def approved_only(self) -> bool:
+        """Only worklogs whose author's Tempo timesheet for the period is approved count; the
+        others are pending ("awaiting approval"), shown apart and never in a total."""
+        return self.hours_source == self.HoursSource.TEMPO_APPROVED
 
     @property
     def shares_with_organizations(self) -> bool:
@@ -118,6 +130,15 @@ class ReportSettings(models.Model):
         if self.hours_source == self.HoursSource.JIRA_LOGGED:
             return Source(JiraWorklog, "time_spent_seconds", SyncRun.Kind.JIRA)
         return Source(Worklog, "billable_seconds", SyncRun.Kind.TEMPO)
+
+    def counted(self) -> Q:
+        """Which of the source's worklogs count: all of them, or on approved timesheets only
+        the approved ones (``Worklog.approved``, kept by the Tempo sync)."""
+        return Q(approved=True) if self.approved_only else Q()
+
+    def counted_worklogs(self) -> models.QuerySet:
+        """The source's worklogs that count in totals, rows, chart, CSV and contracts."""
+        return self.source.model.objects.filter(self.counted())
 
     def shown_seconds(self) -> Combinable:
         """The seconds customers see for one worklog, as an SQL expression on the source's

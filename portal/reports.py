@@ -17,7 +17,7 @@ from django.db.models.functions import TruncDay, TruncMonth
 
 from jsm.models import JiraWorklog, Request, Worker
 from sync.models import SyncRun
-from tempo_integration.models import TempoIntegration
+from tempo_integration.models import TempoIntegration, Worklog
 
 from .models import ReportSettings
 from .periods import Period, add_months
@@ -29,12 +29,24 @@ def hours_available(report_settings: ReportSettings) -> bool:
     Tempo billable hours need a stored token that Tempo has not refused, and a sync that has
     read the project with it: after a Revoke the synced worklogs are gone (and the project's
     sync state with them) until a new token's first read, and while the token is Invalid
-    they are no longer kept. Without either, a report would say "no work" where the truth is
-    "no data". Jira's logged time is always available. Reads the project's
-    ``tempo_sync_state`` (select it with the project to save a query).
+    they are no longer kept. On approved timesheets only, the approvals must have been read
+    too, and not refused (403): without them approved hours are unknown, not 0. Without
+    either, a report would say "no work" where the truth is "no data". Jira's logged time is
+    always available. Reads the project's ``tempo_sync_state`` (select it with the project to
+    save a query).
     """
     if not report_settings.shows_tempo_hours:
         return True
+    if not tempo_worklogs_read(report_settings):
+        return False
+    if report_settings.approved_only:
+        state = report_settings.project.tempo_sync_state
+        return state.approvals_synced_at is not None and not state.approvals_problem
+    return True
+
+
+def tempo_worklogs_read(report_settings: ReportSettings) -> bool:
+    """A working Tempo integration has read the project's worklogs (see ``hours_available``)."""
     integration = TempoIntegration.current()
     if integration is None or not integration.is_active:
         return False
@@ -45,9 +57,27 @@ def hours_available(report_settings: ReportSettings) -> bool:
 def worklogs_in(
     report_settings: ReportSettings, requests: QuerySet[Request], period: Period
 ) -> QuerySet:
-    return report_settings.source.model.objects.filter(
+    """The worklogs that count (on approved timesheets only: the approved ones)."""
+    return report_settings.counted_worklogs().filter(
         request__in=requests, start_date__gte=period.start, start_date__lte=period.end
     )
+
+
+def pending_seconds(
+    report_settings: ReportSettings, requests: QuerySet[Request], period: Period
+) -> int:
+    """On approved timesheets only: the shown seconds of the period's worklogs whose
+    timesheet is not approved yet ("awaiting approval"; one query). 0 on other settings,
+    without a query."""
+    if not report_settings.approved_only:
+        return 0
+    total = Worklog.objects.filter(
+        request__in=requests,
+        start_date__gte=period.start,
+        start_date__lte=period.end,
+        approved=False,
+    ).aggregate(seconds=Sum(report_settings.shown_seconds()))["seconds"]
+    return int(total or 0)
 
 
 @dataclass
@@ -72,6 +102,8 @@ class Report:
     period: Period
     rows: list[RequestRow]
     bars: list[ChartBar] = field(default_factory=list)
+    # On approved timesheets only: seconds awaiting approval, in no total, row or bar.
+    pending_seconds: int = 0
 
     @property
     def total_seconds(self) -> int:
@@ -126,7 +158,12 @@ def build_report(report_settings, requests, period: Period) -> Report:
         key=lambda row: (created[row.request_id], row.request_id),
         reverse=True,  # newest request first
     )
-    return Report(period=period, rows=ordered, bars=_bars(per_bucket, period))
+    return Report(
+        period=period,
+        rows=ordered,
+        bars=_bars(per_bucket, period),
+        pending_seconds=pending_seconds(report_settings, requests, period),
+    )
 
 
 def request_rows(report_settings, requests, period: Period) -> list[RequestRow]:
@@ -167,9 +204,8 @@ def worklog_lines(report_settings, request: Request, period: Period) -> list[Wor
     if source.model is JiraWorklog:
         fields.append("internal")  # Tempo has no restricted worklogs
     rows = list(
-        source.model.objects.filter(
-            request=request, start_date__gte=period.start, start_date__lte=period.end
-        )
+        report_settings.counted_worklogs()
+        .filter(request=request, start_date__gte=period.start, start_date__lte=period.end)
         .annotate(shown=report_settings.shown_seconds())
         .filter(shown__gt=0)
         .order_by("start_date", "pk")

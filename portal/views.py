@@ -12,11 +12,11 @@ from django.views.decorators.http import require_GET
 
 from jsm.models import JiraProject, Request
 
-from . import report_sentences, reports
+from . import contract_sentences, report_sentences, reports
 from .charts import build_chart
 from .contract_sentences import HOURS_UNAVAILABLE_IN_PANEL, unseen_by_customer
 from .contract_split import hours_unseen_by
-from .contracts import contract_panel, contract_shown_to
+from .contracts import contract_forecasts, contract_panel, contract_shown_to
 from .decorators import portal_access_required
 from .exports import report_csv
 from .models import ReportSettings
@@ -113,6 +113,11 @@ def worklog_report(request, key: str):
             "typed_to": request.GET.get("to", "") if period_error else f"{period.end:%Y-%m-%d}",
             "longer_preset": longer_preset(period),
             "updated": reports.last_updated(report_settings),
+            "pending_note": report_sentences.awaiting_approval(
+                report.pending_seconds, report_settings.time_format
+            )
+            if report.pending_seconds
+            else "",
             "is_preview": request.user.is_staff,
             **_contract_context(request.user, project, report_settings),
         },
@@ -120,16 +125,40 @@ def worklog_report(request, key: str):
 
 
 def _contract_context(user, project: JiraProject, report_settings: ReportSettings) -> dict:
-    usage = contract_panel(user, project, report_settings, timezone.localdate())
-    unseen_note = ""
+    today = timezone.localdate()
+    usage = contract_panel(user, project, report_settings, today)
+    unseen_note = forecast_note = pace_note = ""
     if usage is not None:
         unseen = hours_unseen_by(user, usage, report_settings)
         if unseen.seconds:
             unseen_note = unseen_by_customer(unseen, usage.contract, report_settings.time_format)
+        forecast = contract_forecasts([usage], report_settings, today)[usage.contract.pk]
+        forecast_note = contract_sentences.run_out(forecast, today)
+        pace_note = contract_sentences.pace(forecast, report_settings.time_format)
     return {
         "contract": usage,
         "contract_terms": usage.contract if usage else None,
         "unseen_note": unseen_note,
+        "forecast_note": forecast_note,
+        "pace_note": pace_note,
+    }
+
+
+def _unavailable_sentences(report_settings: ReportSettings, *, staff: bool) -> dict:
+    """Why there are no hours: no working Tempo connection, or (approved timesheets only)
+    approvals Tempo refused or that were not read yet."""
+    if report_settings.approved_only and reports.tempo_worklogs_read(report_settings):
+        return {
+            "unavailable_title": report_sentences.APPROVALS_UNAVAILABLE_TITLE,
+            "unavailable_text": report_sentences.APPROVALS_UNAVAILABLE_STAFF
+            if staff
+            else report_sentences.APPROVALS_UNAVAILABLE,
+        }
+    return {
+        "unavailable_title": report_sentences.HOURS_UNAVAILABLE_TITLE,
+        "unavailable_text": report_sentences.HOURS_UNAVAILABLE_STAFF
+        if staff
+        else report_sentences.HOURS_UNAVAILABLE,
     }
 
 
@@ -146,10 +175,7 @@ def _hours_unavailable(request, project: JiraProject, report_settings: ReportSet
             "project": project,
             "settings": report_settings,
             "unavailable": True,
-            "unavailable_title": report_sentences.HOURS_UNAVAILABLE_TITLE,
-            "unavailable_text": report_sentences.HOURS_UNAVAILABLE_STAFF
-            if request.user.is_staff
-            else report_sentences.HOURS_UNAVAILABLE,
+            **_unavailable_sentences(report_settings, staff=request.user.is_staff),
             "is_preview": request.user.is_staff,
             "contract_terms": contract_shown_to(request.user, project, timezone.localdate()),
             "contract_unavailable": HOURS_UNAVAILABLE_IN_PANEL,
@@ -186,7 +212,6 @@ def request_worklogs(request, key: str, request_key: str):
             "period": period,
             "total": sum(line.seconds for line in lines),
             "unavailable": not available,
-            "unavailable_title": report_sentences.HOURS_UNAVAILABLE_TITLE,
-            "unavailable_text": report_sentences.HOURS_UNAVAILABLE,
+            **({} if available else _unavailable_sentences(report_settings, staff=False)),
         },
     )

@@ -32,6 +32,7 @@ from .locks import Lease, SyncAlreadyRunning, SyncStopped, sync_lock
 from .log import log_sync_already_running, log_sync_database_unavailable, log_sync_run
 from .models import STOPPED, SyncRun
 from .progress import Progress, Silent
+from .signals import sync_finished
 
 logger = logging.getLogger(__name__)
 
@@ -216,4 +217,19 @@ def run_all(
                 close()
         log_sync_run(kind, run, trigger)
         outcomes.append(Outcome(kind, run=run, skipped="" if run else "no_token"))
+    _announce(outcomes)
     return outcomes
+
+
+def _announce(outcomes: list[Outcome]) -> None:
+    """Tell other apps a round ended (``sync.signals.sync_finished``) when it recorded a run.
+    A receiver that fails is logged; the sync's outcome stands."""
+    if not any(outcome.run is not None for outcome in outcomes):
+        return
+    for receiver, result in sync_finished.send_robust(sender=run_all, outcomes=outcomes):
+        if isinstance(result, Exception):
+            logger.error(
+                "sync finished receiver failed",
+                exc_info=result,
+                extra={"receiver": getattr(receiver, "__qualname__", str(receiver))},
+            )

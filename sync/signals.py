@@ -7,3 +7,8 @@ from django.dispatch import Signal
 # that is due on a clock (the daily Tempo backup) can be queued from the one process that
 # runs on a clock. Receivers must be quick: queue work, never do it.
 loop_tick = Signal()
+
+# Sent by ``sync.runs.run_all`` after each round of Jira then Tempo, from whatever started it
+# (the command, the loop, the worker), with ``outcomes=`` (a list of ``Outcome``). Receivers
+# must be quick and must not fail the sync: queue work (the alert check), never do it.
+sync_finished = Signal()

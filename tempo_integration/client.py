@@ -10,13 +10,14 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterator
 from typing import Any
+from urllib.parse import quote
 
 import requests
 from django.conf import settings
 
 from worklog_report.http_client import JsonHttpClient, ServiceUnavailable
 
-from .records import TempoWorklog, WorklogPage
+from .records import TempoWorklog, TimesheetPeriod, WorklogPage
 
 # Tempo's largest page size for worklog lists (docs/outside-apis.md §1).
 MAX_PAGE_SIZE = 5000
@@ -154,6 +155,26 @@ class TempoClient(JsonHttpClient):
         if not isinstance(payload, dict) or "tempoWorklogId" not in payload:
             raise TempoUnavailable("Tempo answered with JSON that is not a worklog.")
         return TempoWorklog.from_api(payload)
+
+    def timesheet_approval(self, account_id: str, day: str) -> TimesheetPeriod | None:
+        """The approval of one person's timesheet for the period holding ``day``
+        ("YYYY-MM-DD"): ``GET /4/timesheet-approvals/user/{accountId}?from=`` answers ONE
+        object (docs/outside-apis.md §1). None when Tempo answers 404 (a user it does not
+        know). Raises TempoScopeError on 403 (a token without the Approvals scope) and
+        TempoUnavailable for an answer that is not an approval."""
+        try:
+            path = f"/4/timesheet-approvals/user/{quote(account_id, safe=':')}"
+            payload = self.request_json("GET", path, params={"from": day})
+        except TempoRequestError as exc:
+            if exc.status == 404:
+                return None
+            raise
+        try:
+            return TimesheetPeriod.from_api(payload)
+        except ValueError:
+            raise TempoUnavailable(
+                "Tempo answered with JSON that is not a timesheet approval."
+            ) from None
 
     def iter_worklog_pages(
         self, path: str, params: dict[str, Any] | None = None

@@ -275,6 +275,7 @@ class TempoIntegration(models.Model):
         with transaction.atomic():
             erased, _ = Worklog.objects.all().delete()
             ProjectSyncState.objects.all().delete()
+            TimesheetApproval.objects.all().delete()
             IntegrationEvent.record(
                 IntegrationEvent.Kind.REVOKED,
                 user,
@@ -398,6 +399,10 @@ class Worklog(models.Model):
     tempo_updated_at = models.DateTimeField()
     # The project's full-read generation that last saw it: a full read deletes the older ones.
     sync_generation = models.PositiveIntegerField(default=0)
+    # Whether the author's Tempo timesheet for the period holding ``start_date`` is approved
+    # (``TimesheetApproval``); set in bulk by the sync for projects on approved timesheets only.
+    # A database default: the sync's upsert never names it, so a re-read keeps it.
+    approved = models.BooleanField(default=False, db_default=False)
 
     class Meta:
         indexes = [
@@ -426,6 +431,38 @@ class ProjectSyncState(models.Model):
         "people; empty when it was read.",
     )
     problem_since = models.DateTimeField(null=True, blank=True)
+    # Projects on approved timesheets only: when the approvals were last read, and why Tempo
+    # refused them (empty when read). Without a read, approved hours are unavailable.
+    approvals_synced_at = models.DateTimeField(null=True, blank=True)
+    approvals_problem = models.TextField(blank=True)
 
     def __str__(self) -> str:
         return f"Tempo sync state of {self.project_id}"
+
+
+class TimesheetApproval(models.Model):
+    """The status of one person's Tempo timesheet for one approval period, as last read
+    (``GET /4/timesheet-approvals/user/{accountId}?from``). Tempo has no REOPENED: a reopened
+    timesheet is OPEN again."""
+
+    class Status(models.TextChoices):
+        OPEN = "OPEN", "Open"
+        IN_REVIEW = "IN_REVIEW", "In review"
+        APPROVED = "APPROVED", "Approved"
+
+    account_id = models.CharField(max_length=128)
+    period_start = models.DateField()
+    period_end = models.DateField()
+    status = models.CharField(max_length=10, choices=Status.choices)
+    synced_at = models.DateTimeField()
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["account_id", "period_start"], name="timesheet_approval_unique_period"
+            ),
+        ]
+        indexes = [models.Index(fields=["account_id", "period_end"])]
+
+    def __str__(self) -> str:
+        return f"Timesheet of {self.account_id} from {self.period_start}: {self.status}"

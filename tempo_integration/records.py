@@ -98,3 +98,35 @@ class WorklogPage:
 def _utc(value: dt.datetime) -> dt.datetime:
     # Tempo's timestamps are UTC, with or without "Z"; a naive one is read as UTC.
     return value.replace(tzinfo=dt.UTC) if value.tzinfo is None else value
+
+
+# Tempo's timesheet statuses; there is no REOPENED (a reopened timesheet is OPEN again).
+APPROVAL_STATUSES = ("OPEN", "IN_REVIEW", "APPROVED")
+
+
+class TimesheetPeriod(NamedTuple):
+    """One person's timesheet approval for one period, as
+    ``GET /4/timesheet-approvals/user/{accountId}?from`` returns it (API-CONTRACTS.md §1)."""
+
+    account_id: str
+    """``user.accountId``."""
+    period_start: dt.date
+    """``period.from``: the first day of the approval period."""
+    period_end: dt.date
+    """``period.to``: its last day."""
+    status: str
+    """``status.key``: OPEN, IN_REVIEW or APPROVED (a reopened timesheet is OPEN again)."""
+
+    @classmethod
+    def from_api(cls, payload: Any) -> TimesheetPeriod:
+        """Raises ValueError for anything that is not an approval object."""
+        try:
+            status = payload["status"]["key"]
+            start = dt.date.fromisoformat(payload["period"]["from"])
+            end = dt.date.fromisoformat(payload["period"]["to"])
+            account = payload["user"]["accountId"]
+        except (KeyError, TypeError) as exc:
+            raise ValueError(f"not a timesheet approval: {exc}") from None
+        if status not in APPROVAL_STATUSES or end < start or not isinstance(account, str):
+            raise ValueError("not a timesheet approval")
+        return cls(account, start, end, status)

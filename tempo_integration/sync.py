@@ -35,6 +35,7 @@ from worklog_report.sentences import full_stop
 
 from . import sentences
 from .access import open_client
+from .approvals import ApprovalCache, sync_approvals
 from .client import (
     MAX_PAGE_SIZE,
     TempoAuthError,
@@ -76,6 +77,8 @@ class Counts:
     skipped_unknown_issue: int = 0
     skipped_malformed: int = 0
     projects_failed: int = 0
+    # Timesheet approvals read (projects on approved timesheets only).
+    approvals_read: int = 0
     # Sentences for the projects that could not be read this run (not a count).
     problems: list[str] = field(default_factory=list)
 
@@ -134,9 +137,11 @@ def read_tempo(
 def enabled_projects():
     """Projects with the report on that Jira still lists (a missing one keeps its worklogs as
     they were last synced)."""
-    return JiraProject.objects.filter(
-        report_settings__enabled=True, missing_since__isnull=True
-    ).order_by("key")
+    return (
+        JiraProject.objects.filter(report_settings__enabled=True, missing_since__isnull=True)
+        .select_related("report_settings")
+        .order_by("key")
+    )
 
 
 def _sync(
@@ -153,6 +158,7 @@ def _sync(
         problem="", problem_since=None
     )
     unavailable_in_a_row = 0
+    approvals = ApprovalCache()  # one read per author and period in the whole run
     for project in projects:
         state, _ = ProjectSyncState.objects.get_or_create(project=project)
         project_full = (
@@ -190,7 +196,23 @@ def _sync(
         else:
             unavailable_in_a_row = 0
             counts.projects += 1
+            if project.report_settings.approved_only:
+                _sync_approvals(client, lease, project, project_full, counts, generation, approvals)
         progress.advance()
+
+
+def _sync_approvals(client, lease, project, full, counts, generation, cache) -> None:
+    """The approvals behind the project's worklogs (``approvals``): a refusal is the
+    project's problem, never the run's failure; a 401 is the token's (raised)."""
+    reads = cache.reads
+    try:
+        problem = sync_approvals(
+            client, lease, project, full=full, generation=generation, cache=cache
+        )
+    finally:
+        counts.approvals_read += cache.reads - reads
+    if problem:
+        counts.problems.append(problem)
 
 
 def _sync_project(

@@ -80,6 +80,7 @@ INSTALLED_APPS = [
     "portal",
     "sync",
     "backup",
+    "alerts",
 ]
 
 MIDDLEWARE = [
@@ -184,6 +185,17 @@ MESSAGE_TAGS = {
 EMAIL_CONFIG = env.email_url("EMAIL_URL", default="consolemail://")
 vars().update(EMAIL_CONFIG)
 DEFAULT_FROM_EMAIL = env.str("DEFAULT_FROM_EMAIL", default="Worklog Report <noreply@localhost>")
+# Seconds an SMTP server may take to answer before a send fails (and is retried later).
+EMAIL_TIMEOUT = env.int("EMAIL_TIMEOUT", default=10)
+# The app's address for links in e-mails sent by the worker (contract alerts), e.g.
+# https://hours.example.com; without it, the first of ALLOWED_HOSTS.
+SITE_URL = env.str("SITE_URL", default="").rstrip("/")
+if not SITE_URL:
+    _host = next((h for h in ALLOWED_HOSTS if h and "*" not in h), "localhost").lstrip(".")
+    _port = env.str("PORT", default="")  # `make run` serves on PORT
+    SITE_URL = f"{'https' if env.bool('HTTPS_ONLY', default=not DEBUG) else 'http'}://{_host}" + (
+        f":{_port}" if _port and _port not in ("80", "443") else ""
+    )
 
 # The sign-in lockout and the set-password limits count in the cache, which every web worker
 # must share: the database with DEBUG off (`manage.py createcachetable`, run by the release

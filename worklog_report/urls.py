@@ -14,6 +14,7 @@ urlpatterns = [
     ),
     path("configuration/tempo/", include("tempo_integration.urls")),
     path("configuration/projects/", include("portal.configuration_urls")),
+    path("configuration/projects/", include("alerts.urls")),
     path("configuration/sync/", include("sync.urls")),
     path("configuration/backup/", include("backup.urls")),
     path("portal/", include("portal.urls")),

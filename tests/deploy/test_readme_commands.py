@@ -41,6 +41,7 @@ LINKED = (
     "portal",
     "sync",
     "backup",
+    "alerts",
     "sandbox",
     "templates",
     "static",

@@ -213,3 +213,40 @@ def test_edit_and_delete_without_javascript(browser, live_server, itsd):
     expect(page.locator(".flag", has_text=sentences.DELETED)).to_be_visible()
     assert not Contract.objects.exists()
     context.close()
+
+
+def test_forecast_on_the_table_and_the_panel(browser, live_server, page, itsd, time_machine):
+    # Wed 2 Jun 2032 (the live server's clock too): its last 10 working days run from Tue 1 Jun
+    # back to Wed 19 May. 8 h on five of them and 2 h on Tue 1 Jun: 42 h ÷ 10 = 4.2 h a day.
+    time_machine.move_to(dt.datetime(2032, 6, 2, 12, tzinfo=dt.UTC), tick=True)
+    for day in [31, 28, 27, 26, 25]:
+        log(itsd, dt.date(2032, 5, day), 8)
+    log(itsd, dt.date(2032, 6, 1), 2)
+    contract = Contract.objects.create(
+        project=itsd.project,
+        organization=Organization.objects.get(name="Acme"),
+        type="monthly",
+        start_date=dt.date(2032, 6, 1),
+        end_date=dt.date(2032, 12, 31),
+        hours=20,
+    )
+    # 20 - 2 = 18 h left; 18 ÷ 4.2 = 4.3: the 5th working day, Wed 2, Thu 3, Fri 4, Mon 7, Tue 8.
+    runs_out = "At this pace the hours run out on 8 Jun."
+
+    sign_in(page, "admin", "admin")
+    page.goto(CONTRACTS)
+    row = page.locator(f"#contract-{contract.pk}")
+    expect(row.locator('[data-figure="forecast"]')).to_have_text(runs_out)
+
+    customer = browser.new_context(base_url=live_server.url)
+    portal = customer.new_page()
+    sign_in(portal, "alice@acme.example", "demo")
+    portal.goto(REPORT)
+    panel = portal.locator(".contract-panel")
+    expect(panel.locator('[data-figure="forecast"]')).to_be_hidden()
+    panel.get_by_text("Show contract").click()
+    expect(panel.locator('[data-figure="forecast"]')).to_have_text(runs_out)
+    expect(panel.locator('[data-figure="pace"]')).to_have_text(
+        "Pace: 4.20 h a working day over the last 10 working days."
+    )
+    customer.close()

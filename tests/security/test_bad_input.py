@@ -8,8 +8,10 @@ import datetime as dt
 import io
 import re
 from decimal import Decimal
+from pathlib import Path
 
 import pytest
+from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.core import mail
 from django.test import Client
@@ -305,7 +307,7 @@ def hostile_world(full_world):
     Backup.objects.create(
         trigger="button",
         status="succeeded",
-        path="/nowhere/tempo-backup.zip",
+        path=str(Path(settings.TEMPO_BACKUP_DIR) / "tempo-backup.zip"),
         data_sets=[{"name": "teams", "skipped": f"Skipped {XSS}", "records": 0}],
     )
     return full_world
