@@ -37,10 +37,11 @@ serve: $(STAMP)
 
 ## The whole suite: unit, integration (real sandbox process) and end-to-end (Chromium).
 ## The tests without a sandbox process or a browser run on every core first; then the
-## integration and browser tests, one at a time (they start processes and share ports).
+## integration and browser tests on two workers, each test file whole on one of them (their
+## sandbox processes and servers are per file or per session, on free ports).
 test: $(STAMP) chromium
 	$(PY) -m pytest -m "not integration and not e2e" -n auto $(PYTEST_ARGS)
-	$(PY) -m pytest -m "integration or e2e" $(PYTEST_ARGS)
+	$(PY) -m pytest -m "integration or e2e" -n 2 --dist loadfile $(PYTEST_ARGS)
 
 ## The fast part while working: no sandbox process, no browser, on every core (about a
 ## minute); `make test` runs everything before a push.
