@@ -103,7 +103,7 @@ def _run(backup, directory: Path, lease, terminal, client_options) -> None:
     if integration is None or not integration.is_active:
         _fail(backup, sentences.NO_CONNECTION)
         return
-    _mark_interrupted(exclude=backup)
+    mark_interrupted(exclude=backup)
     started = timezone.now()
     backup.status, backup.started_at, backup.error = Backup.Status.RUNNING, started, ""
     backup.token_last4 = integration.token_last4
@@ -184,11 +184,20 @@ def _fail(backup: Backup, sentence: str) -> None:
     logger.warning("tempo backup failed", extra={"error": sentence})
 
 
-def _mark_interrupted(exclude: Backup) -> None:
-    """Runs marked running while we hold the lock died with their worker."""
-    Backup.objects.filter(status=Backup.Status.RUNNING).exclude(pk=exclude.pk).update(
+def mark_interrupted(exclude: Backup | None = None) -> int:
+    """Mark failed the runs marked running (but `exclude`); the caller knows their process
+    died: it holds the backup lock, or saw it free. Returns how many were marked."""
+    dead = Backup.objects.filter(status=Backup.Status.RUNNING)
+    if exclude is not None:
+        dead = dead.exclude(pk=exclude.pk)
+    return dead.update(
         status=Backup.Status.FAILED, error=sentences.INTERRUPTED, finished_at=timezone.now()
     )
+
+
+def _sentence(text: str) -> str:
+    """A reason or note as the manifest shows it: capitalised, with a full stop."""
+    return full_stop(text[:1].upper() + text[1:])
 
 
 class ArchiveWriter:
@@ -281,7 +290,7 @@ class ArchiveWriter:
 
     def _skip(self, data_set: DataSet, reason: str) -> None:
         self.reading.skipped[data_set.name] = reason
-        entry = {**self._entry(data_set), "skipped": full_stop(reason[:1].upper() + reason[1:])}
+        entry = {**self._entry(data_set), "skipped": _sentence(reason)}
         self.entries.append(entry)
         self.tracker.finish(data_set, entry)
 
@@ -295,10 +304,10 @@ class ArchiveWriter:
             "pages": stats.pages,
             "bytes": stats.bytes,
             "sha256": stats.sha256,
-            "skipped": full_stop(skipped[:1].upper() + skipped[1:]) if skipped else None,
+            "skipped": _sentence(skipped) if skipped else None,
             # Records Tempo would not give (a project the token's owner may not view).
             "incomplete": bool(restricted),
-            "notes": [full_stop(note[:1].upper() + note[1:]) for note in notes + restricted],
+            "notes": [_sentence(note) for note in notes + restricted],
         }
         if skipped:
             self.reading.skipped[data_set.name] = skipped

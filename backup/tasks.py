@@ -6,12 +6,12 @@ from django.db import transaction
 from django.utils import timezone
 from django_tasks import task
 
-from sync.locks import is_locked, lease
+from sync.locks import is_locked
 from sync.models import SyncLock
+from sync.tasks import task_is_pending
 
 from .models import Backup
-from .runs import LOCK, run_backup
-from .sentences import INTERRUPTED
+from .runs import LOCK, mark_interrupted, run_backup
 
 
 @task()
@@ -24,31 +24,15 @@ def run_queued_backup(backup_id: int) -> str:
 
 
 def backup_is_pending() -> bool:
-    """A backup is running, or queued and not yet picked up by a live worker (a worker
-    killed mid-task leaves its task "running" for ever: it counts only for a lease)."""
-    from django_tasks.base import TaskResultStatus
-    from django_tasks_db.models import DBTaskResult
-
-    if is_locked(LOCK):
-        return True
-    ours = DBTaskResult.objects.filter(task_path=run_queued_backup.module_path)
-    return (
-        ours.filter(status=TaskResultStatus.READY).exists()
-        or ours.filter(
-            status=TaskResultStatus.RUNNING, started_at__gt=timezone.now() - lease()
-        ).exists()
-    )
+    """A backup is running, or queued and not yet picked up by a live worker."""
+    return is_locked(LOCK) or task_is_pending(run_queued_backup)
 
 
 def forget_dead_runs() -> int:
     """Mark failed the runs marked running whose process died (a killed worker or command):
     a live run holds the backup lock from before it is marked running until after it ends.
     Returns how many were marked."""
-    if is_locked(LOCK):
-        return 0
-    return Backup.objects.filter(status=Backup.Status.RUNNING).update(
-        status=Backup.Status.FAILED, error=INTERRUPTED, finished_at=timezone.now()
-    )
+    return 0 if is_locked(LOCK) else mark_interrupted()
 
 
 def request_backup(trigger: str, user=None) -> Backup | None:

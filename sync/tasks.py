@@ -33,12 +33,16 @@ def sync_is_pending() -> bool:
     killed mid-task (SIGKILL, out of memory, the database gone) leaves its task "running"
     for ever; it must not block Sync now for ever.
     """
+    return is_locked("jira") or is_locked("tempo") or task_is_pending(sync_everything)
+
+
+def task_is_pending(task) -> bool:
+    """`task` is queued, or marked running by a worker that may still be alive (it started
+    less than a lease ago): a worker killed mid-task leaves its task "running" for ever."""
     from django_tasks.base import TaskResultStatus
     from django_tasks_db.models import DBTaskResult
 
-    if is_locked("jira") or is_locked("tempo"):
-        return True
-    ours = DBTaskResult.objects.filter(task_path=sync_everything.module_path)
+    ours = DBTaskResult.objects.filter(task_path=task.module_path)
     return (
         ours.filter(status=TaskResultStatus.READY).exists()
         or ours.filter(
