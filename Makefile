@@ -10,6 +10,7 @@ STAMP := $(VENV)/.installed-stamp
 
 # pip's output (warnings included) is shown only when pip fails.
 $(STAMP): pyproject.toml
+	@bash scripts/install_system_packages.sh pdf
 	@test -x $(PY) || $(PYTHON) -m venv $(VENV)
 	@echo "==> Installing the dependencies into $(VENV)"
 	@log=$$(mktemp); \
@@ -61,7 +62,7 @@ loadtest: $(STAMP)
 
 ## Debian's Chromium for the Playwright tests, when missing and possible (root or sudo).
 chromium:
-	@bash scripts/install_chromium.sh
+	@bash scripts/install_system_packages.sh chromium
 
 lint: $(STAMP)
 	$(VENV)/bin/ruff check .

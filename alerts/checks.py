@@ -1,16 +1,11 @@
 """The alert check (docs/product.md §4.6), run by the worker after every sync.
 
 For each contract running today: the levels its current window has reached, and for each
-level and recipient one ``AlertDelivery`` row, made with ``ignore_conflicts`` on its unique
-constraint, so it exists once whoever checks. A row is then claimed with a conditional
-UPDATE (pending or failed → sending) before its e-mail is sent: only the worker that changed
-the row sends, so a re-sync, a restart or two workers never send twice. Once a row exists,
-dropping below the level and reaching it again in the same window makes no new one.
-
-A failed send is recorded on its row (shown on the Contract management page) and tried
-again by the next checks, after 1, 2, 4, 8 minutes, at most ``MAX_ATTEMPTS`` times. A send
-cut short by a dead worker is never repeated (it may have gone out): after
-``STALE_SENDING`` it is marked failed.
+level and recipient one ``AlertDelivery`` row, sent once whoever checks
+(``worklog_report.deliveries``: made once on its unique constraint, claimed before it is
+sent, retried after a failure, never repeated after a dead worker). Once a row exists,
+dropping below the level and reaching it again in the same window makes no new one. A failed
+send is shown on the Contract management page until it goes out.
 """
 
 from __future__ import annotations
@@ -20,23 +15,20 @@ import logging
 from collections import defaultdict
 from dataclasses import dataclass
 
-from django.db.models import F, Q
 from django.utils import timezone
 
 from jsm.models import Customer
 from portal.contracts import ContractUsage, contract_forecasts, contract_usages
 from portal.models import Contract, ReportSettings
 from portal.reports import hours_available
+from worklog_report import deliveries
 
 from . import sentences
 from .levels import crossed_levels
 from .mail import AlertMail, send_alert
-from .models import MAX_ATTEMPTS, AlertDelivery, AlertSettings
+from .models import AlertDelivery, AlertSettings
 
 logger = logging.getLogger("worklog_report.alerts")
-
-STALE_SENDING = dt.timedelta(minutes=15)
-Status = AlertDelivery.Status
 
 
 @dataclass
@@ -68,7 +60,7 @@ def check_alerts(today: dt.date | None = None) -> Counts:
     """Check every contract running today and send the e-mails that are due."""
     today = today or timezone.localdate()
     counts = Counts()
-    _give_up_stale_sends()
+    deliveries.give_up_stale_sends(AlertDelivery)
     by_project = defaultdict(list)
     for contract in (
         Contract.objects.active_on(today).select_related("project", "organization").order_by("pk")
@@ -98,14 +90,9 @@ def check_alerts(today: dt.date | None = None) -> Counts:
                 ignore_conflicts=True,
             )
             waiting = list(
-                AlertDelivery.objects.filter(
-                    contract=contract,
-                    window_start=usage.start,
-                    status__in=[Status.PENDING, Status.FAILED],
-                    attempts__lt=MAX_ATTEMPTS,
-                )
-                .filter(Q(next_attempt_at__isnull=True) | Q(next_attempt_at__lte=timezone.now()))
-                .order_by("level", "email")
+                deliveries.due(
+                    AlertDelivery.objects.filter(contract=contract, window_start=usage.start)
+                ).order_by("level", "email")
             )
             if waiting:
                 due[contract.pk] = (usage, recipients, waiting)
@@ -124,43 +111,27 @@ def check_alerts(today: dt.date | None = None) -> Counts:
 
 
 def _deliver(delivery: AlertDelivery, recipients, mail: AlertMail, counts: Counts) -> None:
-    unchanged = AlertDelivery.objects.filter(
-        pk=delivery.pk, status=delivery.status, attempts=delivery.attempts
-    )
     if delivery.email not in recipients:
         # Removed from the organization (or the staff list) before the e-mail went out.
-        if unchanged.update(status=Status.SKIPPED, error=sentences.REMOVED_RECIPIENT):
+        if deliveries.skip(delivery, sentences.REMOVED_RECIPIENT):
             counts.skipped += 1
         return
-    now = timezone.now()
-    if not unchanged.update(status=Status.SENDING, attempts=F("attempts") + 1, claimed_at=now):
-        return  # another worker has it
-    delivery.refresh_from_db()
-    try:
-        send_alert(mail, delivery.email, is_staff=recipients[delivery.email], level=delivery.level)
-    except Exception as exc:
-        error = (str(exc) or type(exc).__name__)[:400]
-        AlertDelivery.objects.filter(pk=delivery.pk).update(
-            status=Status.FAILED, error=error, next_attempt_at=now + delivery.retry_delay()
-        )
+    outcome = deliveries.deliver(
+        delivery,
+        lambda: send_alert(
+            mail, delivery.email, is_staff=recipients[delivery.email], level=delivery.level
+        ),
+    )
+    if outcome == "failed":
         counts.failed += 1
         logger.warning(
             "contract alert failed",
             extra=_log_fields(delivery, mail.usage)
-            | {"attempt": delivery.attempts, "error": error},
+            | {"attempt": delivery.attempts, "error": delivery.error},
         )
-        return
-    AlertDelivery.objects.filter(pk=delivery.pk).update(
-        status=Status.SENT, error="", sent_at=timezone.now()
-    )
-    counts.sent += 1
-    logger.info("contract alert sent", extra=_log_fields(delivery, mail.usage))
-
-
-def _give_up_stale_sends() -> None:
-    AlertDelivery.objects.filter(
-        status=Status.SENDING, claimed_at__lt=timezone.now() - STALE_SENDING
-    ).update(status=Status.FAILED, error=sentences.WORKER_STOPPED, attempts=MAX_ATTEMPTS)
+    elif outcome == "sent":
+        counts.sent += 1
+        logger.info("contract alert sent", extra=_log_fields(delivery, mail.usage))
 
 
 def _log_fields(delivery: AlertDelivery, usage: ContractUsage) -> dict:

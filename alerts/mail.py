@@ -15,6 +15,7 @@ from portal import contract_sentences
 from portal.contracts import ContractUsage
 from portal.forecast import Forecast
 from portal.models import ReportSettings
+from worklog_report.deliveries import site_url
 
 
 @dataclass(frozen=True)
@@ -25,11 +26,6 @@ class AlertMail:
     forecast: Forecast
     report_settings: ReportSettings
     today: dt.date
-
-
-def site_url(path: str) -> str:
-    """An absolute link for an e-mail: ``SITE_URL`` (or the first of ``ALLOWED_HOSTS``)."""
-    return settings.SITE_URL.rstrip("/") + path
 
 
 def render_alert(mail: AlertMail, *, is_staff: bool, level: int) -> EmailMultiAlternatives:

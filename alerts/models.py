@@ -8,16 +8,13 @@ workers checking at once never send it twice.
 
 from __future__ import annotations
 
-import datetime as dt
-
 from django.conf import settings
 from django.db import models
-from django.db.models import Q
 
 from portal.models import Contract
+from worklog_report.deliveries import STATUS_VALID, Delivery
 
 DEFAULT_LEVELS = [80, 100]
-MAX_ATTEMPTS = 5
 
 
 def default_levels() -> list[int]:
@@ -57,28 +54,12 @@ class AlertDeliveryQuerySet(models.QuerySet):
         return self.filter(status=AlertDelivery.Status.FAILED).order_by("-updated_at")
 
 
-class AlertDelivery(models.Model):
+class AlertDelivery(Delivery):
     """One e-mail: a level of a contract crossed in a window, for one address."""
-
-    class Status(models.TextChoices):
-        PENDING = "pending", "Pending"
-        SENDING = "sending", "Sending"
-        SENT = "sent", "Sent"
-        FAILED = "failed", "Failed"
-        SKIPPED = "skipped", "Not sent"
 
     contract = models.ForeignKey(Contract, on_delete=models.CASCADE, related_name="alerts")
     window_start = models.DateField()
     level = models.PositiveSmallIntegerField()
-    email = models.EmailField()  # lower case: one e-mail per address
-    status = models.CharField(max_length=10, choices=Status.choices, default=Status.PENDING)
-    attempts = models.PositiveSmallIntegerField(default=0)
-    error = models.CharField(max_length=500, blank=True)
-    next_attempt_at = models.DateTimeField(null=True, blank=True)
-    claimed_at = models.DateTimeField(null=True, blank=True)
-    sent_at = models.DateTimeField(null=True, blank=True)
-    created_at = models.DateTimeField(auto_now_add=True)
-    updated_at = models.DateTimeField(auto_now=True)
 
     objects = AlertDeliveryQuerySet.as_manager()
 
@@ -89,19 +70,8 @@ class AlertDelivery(models.Model):
                 fields=["contract", "window_start", "level", "email"],
                 name="alert_once_per_window_level_recipient",
             ),
-            models.CheckConstraint(
-                condition=Q(status__in=["pending", "sending", "sent", "failed", "skipped"]),
-                name="alert_delivery_status_valid",
-            ),
+            models.CheckConstraint(condition=STATUS_VALID, name="alert_delivery_status_valid"),
         ]
 
     def __str__(self) -> str:
         return f"{self.level} % alert of {self.contract} to {self.email}: {self.status}"
-
-    @property
-    def gives_up(self) -> bool:
-        return self.attempts >= MAX_ATTEMPTS
-
-    def retry_delay(self) -> dt.timedelta:
-        """1, 2, 4, 8 minutes after the 1st, 2nd, 3rd, 4th failed attempt."""
-        return dt.timedelta(minutes=2 ** max(0, self.attempts - 1))

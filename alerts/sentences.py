@@ -17,7 +17,6 @@ PROJECT_WIDE_STAFF_ONLY = (
     "organization whose customers could be told."
 )
 REMOVED_RECIPIENT = "No longer a recipient when it was due; not sent."
-WORKER_STOPPED = "The worker stopped while sending it; not sent again, so never twice."
 
 
 def not_a_number(piece: str) -> str:

@@ -6,10 +6,13 @@ from __future__ import annotations
 from functools import wraps
 
 from django.contrib.auth.decorators import login_required
-from django.shortcuts import render
+from django.http import Http404
+from django.shortcuts import get_object_or_404, render
 
 from accounts import sentences
+from jsm.models import JiraProject
 
+from .models import ReportSettings
 from .visibility import access_revoked
 
 
@@ -35,3 +38,19 @@ def portal_access_required(view):
         return view(request, *args, **kwargs)
 
     return wrapper
+
+
+def report_project_or_404(request, key: str) -> tuple[JiraProject, ReportSettings]:
+    """The project and its settings; 404 unless enabled (staff may preview a disabled one)."""
+    project = get_object_or_404(
+        # The sync state says whether the last Tempo run read it (the page's Updated time).
+        JiraProject.objects.select_related("report_settings", "tempo_sync_state"),
+        key=key,
+    )
+    try:
+        report_settings = project.report_settings
+    except ReportSettings.DoesNotExist:
+        raise Http404 from None
+    if not report_settings.enabled and not request.user.is_staff:
+        raise Http404
+    return project, report_settings

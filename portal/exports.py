@@ -37,7 +37,14 @@ def report_csv(report: Report, project_key: str, scope_label: str) -> HttpRespon
     period = report.period
     filename = f"{project_key}-worklog-report-{period.start:%Y-%m-%d}-{period.end:%Y-%m-%d}.csv"
     response = csv_download(filename)
-    writer = csv.writer(response)
+    write_report(csv.writer(response), report, scope_label)
+    return response
+
+
+def write_report(writer, report: Report, scope_label: str) -> None:
+    """The report's rows and total line, written with a ``csv.writer``: the page's CSV and a
+    monthly statement's (hours in decimal, formulas defused)."""
+    period = report.period
     writer.writerow(["Request", "Summary", "Status", "Hours"])
     for row in report.rows:
         writer.writerow(
@@ -46,9 +53,8 @@ def report_csv(report: Report, project_key: str, scope_label: str) -> HttpRespon
     writer.writerow(
         [
             "Total",
-            f"{scope_label}, {period.start:%Y-%m-%d} to {period.end:%Y-%m-%d}",
+            _cell(f"{scope_label}, {period.start:%Y-%m-%d} to {period.end:%Y-%m-%d}"),
             "",
             decimal_hours(report.total_seconds),
         ]
     )
-    return response

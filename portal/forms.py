@@ -18,6 +18,7 @@ class ReportSettingsForm(forms.ModelForm):
             "show_worker_names",
             "time_format",
             "rounding_minutes",
+            "monthly_statements",
         ]
         widgets = {
             "hours_source": forms.RadioSelect,
@@ -28,6 +29,11 @@ class ReportSettingsForm(forms.ModelForm):
             "enabled": "Customers see this project's report in the portal only when it is on.",
             "show_worker_names": "The names of the people who logged the work.",
             "rounding_minutes": "Each worklog is rounded up before it is added up.",
+            "monthly_statements": "On the 1st of each month, each organization with hours or "
+            "a contract gets a statement of the month before (PDF and CSV): listed under "
+            "Statements in the portal for its customers and e-mailed to them (each can opt "
+            "out). It lists all the organization's requests: those shared with it and those "
+            "its customers raised.",
             "hours_source": "Approved timesheets only: a Tempo worklog counts once its "
             "author's timesheet for that period is approved in Tempo; the others are shown "
             "apart as awaiting approval. The Tempo token needs the Approvals scope.",

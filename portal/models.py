@@ -79,6 +79,9 @@ class ReportSettings(models.Model):
     rounding_minutes = models.PositiveSmallIntegerField(
         "Round each worklog up to", choices=Rounding.choices, default=Rounding.NONE
     )
+    # The statements app draws them up (docs/product.md §4.6); customers may opt out of the
+    # e-mail, never of the statement in the portal.
+    monthly_statements = models.BooleanField("Send monthly statements", default=False)
     updated_at = models.DateTimeField(auto_now=True)
 
     class Meta:

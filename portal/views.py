@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from django.contrib import messages
 from django.core.paginator import Paginator
-from django.http import Http404
 from django.shortcuts import get_object_or_404, render
 from django.urls import reverse
 from django.utils import timezone
@@ -17,7 +16,7 @@ from .charts import build_chart
 from .contract_sentences import HOURS_UNAVAILABLE_IN_PANEL, unseen_by_customer
 from .contract_split import hours_unseen_by
 from .contracts import contract_forecasts, contract_panel, contract_shown_to
-from .decorators import portal_access_required
+from .decorators import portal_access_required, report_project_or_404
 from .exports import report_csv
 from .models import ReportSettings
 from .periods import PRESETS, longer_preset, parse_period
@@ -50,26 +49,10 @@ def _scopes(report_settings: ReportSettings) -> list[str]:
     return [MINE, ORGANIZATION] if organization_scope_allowed(report_settings) else [MINE]
 
 
-def _project_for(request, key: str) -> tuple[JiraProject, ReportSettings]:
-    """The project and its settings; 404 unless enabled (staff may preview a disabled one)."""
-    project = get_object_or_404(
-        # The sync state says whether the last Tempo run read it (the page's Updated time).
-        JiraProject.objects.select_related("report_settings", "tempo_sync_state"),
-        key=key,
-    )
-    try:
-        report_settings = project.report_settings
-    except ReportSettings.DoesNotExist:
-        raise Http404 from None
-    if not report_settings.enabled and not request.user.is_staff:
-        raise Http404
-    return project, report_settings
-
-
 @require_GET
 @portal_access_required
 def worklog_report(request, key: str):
-    project, report_settings = _project_for(request, key)
+    project, report_settings = report_project_or_404(request, key)
     scopes = _scopes(report_settings)
     scope = request.GET.get("scope", MINE)
     if scope not in scopes:
@@ -188,7 +171,7 @@ def _hours_unavailable(request, project: JiraProject, report_settings: ReportSet
 @portal_access_required
 def request_worklogs(request, key: str, request_key: str):
     """The worklog lines behind one request's hours (a page, or a fragment for the table)."""
-    project, report_settings = _project_for(request, key)
+    project, report_settings = report_project_or_404(request, key)
     visible = Request.objects.none()
     for scope in _scopes(report_settings):
         visible = visible | requests_visible_to(request.user, project, report_settings, scope)

@@ -113,3 +113,17 @@ def contracts_visible_to(user, contracts: QuerySet[Contract]) -> QuerySet[Contra
         return contracts.none()
     theirs = Organization.objects.filter(members=customer).values("pk")
     return contracts.filter(Q(organization__isnull=True) | Q(organization__in=theirs))
+
+
+def organization_documents_visible_to(user, documents: QuerySet) -> QuerySet:
+    """The documents of ``documents`` (a queryset of a model with an ``organization``, e.g.
+    monthly statements) that ``user`` may see: a customer those of the organizations they
+    belong to now; staff all of them; anyone else (not a JSM customer, inactive, revoked)
+    none."""
+    if user.is_staff:
+        return documents
+    customer = customer_of(user)
+    if customer is None or not user.is_active:
+        return documents.none()
+    theirs = Organization.objects.filter(members=customer).values("pk")
+    return documents.filter(organization__in=theirs)

@@ -81,6 +81,7 @@ INSTALLED_APPS = [
     "sync",
     "backup",
     "alerts",
+    "statements",
 ]
 
 MIDDLEWARE = [
@@ -358,5 +359,8 @@ LOGGING = {
         "gunicorn.error": {"handlers": ["console"], "level": "INFO", "propagate": False},
         "gunicorn.access": {"handlers": ["console"], "level": "INFO", "propagate": False},
         "urllib3": {"level": "WARNING"},
+        # WeasyPrint (statement PDFs) logs each rendering step, and fontTools each subset.
+        "weasyprint": {"level": "WARNING"},
+        "fontTools": {"level": "WARNING"},
     },
 }

@@ -18,6 +18,7 @@ urlpatterns = [
     path("configuration/sync/", include("sync.urls")),
     path("configuration/backup/", include("backup.urls")),
     path("portal/", include("portal.urls")),
+    path("", include("statements.urls")),
     path("admin/", admin.site.urls),
 ]
 

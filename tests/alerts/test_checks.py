@@ -14,11 +14,12 @@ from django.db import IntegrityError, transaction
 
 from alerts import sentences
 from alerts.checks import check_alerts
-from alerts.models import MAX_ATTEMPTS, AlertDelivery, AlertSettings
+from alerts.models import AlertDelivery, AlertSettings
 from jsm.models import Customer, Organization
 from sync.runs import run_all
 from sync.signals import sync_finished
 from tempo_integration.models import TempoIntegration, Worklog
+from worklog_report.deliveries import MAX_ATTEMPTS, WORKER_STOPPED
 
 from .failing_mail import FailingBackend, RacingBackend
 
@@ -223,7 +224,7 @@ def test_a_send_cut_short_by_a_dead_worker_is_never_repeated(acme_contract, log,
     check_alerts(JUNE)
     delivery = AlertDelivery.objects.get()
     assert mailoutbox == []
-    assert (delivery.status, delivery.error) == ("failed", sentences.WORKER_STOPPED)
+    assert (delivery.status, delivery.error) == ("failed", WORKER_STOPPED)
 
 
 def test_a_contract_not_running_today_is_not_checked(acme_contract, log, mailoutbox):

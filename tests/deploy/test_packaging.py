@@ -20,7 +20,16 @@ def shipped_packages() -> set[str]:
 
 def test_every_installed_app_of_ours_is_shipped():
     ours = {app for app in settings.INSTALLED_APPS if (ROOT / app).is_dir()}
-    assert ours == {"accounts", "jsm", "tempo_integration", "portal", "sync", "backup", "alerts"}
+    assert ours == {
+        "accounts",
+        "jsm",
+        "tempo_integration",
+        "portal",
+        "sync",
+        "backup",
+        "alerts",
+        "statements",
+    }
     assert ours <= shipped_packages()
     assert "worklog_report" in shipped_packages()
 

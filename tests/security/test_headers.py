@@ -122,12 +122,13 @@ def test_https_only_redirects_sets_hsts_and_secure_cookies(db, settings, alice):
 
 
 def _template_files() -> list[Path]:
-    """The page templates. E-mail bodies (templates/*/email/) are no page: the CSP does not
+    """The page templates. E-mail bodies (templates/*/email/) and PDF documents
+    (templates/*/pdf/, rendered by WeasyPrint in the worker) are no page: the CSP does not
     apply to them, and mail clients drop linked style sheets, so they style inline."""
     files = sorted((ROOT / "templates").rglob("*.html")) + sorted(
         (ROOT / "templates").rglob("*.svg")
     )
-    return [path for path in files if path.parent.name != "email"]
+    return [path for path in files if path.parent.name not in ("email", "pdf")]
 
 
 INLINE = [

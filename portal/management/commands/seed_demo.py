@@ -66,10 +66,15 @@ class Command(BaseCommand):
         )
 
     def enable_demo_reports(self) -> int:
-        """ITSD shares requests with organizations and names workers; SUP does neither and
-        rounds to 15 minutes in hours and minutes, so the demo shows both styles."""
+        """ITSD shares requests with organizations, names workers and sends monthly
+        statements; SUP does none of it and rounds to 15 minutes in hours and minutes, so the
+        demo shows both styles."""
         demo = {
-            "ITSD": {"visibility": "organizations", "show_worker_names": True},
+            "ITSD": {
+                "visibility": "organizations",
+                "show_worker_names": True,
+                "monthly_statements": True,
+            },
             "SUP": {"time_format": "hours_minutes", "rounding_minutes": 15},
         }
         count = 0

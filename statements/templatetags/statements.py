@@ -1,0 +1,22 @@
+"""`{% statements_link project %}` on the Worklog Report page: the way to the project's
+Statements, for those who have some to see or will (the portal's pages do not know
+statements)."""
+
+from __future__ import annotations
+
+from django import template
+
+from portal.visibility import organization_documents_visible_to
+
+from ..models import Statement
+
+register = template.Library()
+
+
+@register.inclusion_tag("statements/_link.html", takes_context=True)
+def statements_link(context, project, report_settings) -> dict:
+    user = context["request"].user
+    shown = report_settings.monthly_statements or (
+        organization_documents_visible_to(user, Statement.objects.filter(project=project)).exists()
+    )
+    return {"project": project, "shown": shown}

@@ -1,0 +1,146 @@
+"""Statements in the portal (docs/product.md §4.6, §5): the list of a project's statements a
+person may see, their PDF and CSV, the customer's e-mail switch, and the signed one-click
+opt-out link of the e-mails."""
+
+from __future__ import annotations
+
+from collections import Counter, defaultdict
+
+from django.contrib import messages
+from django.http import HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.views.decorators.csrf import csrf_exempt
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
+
+from portal.decorators import portal_access_required, report_project_or_404
+from portal.exports import UTF8_BOM
+from portal.visibility import customer_of, organization_documents_visible_to
+
+from . import sentences
+from .models import Statement, StatementDelivery
+from .opt_out import receives_emails, set_receives_emails, subscriber_of
+
+
+def _visible(request, project):
+    return organization_documents_visible_to(
+        request.user, Statement.objects.filter(project=project)
+    )
+
+
+@require_GET
+@portal_access_required
+def statement_list(request, key: str):
+    """One row per month and organization, newest month first."""
+    project, report_settings = report_project_or_404(request, key)
+    statements = list(
+        _visible(request, project)
+        .newest_first()
+        .only("public_id", "month", "organization_name", "total_seconds", "request_count")
+    )
+    deliveries = {}
+    if request.user.is_staff:
+        counts = defaultdict(Counter)
+        rows = StatementDelivery.objects.filter(statement__in=[s.pk for s in statements])
+        for statement_id, status in rows.values_list("statement_id", "status"):
+            counts[statement_id][status] += 1
+        problems = defaultdict(list)
+        for delivery in rows.filter(status=StatementDelivery.Status.FAILED).order_by("email"):
+            problems[delivery.statement_id].append(f"{delivery.email}: {delivery.error}")
+        deliveries = {
+            s.pk: (sentences.delivery_summary(counts[s.pk]), problems[s.pk]) for s in statements
+        }
+    customer = customer_of(request.user)
+    return render(
+        request,
+        "statements/list.html",
+        {
+            "project": project,
+            "settings": report_settings,
+            "statements": [(s, deliveries.get(s.pk)) for s in statements],
+            "customer": customer,
+            "receives_emails": customer is not None and receives_emails(customer, project),
+            "is_preview": request.user.is_staff,
+        },
+    )
+
+
+@require_GET
+@portal_access_required
+def statement_file(request, key: str, public_id, kind: str):
+    """The statement's PDF or CSV, as issued; a 404 for anyone who may not see it."""
+    project, _ = report_project_or_404(request, key)
+    statement = get_object_or_404(_visible(request, project), public_id=public_id)
+    if kind == "pdf":
+        response = HttpResponse(bytes(statement.pdf), content_type="application/pdf")
+    else:
+        response = HttpResponse(UTF8_BOM + statement.csv, content_type="text/csv; charset=utf-8")
+    response["Content-Disposition"] = f'attachment; filename="{statement.file_stem}.{kind}"'
+    response["Cache-Control"] = "private, no-store"
+    return response
+
+
+@require_POST
+@portal_access_required
+def email_preference(request, key: str):
+    """A signed-in customer switches the project's statement e-mails on or off."""
+    project, _ = report_project_or_404(request, key)
+    customer = customer_of(request.user)
+    if customer is None:
+        messages.error(request, sentences.NOT_A_CUSTOMER)
+        return redirect("statements:list", key=project.key)
+    receive = request.POST.get("receive") == "on"
+    set_receives_emails(customer, project, receive)
+    messages.success(request, sentences.EMAILS_ON if receive else sentences.EMAILS_OFF)
+    return redirect("statements:list", key=project.key)
+
+
+@csrf_exempt  # RFC 8058: the mail client POSTs "List-Unsubscribe=One-Click", with no cookie
+@require_http_methods(["GET", "POST"])
+def opt_out(request, token: str):
+    """The link in each statement e-mail: one click stops them (GET from the e-mail's link,
+    or the mail client's one-click POST); the page offers to undo it. The signed token is
+    the only credential: no sign-in needed."""
+    subscriber = subscriber_of(token)
+    if subscriber is None:
+        return _bad_link(request)
+    set_receives_emails(subscriber.customer, subscriber.project, False)
+    if request.method == "POST":
+        return HttpResponse(sentences.opted_out(subscriber.project.name), content_type="text/plain")
+    return render(
+        request,
+        "statements/opt_out.html",
+        {
+            "title": sentences.OPTED_OUT_TITLE,
+            "sentence": sentences.opted_out(subscriber.project.name),
+            "token": token,
+            "undo": True,
+        },
+    )
+
+
+@require_POST
+def opt_in(request, token: str):
+    """Undo an opt-out from its page (a form with CSRF protection)."""
+    subscriber = subscriber_of(token)
+    if subscriber is None:
+        return _bad_link(request)
+    set_receives_emails(subscriber.customer, subscriber.project, True)
+    return render(
+        request,
+        "statements/opt_out.html",
+        {
+            "title": sentences.OPTED_IN_TITLE,
+            "sentence": sentences.opted_in(subscriber.project.name),
+            "token": token,
+            "undo": False,
+        },
+    )
+
+
+def _bad_link(request):
+    return render(
+        request,
+        "statements/opt_out.html",
+        {"title": sentences.BAD_LINK_TITLE, "sentence": sentences.BAD_LINK, "undo": False},
+        status=400,
+    )
