@@ -32,11 +32,7 @@ def _visible(request, project):
 def statement_list(request, key: str):
     """One row per month and organization, newest month first."""
     project, report_settings = report_project_or_404(request, key)
-    statements = list(
-        _visible(request, project)
-        .newest_first()
-        .only("public_id", "month", "organization_name", "total_seconds", "request_count")
-    )
+    statements = list(_visible(request, project).newest_first().defer("pdf", "csv"))
     deliveries = {}
     if request.user.is_staff:
         counts = defaultdict(Counter)

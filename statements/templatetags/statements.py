@@ -20,3 +20,14 @@ def statements_link(context, project, report_settings) -> dict:
         organization_documents_visible_to(user, Statement.objects.filter(project=project)).exists()
     )
     return {"project": project, "shown": shown}
+
+
+@register.inclusion_tag("statements/_summary.html")
+def statements_summary(project) -> dict:
+    """Under **Send monthly statements** on the General tab: the newest month drawn up and
+    the way to the project's Statements page."""
+    newest = (
+        Statement.objects.filter(project=project).order_by("-month").values_list("month", flat=True)
+    ).first()
+    count = Statement.objects.filter(project=project, month=newest).count() if newest else 0
+    return {"project": project, "newest": newest, "count": count}

@@ -260,3 +260,13 @@ def test_every_recorded_sync_run_is_followed_by_a_check(acme_contract, log, mail
 def staff_client(client, ann):
     client.force_login(ann)
     return client
+
+
+def test_the_subject_keeps_an_ampersand_as_written(acme_contract, log, mailoutbox):
+    Organization.objects.filter(name="Acme").update(name="Smith & Sons <EU>")
+    log(dt.date(2032, 6, 14), 8)
+    check_alerts(JUNE)
+    [message] = mailoutbox
+    assert message.subject == (
+        "IT Service Desk: 80 % of the contract hours of Smith & Sons <EU> used (June 2032)"
+    )

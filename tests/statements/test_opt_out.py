@@ -1,0 +1,203 @@
+"""The signed link in each statement e-mail (issue 18 §3): one click (GET from the e-mail, or
+the mail client's RFC 8058 POST) stops the e-mails of that customer and project; its page
+offers the undo; a forged or cut link does nothing and says so."""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+from django.core import signing
+from django.test import Client
+from django.urls import reverse
+
+from jsm.models import Customer, JiraProject
+from portal.models import ReportSettings
+from statements import sentences
+from statements.models import StatementDelivery, StatementOptOut
+from statements.opt_out import (
+    SALT,
+    opt_out_token,
+    receives_emails,
+    set_receives_emails,
+    subscriber_of,
+)
+from statements.sending import send_due_statements
+
+from .conftest import draw
+
+
+@pytest.fixture
+def carol(itsd):
+    return Customer.objects.get(display_name="Carol")
+
+
+@pytest.fixture
+def token(itsd, carol):
+    return opt_out_token(carol.pk, itsd.project.pk)
+
+
+def opted_out(customer, project) -> bool:
+    return StatementOptOut.objects.filter(customer=customer, project=project).exists()
+
+
+def test_the_token_stands_for_its_customer_and_project(itsd, carol, token):
+    subscriber = subscriber_of(token)
+    assert (subscriber.customer, subscriber.project) == (carol, itsd.project)
+
+
+def test_the_token_is_signed_with_its_own_salt(itsd, carol):
+    unsalted = signing.dumps({"c": carol.pk, "p": itsd.project.pk}, compress=True)
+    assert subscriber_of(unsalted) is None
+    other_salt = signing.dumps({"c": carol.pk, "p": itsd.project.pk}, salt="x", compress=True)
+    assert subscriber_of(other_salt) is None
+    assert subscriber_of(signing.dumps({"c": carol.pk, "p": itsd.project.pk}, salt=SALT))
+
+
+@pytest.mark.parametrize(
+    "data", [{"c": 1}, {"p": 1}, {"c": "x", "p": 1}, [1, 2], "text", {"c": None, "p": 1}]
+)
+def test_a_signed_token_without_a_customer_and_project_is_refused(itsd, data):
+    assert subscriber_of(signing.dumps(data, salt=SALT)) is None
+
+
+def test_the_get_link_opts_out_and_offers_the_undo(client, itsd, carol, token):
+    response = client.get(reverse("statements:opt_out", args=[token]))
+    assert response.status_code == 200
+    page = response.content.decode()
+    assert sentences.OPTED_OUT_TITLE in page
+    assert sentences.opted_out("IT Service Desk") in page
+    assert f'action="{reverse("statements:opt_in", args=[token])}"' in page
+    assert opted_out(carol, itsd.project)
+    assert not receives_emails(carol, itsd.project)
+
+
+def test_the_link_needs_no_sign_in_and_works_twice(client, itsd, carol, token):
+    url = reverse("statements:opt_out", args=[token])
+    assert client.get(url).status_code == 200
+    assert client.get(url).status_code == 200
+    assert StatementOptOut.objects.filter(customer=carol).count() == 1
+
+
+def test_the_one_click_post_needs_no_csrf_token_and_answers_plain_text(itsd, carol, token):
+    client = Client(enforce_csrf_checks=True)
+    response = client.post(
+        reverse("statements:opt_out", args=[token]), {"List-Unsubscribe": "One-Click"}
+    )
+    assert response.status_code == 200
+    assert response["Content-Type"].startswith("text/plain")
+    assert response.content.decode() == sentences.opted_out("IT Service Desk")
+    assert opted_out(carol, itsd.project)
+
+
+def test_the_undo_starts_the_emails_again(client, itsd, carol, token):
+    client.get(reverse("statements:opt_out", args=[token]))
+    response = client.post(reverse("statements:opt_in", args=[token]))
+    assert response.status_code == 200
+    page = response.content.decode()
+    assert sentences.OPTED_IN_TITLE in page
+    assert sentences.opted_in("IT Service Desk") in page
+    assert "<form" not in page.split("opt-out-title", 1)[1]
+    assert not opted_out(carol, itsd.project)
+
+
+def test_the_undo_is_a_post_with_csrf_protection(itsd, carol, token):
+    set_receives_emails(carol, itsd.project, False)
+    client = Client(enforce_csrf_checks=True)
+    assert client.get(reverse("statements:opt_in", args=[token])).status_code == 405
+    assert client.post(reverse("statements:opt_in", args=[token])).status_code == 403
+    assert opted_out(carol, itsd.project)
+
+
+def test_the_opt_out_link_answers_only_get_and_post(client, itsd, token):
+    assert client.put(reverse("statements:opt_out", args=[token])).status_code == 405
+
+
+def forged(token: str) -> str:
+    i = token.index(":") - 1  # a character of the signed data
+    return token[:i] + ("A" if token[i] != "A" else "B") + token[i + 1 :]
+
+
+@pytest.mark.parametrize(
+    "change", [forged, lambda t: t[:-3], lambda t: t[: len(t) // 2], lambda t: t + "x"]
+)
+@pytest.mark.parametrize("method", ["get", "post"])
+def test_a_forged_or_cut_link_does_nothing_and_says_so(client, itsd, carol, token, change, method):
+    response = getattr(client, method)(reverse("statements:opt_out", args=[change(token)]))
+    assert response.status_code == 400
+    page = response.content.decode()
+    assert sentences.BAD_LINK_TITLE in page
+    assert sentences.BAD_LINK in page
+    assert not StatementOptOut.objects.exists()
+
+
+def test_a_forged_undo_link_does_nothing(client, itsd, carol, token):
+    set_receives_emails(carol, itsd.project, False)
+    response = client.post(reverse("statements:opt_in", args=[forged(token)]))
+    assert response.status_code == 400
+    assert sentences.BAD_LINK in response.content.decode()
+    assert opted_out(carol, itsd.project)
+
+
+def test_the_link_of_a_deleted_customer_is_a_bad_link(client, itsd, carol, token):
+    carol.delete()
+    response = client.get(reverse("statements:opt_out", args=[token]))
+    assert response.status_code == 400
+    assert sentences.BAD_LINK in response.content.decode()
+
+
+def test_the_link_of_a_deleted_project_is_a_bad_link(client, itsd, token):
+    itsd.project.delete()
+    assert client.post(reverse("statements:opt_out", args=[token])).status_code == 400
+
+
+def test_a_link_stops_only_its_project(client, itsd, carol, token):
+    other = JiraProject.objects.create(jira_id="10001", key="OPS", name="Ops", service_desk_id="2")
+    ReportSettings.objects.create(project=other, enabled=True)
+    client.get(reverse("statements:opt_out", args=[token]))
+    assert receives_emails(carol, other)
+    assert not receives_emails(carol, itsd.project)
+
+
+def test_set_receives_emails_is_idempotent(itsd, carol):
+    set_receives_emails(carol, itsd.project, False)
+    set_receives_emails(carol, itsd.project, False)
+    assert StatementOptOut.objects.count() == 1
+    set_receives_emails(carol, itsd.project, True)
+    set_receives_emails(carol, itsd.project, True)
+    assert StatementOptOut.objects.count() == 0
+
+
+def test_the_emails_list_unsubscribe_link_stops_the_next_ones(itsd, mailoutbox, client):
+    draw()
+    send_due_statements()
+    [message] = [m for m in mailoutbox if m.to == ["carol@globex.example"]]
+    url = re.fullmatch(r"<https?://[^/]+(/.+)>", message.extra_headers["List-Unsubscribe"])[1]
+    response = Client(enforce_csrf_checks=True).post(url, {"List-Unsubscribe": "One-Click"})
+    assert response.status_code == 200
+    # Next month's statement of Globex is not e-mailed to carol.
+    StatementDelivery.objects.filter(email="carol@globex.example").update(status="pending")
+    send_due_statements()
+    assert StatementDelivery.objects.get(email="carol@globex.example").error == (
+        sentences.OPTED_OUT
+    )
+    assert len(mailoutbox) == 3
+
+
+def test_an_undone_opt_out_sends_again(itsd, mailoutbox, carol, token, client):
+    client.get(reverse("statements:opt_out", args=[token]))
+    client.post(reverse("statements:opt_in", args=[token]))
+    draw()
+    send_due_statements()
+    assert "carol@globex.example" in [m.to[0] for m in mailoutbox]
+
+
+def test_the_undo_form_of_the_opt_out_page_works_with_csrf_checks(itsd, carol, token):
+    client = Client(enforce_csrf_checks=True)
+    page = client.get(reverse("statements:opt_out", args=[token])).content.decode()
+    csrf = re.search(r'name="csrfmiddlewaretoken" value="([^"]+)"', page)[1]
+    response = client.post(
+        reverse("statements:opt_in", args=[token]), {"csrfmiddlewaretoken": csrf}
+    )
+    assert response.status_code == 200
+    assert not opted_out(carol, itsd.project)
