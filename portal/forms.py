@@ -32,8 +32,9 @@ class ReportSettingsForm(forms.ModelForm):
             "monthly_statements": "On the 1st of each month, each organization with hours or "
             "a contract gets a statement of the month before (PDF and CSV): listed under "
             "Statements in the portal for its customers and e-mailed to them (each can opt "
-            "out). It lists all the organization's requests: those shared with it and those "
-            "its customers raised.",
+            "out). It lists the requests shared with the organization; hours of requests its "
+            "customers raised without sharing them count in its contract and show as one "
+            "line, without their summaries.",
             "hours_source": "Approved timesheets only: a Tempo worklog counts once its "
             "author's timesheet for that period is approved in Tempo; the others are shown "
             "apart as awaiting approval. The Tempo token needs the Approvals scope.",

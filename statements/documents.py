@@ -48,6 +48,9 @@ def statement_context(content: dict) -> dict:
         "rounding_minutes": content["rounding_minutes"],
         "hours_source": content["hours_source"],
         "drawn_at": dt.datetime.fromisoformat(content["drawn_at"]),
+        # Hours on requests its customers raised without sharing them (not listed).
+        "unshared_seconds": content.get("unshared_seconds", 0),
+        "unshared_requests": content.get("unshared_requests", 0),
     }
 
 

@@ -1,17 +1,20 @@
 """Drawing up the monthly statements (docs/product.md §4.6).
 
 A statement covers one organization of a project for one calendar month (local days, as
-worklogs are dated). Its requests and hours come from the report's own functions
-(``portal.reports.build_report``) on the organization's requests — those shared with it and
-those its customers raised (``portal.visibility.organization_requests``), which is also what
-its contract counts — so the statement's numbers are the report's for that month and scope.
-Its contract position is ``portal.contracts.contract_usages`` of the organization's contract
-for that month, the figures of Contract management.
+worklogs are dated). It lists the requests shared with the organization — which JSM shows
+to all its customers — with the report's own functions (``portal.reports.build_report``), so
+its rows and total are the report's **Organization requests** for that month of a customer of
+that organization. Requests its customers raised without sharing them are private to their
+reporter and participants: they count in the organization's contract
+(``portal.visibility.organization_requests``) and the statement gives their hours as one
+line, never their keys or summaries. Its contract position is
+``portal.contracts.contract_usages`` of the organization's contract for that month, the
+figures of Contract management.
 
 Which organizations: those of the project (or with a contract in it) that have hours in the
-month or a contract running in it. One with a contract and no hours gets a statement that
-says so, with its contract position; one with neither gets none. A customer in no
-organization gets none.
+month (listed or not) or a contract running in it. One with a contract and no hours gets a
+statement that says so, with its contract position; one with neither gets none. A customer
+in no organization gets none.
 """
 
 from __future__ import annotations
@@ -32,7 +35,7 @@ from portal.exports import write_report
 from portal.models import Contract, ReportSettings
 from portal.periods import Period, add_months, month_end
 from portal.reports import build_report, hours_available
-from portal.visibility import organization_requests
+from portal.visibility import organization_requests, requests_shared_with
 
 from .documents import render_pdf
 from .models import Statement, StatementDelivery, StatementRun, opted_out
@@ -119,11 +122,14 @@ def draw_statements(project: JiraProject, month: dt.date, *, today: dt.date) -> 
         if organization.pk in existing:
             drawn.existing += 1
             continue
-        report = build_report(
-            report_settings, organization_requests(project.pk, organization.pk), period
+        report = build_report(report_settings, shared_requests(project, organization), period)
+        unshared = build_report(
+            report_settings,
+            organization_requests(project.pk, organization.pk).exclude(organizations=organization),
+            period,
         )
         contract = contracts.get(organization.pk)
-        if not report.rows and contract is None:
+        if not report.rows and not unshared.rows and contract is None:
             continue
         content = statement_content(
             project,
@@ -132,11 +138,16 @@ def draw_statements(project: JiraProject, month: dt.date, *, today: dt.date) -> 
             report,
             usages[contract.pk] if contract else None,
             month,
-        )
+        ) | {"unshared_seconds": unshared.total_seconds, "unshared_requests": len(unshared.rows)}
         statement = _save(project, organization, month, report, content)
         if statement is not None:
             drawn.made.append(statement)
     return drawn
+
+
+def shared_requests(project: JiraProject, organization: Organization):
+    """The project's requests shared with the organization: what a statement lists."""
+    return requests_shared_with(organization.pk).filter(project=project)
 
 
 def _contracts_by_organization(project: JiraProject, period: Period) -> dict[int, Contract]:

@@ -44,9 +44,7 @@ def render_statement_email(statement: Statement, customer: Customer) -> EmailMul
         render_to_string("statements/email/statement.html", context), "text/html"
     )
     message.attach(f"{statement.file_stem}.pdf", bytes(statement.pdf), "application/pdf")
-    message.attach(
-        f"{statement.file_stem}.csv", UTF8_BOM + statement.csv, "text/csv; charset=utf-8"
-    )
+    message.attach(f"{statement.file_stem}.csv", UTF8_BOM + statement.csv, "text/csv")
     return message
 
 

@@ -4,6 +4,7 @@ templates and the tests import them from here."""
 from __future__ import annotations
 
 OPTED_OUT = "Opted out of statement e-mails before it was due; not sent."
+OPT_OUT_TITLE = "Stop the statement e-mails?"
 OPTED_OUT_TITLE = "You will get no more statement e-mails"
 OPTED_IN_TITLE = "You will get the statement e-mails again"
 BAD_LINK_TITLE = "This link does not work"
@@ -15,10 +16,21 @@ BAD_LINK = (
 EMAILS_ON = "You will get each new statement by e-mail."
 EMAILS_OFF = "You will get no statement e-mails of this project; they stay listed here."
 NOT_A_CUSTOMER = "Only customers of an organization get its statements by e-mail."
+NO_ORGANIZATION = (
+    "Statements are drawn up for organizations, and your account belongs to none: ask your "
+    "service provider if that is wrong."
+)
 
 
 def not_a_customer_any_more(organization: str) -> str:
     return f"No longer an active customer of {organization} when it was due; not sent."
+
+
+def opt_out_question(project_name: str) -> str:
+    return (
+        f"You get the monthly statements of {project_name} by e-mail. Stop them? They stay "
+        "listed under Statements in the portal."
+    )
 
 
 def opted_out(project_name: str) -> str:

@@ -7,10 +7,11 @@ from __future__ import annotations
 from collections import Counter, defaultdict
 
 from django.contrib import messages
+from django.db.models import Q
 from django.http import HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.csrf import csrf_exempt
-from django.views.decorators.http import require_GET, require_http_methods, require_POST
+from django.views.decorators.http import require_http_methods, require_POST, require_safe
 
 from portal.decorators import portal_access_required, report_project_or_404
 from portal.exports import UTF8_BOM
@@ -27,7 +28,7 @@ def _visible(request, project):
     )
 
 
-@require_GET
+@require_safe
 @portal_access_required
 def statement_list(request, key: str):
     """One row per month and organization, newest month first."""
@@ -40,12 +41,20 @@ def statement_list(request, key: str):
         for statement_id, status in rows.values_list("statement_id", "status"):
             counts[statement_id][status] += 1
         problems = defaultdict(list)
-        for delivery in rows.filter(status=StatementDelivery.Status.FAILED).order_by("email"):
+        not_sent = [StatementDelivery.Status.FAILED, StatementDelivery.Status.SKIPPED]
+        for delivery in rows.filter(status__in=not_sent).order_by("email"):
             problems[delivery.statement_id].append(f"{delivery.email}: {delivery.error}")
         deliveries = {
             s.pk: (sentences.delivery_summary(counts[s.pk]), problems[s.pk]) for s in statements
         }
     customer = customer_of(request.user)
+    # Statements are drawn up for the project's organizations (or those with a contract in it).
+    in_organization = (
+        customer is not None
+        and customer.organizations.filter(
+            Q(projects=project) | Q(contracts__project=project)
+        ).exists()
+    )
     return render(
         request,
         "statements/list.html",
@@ -54,13 +63,18 @@ def statement_list(request, key: str):
             "settings": report_settings,
             "statements": [(s, deliveries.get(s.pk)) for s in statements],
             "customer": customer,
-            "receives_emails": customer is not None and receives_emails(customer, project),
+            "in_organization": in_organization,
+            # The switch only where statements will come: a project that sends them, to a
+            # customer of an organization.
+            "email_switch": in_organization and report_settings.monthly_statements,
+            "receives_emails": in_organization and receives_emails(customer, project),
+            "no_organization": sentences.NO_ORGANIZATION,
             "is_preview": request.user.is_staff,
         },
     )
 
 
-@require_GET
+@require_safe
 @portal_access_required
 def statement_file(request, key: str, public_id, kind: str):
     """The statement's PDF or CSV, as issued; a 404 for anyone who may not see it."""
@@ -91,17 +105,31 @@ def email_preference(request, key: str):
 
 
 @csrf_exempt  # RFC 8058: the mail client POSTs "List-Unsubscribe=One-Click", with no cookie
-@require_http_methods(["GET", "POST"])
+@require_http_methods(["GET", "HEAD", "POST"])
 def opt_out(request, token: str):
-    """The link in each statement e-mail: one click stops them (GET from the e-mail's link,
-    or the mail client's one-click POST); the page offers to undo it. The signed token is
-    the only credential: no sign-in needed."""
+    """The link in each statement e-mail. A GET only shows the page and its one button, so a
+    mail scanner that opens links changes nothing (RFC 8058 §3.2); the button's POST, or the
+    mail client's one-click POST (``List-Unsubscribe=One-Click``), stops the e-mails. The
+    signed token is the only credential: no sign-in needed."""
     subscriber = subscriber_of(token)
     if subscriber is None:
         return _bad_link(request)
+    if request.method != "POST":
+        return render(
+            request,
+            "statements/opt_out.html",
+            {
+                "title": sentences.OPT_OUT_TITLE,
+                "sentence": sentences.opt_out_question(subscriber.project.name),
+                "token": token,
+                "ask": True,
+            },
+        )
     set_receives_emails(subscriber.customer, subscriber.project, False)
-    if request.method == "POST":
-        return HttpResponse(sentences.opted_out(subscriber.project.name), content_type="text/plain")
+    if request.POST.get("List-Unsubscribe") == "One-Click":
+        return HttpResponse(
+            sentences.opted_out(subscriber.project.name), content_type="text/plain; charset=utf-8"
+        )
     return render(
         request,
         "statements/opt_out.html",

@@ -18,6 +18,7 @@ from pathlib import Path
 
 import pytest
 from django.core.management import call_command
+from django.urls import reverse
 from django.utils import timezone
 from playwright.sync_api import expect
 from pypdf import PdfReader
@@ -27,6 +28,7 @@ from portal.models import ReportSettings
 from statements import sentences
 from statements.drawing import previous_month
 from statements.models import Statement, StatementOptOut
+from statements.opt_out import opt_out_token
 
 from .conftest import sign_in
 from .test_accessibility import audit
@@ -124,6 +126,22 @@ def test_customer_lists_and_downloads_their_statements(browser, page, live_serve
     expect(page.get_by_label("E-mail me each new statement")).not_to_be_checked()
     alice = Customer.objects.get(email__iexact="alice@acme.example")
     assert StatementOptOut.objects.filter(customer=alice, project__key="ITSD").exists()
+
+    # The link of a statement e-mail, signed out: opening it changes nothing; its one button
+    # stops the e-mails (of bob, who still gets them); the page can undo it.
+    page.context.clear_cookies()
+    bob = Customer.objects.get(email__iexact="bob@acme.example")
+    page.goto(reverse("statements:opt_out", args=[opt_out_token(bob.pk, acme.project_id)]))
+    expect(page.get_by_role("heading", name=sentences.OPT_OUT_TITLE)).to_be_visible()
+    assert not StatementOptOut.objects.filter(customer=bob).exists()
+    if SCREENSHOTS:
+        page.screenshot(path=str(Path(SCREENSHOTS) / "opt-out.png"))
+    page.get_by_role("button", name="Stop statement e-mails").click()
+    expect(page.get_by_role("heading", name=sentences.OPTED_OUT_TITLE)).to_be_visible()
+    assert StatementOptOut.objects.filter(customer=bob, project__key="ITSD").exists()
+    page.get_by_role("button", name="E-mail me the statements again").click()
+    expect(page.get_by_role("heading", name=sentences.OPTED_IN_TITLE)).to_be_visible()
+    assert not StatementOptOut.objects.filter(customer=bob).exists()
 
     # Carol of Globex sees Globex's statement, never Acme's, not even by its address.
     carol = browser.new_context(base_url=live_server.url)

@@ -25,6 +25,8 @@ def acme(fresh_sandbox, admin_user, capsys):
     and Acme's customers."""
     assert sync_jira().status == SyncRun.Status.SUCCEEDED
     call_command("seed_demo", force=True)
+    # The demo's ITSD also sends monthly statements: mail of its own, not this test's.
+    ReportSettings.objects.filter(project__key="ITSD").update(monthly_statements=False)
     capsys.readouterr()
     TempoIntegration.store(fresh_sandbox.client.mint_token(full=True), admin_user)
     contract = Contract.objects.get(project__key="ITSD", organization__name="Acme")

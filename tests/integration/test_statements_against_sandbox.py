@@ -28,7 +28,7 @@ from portal.models import ReportSettings
 from portal.periods import Period, add_months, month_end
 from portal.reports import build_report
 from portal.templatetags.hours import format_hours
-from portal.visibility import organization_requests
+from portal.visibility import ORGANIZATION, organization_requests, requests_visible_to
 from statements.models import Statement, StatementDelivery, StatementRun
 from statements.tasks import issue_statements
 from sync.models import SyncRun
@@ -84,10 +84,22 @@ def test_last_months_statements_are_the_reports_and_mailed_once(itsd, mailoutbox
     assert all(s.month == month for s in statements.values())
     assert StatementRun.objects.filter(project=project, month=month).count() == 1
 
+    customers = {"Acme": "alice@acme.example", "Globex": "carol@globex.example"}
     for name in ("Acme", "Globex"):
         statement = statements[name]
         organization = Organization.objects.get(name=name)
-        report = build_report(itsd, organization_requests(project.pk, organization.pk), period)
+        # What alice (only in Acme) and carol (only in Globex) see under Organization requests.
+        user = Customer.objects.get(email=customers[name]).user
+        report = build_report(itsd, requests_visible_to(user, project, itsd, ORGANIZATION), period)
+        unshared = build_report(
+            itsd,
+            organization_requests(project.pk, organization.pk).exclude(organizations=organization),
+            period,
+        )
+        assert statement.content["unshared_seconds"] == unshared.total_seconds
+        assert not {row.key for row in unshared.rows} & {
+            r["key"] for r in statement.content["requests"]
+        }
         assert report.total_seconds > 0, f"the demo has hours of {name} last month"
         assert statement.total_seconds == report.total_seconds
         assert statement.request_count == len(report.rows)
@@ -102,7 +114,9 @@ def test_last_months_statements_are_the_reports_and_mailed_once(itsd, mailoutbox
     if month.year == today.year:  # seed_demo's contract of Acme runs this calendar year
         acme_contract = statements["Acme"].content["contract"]
         assert acme_contract is not None
-        assert acme_contract["used_seconds"] == statements["Acme"].total_seconds
+        assert acme_contract["used_seconds"] == (
+            statements["Acme"].total_seconds + statements["Acme"].content["unshared_seconds"]
+        )
     assert statements["Globex"].content["contract"] is None
 
     # One e-mail per statement and active customer with an address (Acme's and Globex's, and

@@ -3,7 +3,9 @@ month: its worklogs of ``MONTH`` (tests.clock.THIS_MONTH) are last month's, the 
 statements cover. ITSD sends monthly statements.
 
 Acme's requests: ITSD-1 (alice's, shared with Acme: 1.75 h), ITSD-2 (bob's, not shared:
-2 h), ITSD-4 (dave's, shared with Acme: 1 h) — 4.75 h. Globex's: ITSD-3 (3 h)."""
+2 h), ITSD-4 (dave's, shared with Acme: 1 h) — 4.75 h in Acme's contract, of which Acme's
+statement lists the shared 2.75 h (ITSD-1, ITSD-4) and gives ITSD-2's 2 h as one line.
+Globex's: ITSD-3 (3 h)."""
 
 from __future__ import annotations
 

@@ -31,8 +31,8 @@ def test_without_arguments_it_draws_last_month_and_sends_the_emails(itsd, mailou
         "Globex",
     ]
     assert out.splitlines() == [
-        f"ITSD: Acme, {MONTH:%B %Y}: 3 requests, 4.75 h",
-        f"ITSD: Globex, {MONTH:%B %Y}: 1 requests, 3.00 h",
+        f"ITSD: Acme, {MONTH:%B %Y}: 2 requests, 2.75 h",
+        f"ITSD: Globex, {MONTH:%B %Y}: 1 request, 3.00 h",
         f"ITSD: 2 statement(s) of {MONTH:%B %Y} drawn up.",
         "E-mails: 3 sent, 0 failed, 0 not sent.",
     ]
@@ -80,7 +80,9 @@ def test_an_earlier_month(itsd, log):
     assert len(draw()) == 2  # last month is still the worker's to draw
 
 
-@pytest.mark.parametrize("month", ["2026", "2026-13", "11-2026", "last", "2026-00"])
+@pytest.mark.parametrize(
+    "month", ["2026", "2026-13", "11-2026", "last", "2026-00", "2026-1", "2026-011", " 2026-11"]
+)
 def test_a_bad_month_is_refused(itsd, month):
     with pytest.raises(CommandError, match="is not a month: write it as YYYY-MM"):
         run("--month", month)
@@ -141,6 +143,31 @@ def test_a_project_whose_hours_are_unavailable_is_refused_and_drawn_later(itsd, 
 def test_a_disabled_named_project_is_refused(itsd):
     itsd.settings.enabled = False
     itsd.settings.save()
-    with pytest.raises(CommandError):
+    with pytest.raises(CommandError, match="ITSD sends no monthly statements: "):
         run("--project", "ITSD")
+    assert not Statement.objects.exists()
+    assert not StatementRun.objects.exists()
+
+
+def test_a_named_project_that_does_not_send_statements_is_refused_and_nothing_drawn(
+    itsd, mailoutbox
+):
+    itsd.settings.monthly_statements = False
+    itsd.settings.save()
+    other = JiraProject.objects.create(jira_id="10001", key="OPS", name="Ops", service_desk_id="2")
+    ReportSettings.objects.create(project=other, enabled=True, monthly_statements=True)
+    with pytest.raises(CommandError, match=r"^ITSD sends no monthly statements: switch on"):
+        run("--project", "ITSD")
+    with pytest.raises(CommandError, match=r"^ITSD sends no monthly statements"):
+        run("--project", "OPS", "--project", "ITSD")
+    assert not Statement.objects.exists()
+    assert not StatementRun.objects.exists()
+    assert mailoutbox == []
+
+
+def test_an_unknown_key_is_named_before_a_project_that_does_not_send(itsd):
+    itsd.settings.monthly_statements = False
+    itsd.settings.save()
+    with pytest.raises(CommandError, match=r"^No JSM project with the key NOPE\.$"):
+        run("--project", "ITSD", "--project", "NOPE")
     assert not Statement.objects.exists()

@@ -1,27 +1,34 @@
 """Drawing up last month's statements (issue 18 §3): which organizations get one, their
-numbers (those of build_report on the organization's requests), the contract position, and
-"once": a later sync, a second call, a project whose hours are not available yet."""
+numbers (those of build_report on the requests shared with the organization; the hours of
+requests its customers raised without sharing them as one figure), the contract position
+(all the organization's requests), and "once": a later sync, a second call, a project whose
+hours are not available yet."""
 
 from __future__ import annotations
 
 import datetime as dt
+import json
 from decimal import Decimal
 
 import pytest
 from django.db import IntegrityError, transaction
+from django.template.loader import render_to_string
+from django.utils.html import strip_tags
 
-from jsm.models import Customer, JiraProject, Organization
+from jsm.models import Customer, JiraProject, Organization, Request
 from portal.contracts import contract_usages
 from portal.models import Contract, ReportSettings
 from portal.periods import Period, add_months, month_end
 from portal.reports import build_report
-from portal.visibility import organization_requests
+from portal.visibility import organization_requests, requests_visible_to
+from statements.documents import statement_context
 from statements.drawing import (
     NotDrawn,
     draw_due_statements,
     draw_statements,
     month_period,
     previous_month,
+    shared_requests,
 )
 from statements.models import Statement, StatementDelivery, StatementOptOut, StatementRun
 from tempo_integration.models import ProjectSyncState, TempoIntegration, Worklog
@@ -38,11 +45,10 @@ def names(statements) -> list[str]:
 
 
 def expected_report(itsd, name: str):
+    """The report of the month on the requests shared with the organization."""
     settings = ReportSettings.objects.get(project=itsd.project)
     return build_report(
-        settings,
-        organization_requests(itsd.project.pk, org(name).pk),
-        Period(MONTH, LAST_DAY, "custom"),
+        settings, shared_requests(itsd.project, org(name)), Period(MONTH, LAST_DAY, "custom")
     )
 
 
@@ -69,8 +75,11 @@ def test_acme_and_globex_get_a_statement_of_last_month(itsd):
 def test_the_totals_are_the_organizations_hours_of_the_month(itsd):
     draw()
     acme, globex = statement_of("Acme"), statement_of("Globex")
-    assert (acme.total_seconds, acme.request_count) == (4.75 * H, 3)
+    # Acme: ITSD-1 1.75 h + ITSD-4 1 h listed; bob's ITSD-2 (2 h, not shared) apart.
+    assert (acme.total_seconds, acme.request_count) == (2.75 * H, 2)
+    assert (acme.content["unshared_seconds"], acme.content["unshared_requests"]) == (2 * H, 1)
     assert (globex.total_seconds, globex.request_count) == (3 * H, 1)
+    assert (globex.content["unshared_seconds"], globex.content["unshared_requests"]) == (0, 0)
 
 
 @pytest.mark.parametrize("name", ["Acme", "Globex"])
@@ -88,11 +97,79 @@ def test_the_statement_is_build_report_of_the_month_and_the_organizations_reques
     assert content["project"] == {"key": "ITSD", "name": "IT Service Desk"}
 
 
-def test_a_request_raised_by_a_member_counts_though_it_is_not_shared(itsd):
+def test_the_statement_is_the_organization_scope_of_a_customer_of_only_that_organization(itsd):
+    """On a project showing customers the requests shared with their organizations, alice
+    (in Acme only) sees in the report's Organization requests what Acme's statement lists."""
+    itsd.settings.visibility = ReportSettings.Visibility.ORGANIZATIONS
+    itsd.settings.save()
     draw()
-    keys = [row["key"] for row in statement_of("Acme").content["requests"]]
-    assert sorted(keys) == ["ITSD-1", "ITSD-2", "ITSD-4"]
+    settings = ReportSettings.objects.get(project=itsd.project)
+    alices = build_report(
+        settings,
+        requests_visible_to(itsd.users["alice"], itsd.project, settings, "organization"),
+        Period(MONTH, LAST_DAY, "custom"),
+    )
+    acme = statement_of("Acme")
+    assert [r["key"] for r in acme.content["requests"]] == [r.key for r in alices.rows]
+    assert sorted(r.key for r in alices.rows) == ["ITSD-1", "ITSD-4"]
+    assert acme.total_seconds == alices.total_seconds == 2.75 * H
+
+
+def test_a_request_a_member_raised_without_sharing_it_is_not_listed_but_counted_apart(itsd):
+    draw()
+    acme = statement_of("Acme")
+    keys = [row["key"] for row in acme.content["requests"]]
+    assert sorted(keys) == ["ITSD-1", "ITSD-4"]
+    for text in (json.dumps(acme.content), acme.csv):
+        assert "ITSD-2" not in text
+        assert "VPN access for Bob" not in text
+    assert (acme.content["unshared_seconds"], acme.content["unshared_requests"]) == (2 * H, 1)
     assert [row["key"] for row in statement_of("Globex").content["requests"]] == ["ITSD-3"]
+
+
+def test_the_unshared_figure_counts_each_unshared_request_of_the_members(itsd, log):
+    alice = Customer.objects.get(display_name="Alice")
+    two = itsd.requests["ITSD-2"]
+    itsd.requests["ITSD-5"] = Request.objects.create(
+        jira_id="20005",
+        key="ITSD-5",
+        project=itsd.project,
+        summary="Secret",
+        status=two.status,
+        status_category=two.status_category,
+        reporter=alice,
+        created=two.created,
+        updated=two.updated,
+    )
+    log("ITSD-5", MONTH, 1800)
+    draw()
+    acme = statement_of("Acme")
+    # ITSD-2 (bob's, 2 h) and ITSD-5 (alice's, 0.5 h): 2.5 h on 2 requests.
+    assert (acme.content["unshared_seconds"], acme.content["unshared_requests"]) == (2.5 * H, 2)
+    assert acme.total_seconds == 2.75 * H
+    assert "Secret" not in json.dumps(acme.content) + acme.csv
+
+
+def test_an_organization_with_only_unshared_hours_gets_a_statement_without_rows(itsd):
+    Worklog.objects.filter(request__key__in=["ITSD-1", "ITSD-4"]).delete()
+    assert names(draw()) == ["Acme", "Globex"]
+    acme = statement_of("Acme")
+    assert (acme.total_seconds, acme.request_count, acme.content["requests"]) == (0, 0, [])
+    assert (acme.content["unshared_seconds"], acme.content["unshared_requests"]) == (2 * H, 1)
+    # The PDF's HTML (WeasyPrint prints it; tests/statements/test_pdf_and_csv.py reads PDFs).
+    html = render_to_string("statements/pdf/statement.html", statement_context(acme.content))
+    text = " ".join(strip_tags(html).split()).replace("&#x27;", "'")
+    assert f"No hours were worked on requests shared with Acme in {MONTH:%B %Y}." in text
+    assert (
+        "Besides, 2.00 h on 1 request that Acme's customers raised without sharing it with "
+        "Acme: it counts in Acme's contract but is not listed here."
+    ) in text
+    assert "ITSD-2" not in text and "VPN access for Bob" not in text
+
+
+def test_an_organization_without_listed_or_unshared_hours_or_contract_gets_none(itsd):
+    Worklog.objects.filter(request__key__in=["ITSD-1", "ITSD-2", "ITSD-4"]).delete()
+    assert names(draw()) == ["Globex"]
 
 
 def test_hours_outside_the_month_are_not_counted(itsd, log):
@@ -129,7 +206,8 @@ def test_an_organization_with_a_contract_and_no_hours_gets_a_statement_saying_so
     assert (statement.total_seconds, statement.request_count) == (0, 0)
     assert statement.content["requests"] == []
     text = " ".join(pdf_text(statement).split())
-    assert f"No hours were worked on Initech's requests in {MONTH:%B %Y}." in text
+    assert f"No hours were worked on requests shared with Initech in {MONTH:%B %Y}." in text
+    assert "Besides" not in text
     assert statement.content["contract"]["remaining_seconds"] == 10 * H
 
 
@@ -167,7 +245,10 @@ def test_the_hours_of_a_customer_in_no_organization_make_no_statement(itsd, log)
     assert dave.organizations.count() == 0
     draw()
     assert Statement.objects.count() == 2
-    assert statement_of("Acme").total_seconds == 3.75 * H
+    acme = statement_of("Acme")
+    # ITSD-4 (dave's, 1 h) is no longer shared with Acme: in no statement, listed or apart.
+    assert [row["key"] for row in acme.content["requests"]] == ["ITSD-1"]
+    assert (acme.total_seconds, acme.content["unshared_seconds"]) == (1.75 * H, 2 * H)
 
 
 def test_a_project_that_does_not_send_statements_draws_none(itsd):
@@ -232,7 +313,7 @@ def test_drawing_a_project_again_keeps_the_statements_as_issued_and_counts_them(
     log("ITSD-1", MONTH, H)
     drawn = draw_statements(itsd.project, MONTH, today=NEXT)
     assert (drawn.made, drawn.existing) == ([], 2)
-    assert statement_of("Acme").total_seconds == 4.75 * H
+    assert statement_of("Acme").total_seconds == 2.75 * H
 
 
 def test_a_missing_statement_is_drawn_again_by_hand_but_not_by_the_worker(itsd):
@@ -340,7 +421,9 @@ def test_on_approved_timesheets_only_pending_hours_are_in_no_statement(approved_
     ]
     assert statement_of("Globex").total_seconds == 3 * H
     report = expected_report(approved_only, "Acme")
-    assert report.total_seconds == 1.5 * H and report.pending_seconds == 3.25 * H
+    # Pending among the shared: ITSD-1's 0.25 h and ITSD-4's 1 h (ITSD-2's 2 h is unshared).
+    assert report.total_seconds == 1.5 * H and report.pending_seconds == 1.25 * H
+    assert statement_of("Acme").content["unshared_seconds"] == 0
 
 
 def test_on_approved_timesheets_only_an_organization_with_only_pending_hours_gets_none(
@@ -489,11 +572,18 @@ def test_a_fixed_contract_overrun_before_the_month_stays_an_overrun(itsd, contra
     assert position["remaining_seconds"] == -4 * H
 
 
-def test_the_contract_counts_the_same_requests_as_the_statement(itsd, contract):
+def test_the_contract_counts_the_listed_and_the_unshared_hours(itsd, contract):
     contract("Acme", Decimal(10), MONTH, LAST_DAY, type="monthly")
     draw()
     acme = statement_of("Acme")
-    assert acme.content["contract"]["used_seconds"] == acme.total_seconds
+    used = acme.content["contract"]["used_seconds"]
+    assert used == acme.total_seconds + acme.content["unshared_seconds"] == 4.75 * H
+    everything = build_report(
+        ReportSettings.objects.get(project=itsd.project),
+        organization_requests(itsd.project.pk, org("Acme").pk),
+        Period(MONTH, LAST_DAY, "custom"),
+    )
+    assert used == everything.total_seconds
 
 
 # -- E-mail rows made with the statement ---------------------------------------------------

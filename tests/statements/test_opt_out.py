@@ -1,6 +1,7 @@
-"""The signed link in each statement e-mail (issue 18 §3): one click (GET from the e-mail, or
-the mail client's RFC 8058 POST) stops the e-mails of that customer and project; its page
-offers the undo; a forged or cut link does nothing and says so."""
+"""The signed link in each statement e-mail (issue 18 §3): opening it (GET, HEAD) only asks,
+so a mail scanner that follows links changes nothing; the page's button (a POST) or the mail
+client's RFC 8058 one-click POST stops the e-mails of that customer and project; the page
+then offers the undo; a forged or cut link does nothing and says so."""
 
 from __future__ import annotations
 
@@ -61,21 +62,60 @@ def test_a_signed_token_without_a_customer_and_project_is_refused(itsd, data):
     assert subscriber_of(signing.dumps(data, salt=SALT)) is None
 
 
-def test_the_get_link_opts_out_and_offers_the_undo(client, itsd, carol, token):
-    response = client.get(reverse("statements:opt_out", args=[token]))
+def forms(page: str) -> list[str]:
+    return re.findall(r"<form\b.*?</form>", page, flags=re.S)
+
+
+def test_opening_the_link_only_asks_and_changes_nothing(client, itsd, carol, token):
+    url = reverse("statements:opt_out", args=[token])
+    response = client.get(url)
     assert response.status_code == 200
+    page = response.content.decode()
+    assert sentences.OPT_OUT_TITLE in page
+    assert sentences.opt_out_question("IT Service Desk") in page
+    assert sentences.OPTED_OUT_TITLE not in page
+    [form] = forms(page)
+    assert 'method="post"' in form and f'action="{url}"' in form
+    assert re.findall(r"<button\b[^>]*>([^<]*)</button>", form) == ["Stop statement e-mails"]
+    assert "List-Unsubscribe" not in form
+    assert reverse("statements:opt_in", args=[token]) not in page
+    assert not StatementOptOut.objects.exists()
+    assert receives_emails(carol, itsd.project)
+
+
+def test_opening_the_link_twice_or_with_head_changes_nothing(client, itsd, carol, token):
+    url = reverse("statements:opt_out", args=[token])
+    assert client.get(url).status_code == 200
+    assert client.head(url).status_code == 200
+    assert client.get(url).status_code == 200
+    assert receives_emails(carol, itsd.project)
+    assert not StatementOptOut.objects.exists()
+
+
+def test_opening_the_link_does_not_undo_an_opt_out_either(client, itsd, carol, token):
+    set_receives_emails(carol, itsd.project, False)
+    assert client.get(reverse("statements:opt_out", args=[token])).status_code == 200
+    assert opted_out(carol, itsd.project)
+
+
+def test_the_pages_button_opts_out_and_offers_the_undo(itsd, carol, token):
+    client = Client(enforce_csrf_checks=True)  # the page's form; no sign-in
+    response = client.post(reverse("statements:opt_out", args=[token]))
+    assert response.status_code == 200
+    assert response["Content-Type"].startswith("text/html")
     page = response.content.decode()
     assert sentences.OPTED_OUT_TITLE in page
     assert sentences.opted_out("IT Service Desk") in page
-    assert f'action="{reverse("statements:opt_in", args=[token])}"' in page
+    [form] = forms(page)
+    assert f'action="{reverse("statements:opt_in", args=[token])}"' in form
     assert opted_out(carol, itsd.project)
     assert not receives_emails(carol, itsd.project)
 
 
 def test_the_link_needs_no_sign_in_and_works_twice(client, itsd, carol, token):
     url = reverse("statements:opt_out", args=[token])
-    assert client.get(url).status_code == 200
-    assert client.get(url).status_code == 200
+    assert client.post(url).status_code == 200
+    assert client.post(url).status_code == 200
     assert StatementOptOut.objects.filter(customer=carol).count() == 1
 
 
@@ -85,13 +125,14 @@ def test_the_one_click_post_needs_no_csrf_token_and_answers_plain_text(itsd, car
         reverse("statements:opt_out", args=[token]), {"List-Unsubscribe": "One-Click"}
     )
     assert response.status_code == 200
-    assert response["Content-Type"].startswith("text/plain")
+    assert response["Content-Type"] == "text/plain; charset=utf-8"
     assert response.content.decode() == sentences.opted_out("IT Service Desk")
     assert opted_out(carol, itsd.project)
 
 
 def test_the_undo_starts_the_emails_again(client, itsd, carol, token):
-    client.get(reverse("statements:opt_out", args=[token]))
+    client.post(reverse("statements:opt_out", args=[token]))
+    assert opted_out(carol, itsd.project)
     response = client.post(reverse("statements:opt_in", args=[token]))
     assert response.status_code == 200
     page = response.content.decode()
@@ -109,8 +150,12 @@ def test_the_undo_is_a_post_with_csrf_protection(itsd, carol, token):
     assert opted_out(carol, itsd.project)
 
 
-def test_the_opt_out_link_answers_only_get_and_post(client, itsd, token):
-    assert client.put(reverse("statements:opt_out", args=[token])).status_code == 405
+def test_the_opt_out_link_answers_only_get_head_and_post(client, itsd, carol, token):
+    url = reverse("statements:opt_out", args=[token])
+    assert client.put(url).status_code == 405
+    assert client.delete(url).status_code == 405
+    assert client.head(url).status_code == 200
+    assert not StatementOptOut.objects.exists()
 
 
 def forged(token: str) -> str:
@@ -154,7 +199,7 @@ def test_the_link_of_a_deleted_project_is_a_bad_link(client, itsd, token):
 def test_a_link_stops_only_its_project(client, itsd, carol, token):
     other = JiraProject.objects.create(jira_id="10001", key="OPS", name="Ops", service_desk_id="2")
     ReportSettings.objects.create(project=other, enabled=True)
-    client.get(reverse("statements:opt_out", args=[token]))
+    client.post(reverse("statements:opt_out", args=[token]))
     assert receives_emails(carol, other)
     assert not receives_emails(carol, itsd.project)
 
@@ -185,19 +230,32 @@ def test_the_emails_list_unsubscribe_link_stops_the_next_ones(itsd, mailoutbox, 
 
 
 def test_an_undone_opt_out_sends_again(itsd, mailoutbox, carol, token, client):
-    client.get(reverse("statements:opt_out", args=[token]))
+    client.post(reverse("statements:opt_out", args=[token]))
+    assert opted_out(carol, itsd.project)
     client.post(reverse("statements:opt_in", args=[token]))
     draw()
     send_due_statements()
     assert "carol@globex.example" in [m.to[0] for m in mailoutbox]
 
 
-def test_the_undo_form_of_the_opt_out_page_works_with_csrf_checks(itsd, carol, token):
+def submit(client, page: str):
+    """Submit the page's one form as a browser does."""
+    [form] = forms(page)
+    action = re.search(r'action="([^"]+)"', form)[1]
+    fields = dict(re.findall(r'<input type="hidden" name="([^"]+)" value="([^"]*)"', form))
+    return client.post(action, fields)
+
+
+def test_the_pages_forms_work_with_csrf_checks(itsd, carol, token):
+    """Open the link, press Stop, then press the undo: the whole walk of a browser."""
     client = Client(enforce_csrf_checks=True)
     page = client.get(reverse("statements:opt_out", args=[token])).content.decode()
-    csrf = re.search(r'name="csrfmiddlewaretoken" value="([^"]+)"', page)[1]
-    response = client.post(
-        reverse("statements:opt_in", args=[token]), {"csrfmiddlewaretoken": csrf}
-    )
+    assert receives_emails(carol, itsd.project)
+    response = submit(client, page)
     assert response.status_code == 200
+    assert sentences.OPTED_OUT_TITLE in response.content.decode()
+    assert opted_out(carol, itsd.project)
+    response = submit(client, response.content.decode())
+    assert response.status_code == 200
+    assert sentences.OPTED_IN_TITLE in response.content.decode()
     assert not opted_out(carol, itsd.project)

@@ -1,6 +1,7 @@
 """The statement's documents (issue 18 §3): the PDF's text, read back, says the report's
-numbers for the month and the organization's requests, in the project's time format and
-rounding; the CSV is the report's CSV of that month and scope."""
+numbers for the month and the requests shared with the organization, in the project's time
+format and rounding, and the hours of requests its customers raised without sharing them as
+one line; the CSV is the report's CSV of that month and scope."""
 
 from __future__ import annotations
 
@@ -9,6 +10,8 @@ import io
 from decimal import Decimal
 
 import pytest
+from django.template.loader import render_to_string
+from django.utils.html import strip_tags
 
 from jsm.models import Organization
 from portal.exports import write_report
@@ -16,9 +19,8 @@ from portal.models import ReportSettings
 from portal.periods import Period, add_months, month_end
 from portal.reports import build_report
 from portal.templatetags.hours import format_hours
-from portal.visibility import organization_requests
 from statements.documents import _no_fetching, statement_context
-from statements.drawing import statement_csv
+from statements.drawing import shared_requests, statement_csv
 
 from .conftest import FIRST_OF_NEXT, MONTH, H, draw, org, pdf_text, statement_of
 
@@ -28,7 +30,7 @@ LAST_DAY = month_end(MONTH)
 def report_of(project, name: str):
     return build_report(
         ReportSettings.objects.get(project=project),
-        organization_requests(project.pk, org(name).pk),
+        shared_requests(project, org(name)),
         Period(MONTH, LAST_DAY, "custom"),
     )
 
@@ -58,15 +60,25 @@ def test_the_pdf_says_the_reports_hours_per_request_and_total_in_decimal(itsd, r
     assert_pdf_says_the_report(itsd.project, name, "decimal")
 
 
+UNSHARED_ACME = (
+    "Besides, {} on 1 request that Acme's customers raised without sharing it with Acme: "
+    "it counts in Acme's contract but is not listed here."
+)
+
+
 def test_the_pdf_in_decimal_says_exactly_these_hours(itsd, real_pdf):
     real_pdf.only("Acme")
     draw()
     assert bytes(statement_of("Acme").pdf).startswith(b"%PDF-")
     text = lines(statement_of("Acme"))
     assert "ITSD-4 Acme office move In Progress 1.00 h" in text
-    assert "ITSD-2 VPN access for Bob In Progress 2.00 h" in text
     assert "ITSD-1 Laptop will not boot In Progress 1.75 h" in text
-    assert "Total 4.75 h" in text
+    assert "Total 2.75 h" in text
+    assert text[text.index("Requests with hours") + 1] == "2"
+    whole = " ".join(text)
+    assert UNSHARED_ACME.format("2.00 h") in whole
+    assert "ITSD-2" not in whole and "VPN access for Bob" not in whole
+    assert "It lists the requests shared with Acme." in whole
 
 
 def test_the_pdf_in_hours_and_minutes(itsd, real_pdf):
@@ -77,7 +89,8 @@ def test_the_pdf_in_hours_and_minutes(itsd, real_pdf):
     assert_pdf_says_the_report(itsd.project, "Acme", "hours_minutes")
     text = lines(statement_of("Acme"))
     assert "ITSD-1 Laptop will not boot In Progress 1h 45m" in text
-    assert "Total 4h 45m" in text
+    assert "Total 2h 45m" in text
+    assert UNSHARED_ACME.format("2h") in " ".join(text)
 
 
 def test_the_pdf_with_each_worklog_rounded_up_to_15_minutes(itsd, real_pdf, log):
@@ -116,6 +129,7 @@ def test_the_pdf_names_the_organization_month_project_and_source(itsd, real_pdf)
         "Billable hours (Tempo)"
     ) in text
     assert f"Globex had no contract of hours in {MONTH:%B %Y}." in text
+    assert "Besides" not in " ".join(text)  # Globex's customers shared all they raised
 
 
 def test_the_pdf_shows_the_monthly_contract_position(itsd, real_pdf, contract, log):
@@ -134,7 +148,9 @@ def test_the_pdf_shows_the_monthly_contract_position(itsd, real_pdf, contract, l
     text = lines(statement_of("Acme"))
     assert f"Hours for {MONTH:%B} 10.00 h" in text
     assert "Carried over from earlier months 8.00 h" in text
-    assert f"Used in {MONTH:%B} 4.75 h" in text
+    assert "Total 2.75 h" in text
+    assert UNSHARED_ACME.format("2.00 h") in " ".join(text)
+    assert f"Used in {MONTH:%B} 4.75 h" in text  # the contract counts both: 2.75 h + 2 h
     assert "Remaining 13.25 h" in text
     assert f"Remaining at the end of {MONTH:%B} 13.25 h" in " ".join(text)
 
@@ -159,6 +175,18 @@ def test_a_summary_with_markup_is_printed_as_text(itsd, real_pdf):
     itsd.requests["ITSD-3"].save()
     draw()
     assert "<b>Printer</b> &" in " ".join(lines(statement_of("Globex")))
+
+
+def test_the_unshared_line_of_several_requests_speaks_in_the_plural(itsd):
+    """The PDF's HTML (what WeasyPrint prints) with 2 unshared requests."""
+    draw()
+    content = statement_of("Acme").content | {"unshared_seconds": 3 * H, "unshared_requests": 2}
+    html = render_to_string("statements/pdf/statement.html", statement_context(content))
+    text = " ".join(strip_tags(html).split()).replace("&#x27;", "'")
+    assert (
+        "Besides, 3.00 h on 2 requests that Acme's customers raised without sharing them with "
+        "Acme: they count in Acme's contract but are not listed here."
+    ) in text
 
 
 def test_the_pdf_loads_nothing_from_outside():
@@ -186,9 +214,8 @@ def test_the_csv_says_these_lines(itsd):
     assert statement_of("Acme").csv.splitlines() == [
         "Request,Summary,Status,Hours",
         "ITSD-4,Acme office move,In Progress,1.00",
-        "ITSD-2,VPN access for Bob,In Progress,2.00",
         "ITSD-1,Laptop will not boot,In Progress,1.75",
-        f'Total,"Acme, {MONTH:%Y-%m-%d} to {LAST_DAY:%Y-%m-%d}",,4.75',
+        f'Total,"Acme, {MONTH:%Y-%m-%d} to {LAST_DAY:%Y-%m-%d}",,2.75',
     ]
 
 

@@ -13,7 +13,7 @@ from django.shortcuts import resolve_url
 from django.urls import reverse
 
 from accounts import sentences as account_sentences
-from jsm.models import Customer, JiraProject
+from jsm.models import Customer, JiraProject, Organization
 from portal.exports import UTF8_BOM
 from portal.models import ReportSettings
 from portal.periods import add_months
@@ -81,6 +81,23 @@ def test_staff_see_every_organizations_statements_and_their_emails(drawn, staff)
     assert "bob@acme.example: Connection refused" in page
     assert "1 waiting" in page  # carol's
     assert "You are previewing as an administrator" in page
+
+
+def test_staff_see_the_reason_of_each_skipped_email(drawn, staff):
+    StatementDelivery.objects.filter(email="carol@globex.example").update(
+        status="skipped", error=sentences.OPTED_OUT
+    )
+    StatementDelivery.objects.filter(email="bob@acme.example").update(
+        status="skipped", error=sentences.not_a_customer_any_more("Acme")
+    )
+    StatementDelivery.objects.filter(email="alice@acme.example").update(
+        status="failed", error="Connection refused", attempts=5
+    )
+    page = staff.get(list_url()).content.decode()
+    assert f"carol@globex.example: {sentences.OPTED_OUT}" in page
+    assert f"bob@acme.example: {sentences.not_a_customer_any_more('Acme')}" in page
+    assert "alice@acme.example: Connection refused" in page
+    assert "1 failed · 1 not sent" in page
 
 
 def test_a_customer_sees_only_their_organizations_statements(drawn, as_customer):
@@ -175,8 +192,21 @@ def test_the_csv_is_the_statement_as_issued_with_a_byte_order_mark(drawn, as_cus
     assert response["Cache-Control"] == "private, no-store"
 
 
-def test_the_files_answer_only_get(drawn, as_customer):
-    assert as_customer("alice").post(file_url(statement_of("Acme"), "pdf")).status_code == 405
+def test_the_files_answer_only_get_and_head(drawn, as_customer):
+    client = as_customer("alice")
+    acme = statement_of("Acme")
+    assert client.post(file_url(acme, "pdf")).status_code == 405
+    assert client.put(file_url(acme, "csv")).status_code == 405
+    for kind, content_type in (("pdf", "application/pdf"), ("csv", "text/csv; charset=utf-8")):
+        response = client.head(file_url(acme, kind))
+        assert response.status_code == 200
+        assert response["Content-Type"] == content_type
+
+
+def test_the_list_answers_head_and_not_post(drawn, as_customer):
+    client = as_customer("alice")
+    assert client.head(list_url()).status_code == 200
+    assert client.post(list_url()).status_code == 405
 
 
 # -- Anonymous, revoked, disabled ----------------------------------------------------------
@@ -241,7 +271,8 @@ def test_the_list_shows_month_hours_and_links(drawn, as_customer):
     acme = statement_of("Acme")
     page = as_customer("alice").get(list_url()).content.decode()
     assert f"{MONTH:%B %Y}" in page
-    assert "4.75 h" in page
+    assert "2.75 h" in page  # ITSD-1 and ITSD-4, the requests shared with Acme
+    assert '<td class="num" data-label="Requests">2</td>' in page
     assert file_url(acme, "pdf") in page and file_url(acme, "csv") in page
 
 
@@ -251,8 +282,19 @@ def test_the_list_shows_hours_as_the_statement_does(drawn, as_customer):
     drawn.settings.time_format = "hours_minutes"
     drawn.settings.save()
     page = as_customer("alice").get(list_url()).content.decode()
-    assert "4.75 h" in page
-    assert "4h 45m" not in page
+    assert "2.75 h" in page
+    assert "2h 45m" not in page
+
+
+def test_a_statement_drawn_in_hours_and_minutes_stays_so_listed(itsd, as_customer):
+    itsd.settings.time_format = "hours_minutes"
+    itsd.settings.save()
+    draw()
+    itsd.settings.time_format = "decimal"
+    itsd.settings.save()
+    page = as_customer("alice").get(list_url()).content.decode()
+    assert "2h 45m" in page
+    assert "2.75 h" not in page
 
 
 def test_the_list_with_no_statements_says_when_they_come(itsd, as_customer):
@@ -298,6 +340,46 @@ def test_the_switch_of_a_new_customer_is_on(drawn, as_customer):
     page = as_customer("alice").get(list_url()).content.decode()
     assert 'name="receive" checked' in page
     assert "alice@acme.example" in page
+
+
+def test_a_customer_in_no_organization_has_no_switch_and_is_told_why(drawn, client):
+    erin = people.customer("Erin", "erin@example.com")
+    client.force_login(erin.user)
+    response = client.get(list_url())
+    assert response.status_code == 200
+    assert organizations_listed(response) == []
+    page = response.content.decode()
+    assert sentences.NO_ORGANIZATION in page
+    assert "No statements yet" in page
+    assert 'name="receive"' not in page
+    assert "Statement e-mails" not in page
+    assert preference_url() not in page
+
+
+def test_a_customer_only_of_another_projects_organization_has_no_switch(drawn, client):
+    initech = Organization.objects.create(jira_id="3", name="Initech")  # on no ITSD
+    erin = people.customer("Erin", "erin@initech.example", initech)
+    client.force_login(erin.user)
+    page = client.get(list_url()).content.decode()
+    assert sentences.NO_ORGANIZATION in page
+    assert 'name="receive"' not in page
+
+
+def test_a_customer_in_an_organization_is_not_told_they_are_in_none(itsd, as_customer):
+    page = as_customer("alice").get(list_url()).content.decode()
+    assert "No statements yet" in page
+    assert sentences.NO_ORGANIZATION not in page
+    assert 'name="receive" checked' in page
+
+
+def test_no_switch_on_a_project_that_does_not_send_statements(drawn, as_customer):
+    drawn.settings.monthly_statements = False
+    drawn.settings.save()
+    response = as_customer("alice").get(list_url())
+    assert organizations_listed(response) == ["Acme"]  # still listed
+    page = response.content.decode()
+    assert 'name="receive"' not in page
+    assert "Statement e-mails" not in page
 
 
 def test_staff_have_no_email_switch(drawn, staff):

@@ -9,8 +9,10 @@ that exist are kept as issued; only the missing ones are drawn up.
 from __future__ import annotations
 
 import datetime as dt
+import re
 
 from django.core.management.base import BaseCommand, CommandError, CommandParser
+from django.template.defaultfilters import pluralize
 from django.utils import timezone
 
 from jsm.models import JiraProject
@@ -23,6 +25,8 @@ from ...sending import send_due_statements
 
 def month_argument(value: str) -> dt.date:
     try:
+        if not re.fullmatch(r"\d{4}-\d{2}", value):
+            raise ValueError(value)
         return dt.datetime.strptime(value, "%Y-%m").date()
     except ValueError:
         raise CommandError(
@@ -40,8 +44,8 @@ class Command(BaseCommand):
             action="append",
             default=[],
             metavar="KEY",
-            help="Only this project (repeat for more). Default: every project that sends "
-            "monthly statements.",
+            help="Only this project (repeat for more); it must send monthly statements. "
+            "Default: every project that does.",
         )
         parser.add_argument(
             "--no-email", action="store_true", help="Draw them up; leave the e-mails to the worker."
@@ -50,21 +54,29 @@ class Command(BaseCommand):
     def handle(self, *args, **options) -> None:
         today = timezone.localdate()
         month = month_argument(options["month"]) if options["month"] else previous_month(today)
+        sending = JiraProject.objects.filter(
+            report_settings__enabled=True, report_settings__monthly_statements=True
+        )
         if options["project"]:
-            projects = list(JiraProject.objects.filter(key__in=options["project"]))
-            unknown = sorted(set(options["project"]) - {p.key for p in projects})
-            if unknown:
-                raise CommandError(f"No JSM project with the key {', '.join(unknown)}.")
-        else:
-            projects = list(
-                JiraProject.objects.filter(
-                    report_settings__enabled=True, report_settings__monthly_statements=True
+            named = set(options["project"])
+            known = set(JiraProject.objects.filter(key__in=named).values_list("key", flat=True))
+            if named - known:
+                raise CommandError(
+                    f"No JSM project with the key {', '.join(sorted(named - known))}."
                 )
-            )
+            projects = list(sending.filter(key__in=named))
+            off = sorted(named - {p.key for p in projects})
+            if off:
+                raise CommandError(
+                    f"{', '.join(off)} sends no monthly statements: switch on Send monthly "
+                    "statements on its General tab (with Enable Worklog Report) first."
+                )
+        else:
+            projects = list(sending)
             if not projects:
                 raise CommandError(
                     "No project sends monthly statements: switch on Send monthly statements "
-                    "on a project's General tab, or name one with --project KEY."
+                    "on a project's General tab."
                 )
         failures = 0
         for project in sorted(projects, key=lambda p: p.key):
@@ -82,7 +94,8 @@ class Command(BaseCommand):
             for statement in drawn.made:
                 self.stdout.write(
                     f"{project.key}: {statement.organization_name}, {month:%B %Y}: "
-                    f"{statement.request_count} requests, {statement.total_seconds / 3600:.2f} h"
+                    f"{statement.request_count} request{pluralize(statement.request_count)}, "
+                    f"{statement.total_seconds / 3600:.2f} h"
                 )
             self.stdout.write(
                 f"{project.key}: {len(drawn.made)} statement(s) of {month:%B %Y} drawn up"
