@@ -6,6 +6,13 @@ from tempo_integration.models import ProjectSyncState
 
 from .models import ReportSettings
 
+# A statement lists an organization's requests: only where customers may see them.
+STATEMENTS_NEED_ORGANIZATIONS = (
+    "Monthly statements list the requests shared with each organization: choose “Also "
+    "requests shared with their organizations” under Requests customers see, or leave "
+    "statements off."
+)
+
 
 class ReportSettingsForm(forms.ModelForm):
     class Meta:
@@ -32,13 +39,22 @@ class ReportSettingsForm(forms.ModelForm):
             "monthly_statements": "On the 1st of each month, each organization with hours or "
             "a contract gets a statement of the month before (PDF and CSV): listed under "
             "Statements in the portal for its customers and e-mailed to them (each can opt "
-            "out). It lists the requests shared with the organization; hours of requests its "
-            "customers raised without sharing them count in its contract and show as one "
-            "line, without their summaries.",
+            "out). It lists the requests shared with the organization, so it needs “Also "
+            "requests shared with their organizations”; hours of requests its customers "
+            "raised without sharing them count in its contract and show as one line, "
+            "without their summaries.",
             "hours_source": "Approved timesheets only: a Tempo worklog counts once its "
             "author's timesheet for that period is approved in Tempo; the others are shown "
             "apart as awaiting approval. The Tempo token needs the Approvals scope.",
         }
+
+    def clean(self) -> dict:
+        cleaned = super().clean()
+        if cleaned.get("monthly_statements") and (
+            cleaned.get("visibility") != ReportSettings.Visibility.ORGANIZATIONS
+        ):
+            self.add_error("monthly_statements", STATEMENTS_NEED_ORGANIZATIONS)
+        return cleaned
 
     def save(self, commit: bool = True) -> ReportSettings:
         settings = super().save(commit)

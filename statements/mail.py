@@ -15,18 +15,16 @@ from worklog_report.deliveries import site_url
 
 from .documents import statement_context
 from .models import Statement
-from .opt_out import opt_out_token
+from .opt_out import opt_out_url
 
 
 def render_statement_email(statement: Statement, customer: Customer) -> EmailMultiAlternatives:
-    opt_out_url = site_url(
-        reverse("statements:opt_out", args=[opt_out_token(customer.pk, statement.project_id)])
-    )
+    unsubscribe_url = site_url(opt_out_url(customer.pk, statement.project_id))
     context = statement_context(statement.content) | {
         "statements_url": site_url(
             reverse("statements:list", kwargs={"key": statement.project.key})
         ),
-        "opt_out_url": opt_out_url,
+        "opt_out_url": unsubscribe_url,
         "customer": customer,
     }
     subject = " ".join(render_to_string("statements/email/subject.txt", context).split())
@@ -36,7 +34,7 @@ def render_statement_email(statement: Statement, customer: Customer) -> EmailMul
         from_email=settings.DEFAULT_FROM_EMAIL,
         to=[customer.email],
         headers={
-            "List-Unsubscribe": f"<{opt_out_url}>",
+            "List-Unsubscribe": f"<{unsubscribe_url}>",
             "List-Unsubscribe-Post": "List-Unsubscribe=One-Click",
         },
     )

@@ -11,6 +11,7 @@ from django.db import models
 from django.db.models import Q
 
 from jsm.models import Customer, JiraProject, Organization
+from portal.visibility import organization_documents_visible_to, organization_scope_allowed
 from worklog_report.deliveries import STATUS_VALID, Delivery
 
 
@@ -121,3 +122,14 @@ class StatementOptOut(models.Model):
 def opted_out(project_id: int) -> Q:
     """Customers who opted out of the project's statement e-mails (a filter on Customer)."""
     return Q(pk__in=StatementOptOut.objects.filter(project=project_id).values("customer"))
+
+
+def statements_visible_to(user, project: JiraProject, report_settings) -> models.QuerySet:
+    """The statements of ``project`` that ``user`` may see: staff all of them; a customer
+    those of the organizations they belong to now (``portal.visibility``), while the project
+    shares requests with organizations — a statement lists an organization's requests, which
+    customers of a project that does not share them never see; anyone else none."""
+    statements = Statement.objects.filter(project=project)
+    if not user.is_staff and not organization_scope_allowed(report_settings):
+        return statements.none()
+    return organization_documents_visible_to(user, statements)

@@ -10,8 +10,10 @@ expect of RFC 8058 one-click links.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from urllib.parse import urlencode
 
 from django.core import signing
+from django.urls import reverse
 
 from jsm.models import Customer, JiraProject
 
@@ -27,7 +29,15 @@ class Subscriber:
 
 
 def opt_out_token(customer_id: int, project_id: int) -> str:
+    """The signed value of the opt-out link of ``customer_id``'s e-mails of ``project_id``."""
     return signing.dumps({"c": customer_id, "p": project_id}, salt=SALT, compress=True)
+
+
+def opt_out_url(customer_id: int, project_id: int) -> str:
+    """The path of the opt-out link (the signed value in its query string, which logs
+    redact; RFC 8058 allows any HTTPS URI)."""
+    query = urlencode({"token": opt_out_token(customer_id, project_id)})
+    return f"{reverse('statements:opt_out')}?{query}"
 
 
 def subscriber_of(token: str) -> Subscriber | None:
@@ -53,4 +63,5 @@ def set_receives_emails(customer: Customer, project: JiraProject, receive: bool)
 
 
 def receives_emails(customer: Customer, project: JiraProject) -> bool:
+    """Whether ``customer`` gets the statement e-mails of ``project`` (no opt-out)."""
     return not StatementOptOut.objects.filter(customer=customer, project=project).exists()

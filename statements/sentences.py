@@ -56,3 +56,18 @@ def delivery_summary(counts: dict[str, int]) -> str:
     if counts.get("skipped"):
         parts.append(f"{counts['skipped']} not sent")
     return " · ".join(parts) or "No recipients"
+
+
+def needs_organization_scope(project_key: str) -> str:
+    return (
+        f"{project_key} does not share requests with organizations: a monthly statement lists "
+        "an organization's requests, so it needs “Also requests shared with their "
+        "organizations” under Requests customers see."
+    )
+
+
+def statement_failed(exc: Exception) -> str:
+    return (
+        f"Its statement could not be made ({type(exc).__name__}); the details are in the "
+        "worker's log. It is tried again after the next sync."
+    )

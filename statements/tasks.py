@@ -18,11 +18,13 @@ logger = logging.getLogger("worklog_report.statements")
 def issue_statements() -> dict[str, int]:
     """Draw up last month's statements where due, then send the e-mails that are due:
     ``{"drawn", "sent", "failed", "skipped"}``."""
+    drawn = 0
     try:
         drawn = len(draw_due_statements())
     except PdfUnavailable as exc:
         logger.error("statements not drawn", extra={"why": str(exc)})
-        drawn = 0
+    except Exception:  # never let a drawing fault hold up the e-mails that are due
+        logger.exception("statements not drawn")
     counts = send_due_statements()
     return {
         "drawn": drawn,

@@ -25,6 +25,8 @@ urlpatterns = [
         views.email_preference,
         name="email_preference",
     ),
-    path("statements/opt-out/<str:token>/", views.opt_out, name="opt_out"),
-    path("statements/opt-out/<str:token>/undo/", views.opt_in, name="opt_in"),
+    # The signed token rides in the query string (?token=…), which the logs redact
+    # (worklog_report.redaction), never in the path.
+    path("statements/opt-out/", views.opt_out, name="opt_out"),
+    path("statements/opt-out/undo/", views.opt_in, name="opt_in"),
 ]

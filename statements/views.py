@@ -7,7 +7,7 @@ from __future__ import annotations
 from collections import Counter, defaultdict
 
 from django.contrib import messages
-from django.db.models import Q
+from django.db.models.fields.json import KT
 from django.http import HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.csrf import csrf_exempt
@@ -15,17 +15,17 @@ from django.views.decorators.http import require_http_methods, require_POST, req
 
 from portal.decorators import portal_access_required, report_project_or_404
 from portal.exports import UTF8_BOM
-from portal.visibility import customer_of, organization_documents_visible_to
+from portal.visibility import customer_of
 
 from . import sentences
-from .models import Statement, StatementDelivery
+from .drawing import statement_organizations
+from .models import StatementDelivery, statements_visible_to
 from .opt_out import receives_emails, set_receives_emails, subscriber_of
 
 
-def _visible(request, project):
-    return organization_documents_visible_to(
-        request.user, Statement.objects.filter(project=project)
-    )
+def _visible(request, project, report_settings):
+    """The project's statements this person may see: see ``statements_visible_to``."""
+    return statements_visible_to(request.user, project, report_settings)
 
 
 @require_safe
@@ -33,7 +33,12 @@ def _visible(request, project):
 def statement_list(request, key: str):
     """One row per month and organization, newest month first."""
     project, report_settings = report_project_or_404(request, key)
-    statements = list(_visible(request, project).newest_first().defer("pdf", "csv"))
+    statements = list(
+        _visible(request, project, report_settings)
+        .newest_first()
+        .defer("pdf", "csv", "content")
+        .annotate(time_format=KT("content__time_format"))
+    )
     deliveries = {}
     if request.user.is_staff:
         counts = defaultdict(Counter)
@@ -50,10 +55,7 @@ def statement_list(request, key: str):
     customer = customer_of(request.user)
     # Statements are drawn up for the project's organizations (or those with a contract in it).
     in_organization = (
-        customer is not None
-        and customer.organizations.filter(
-            Q(projects=project) | Q(contracts__project=project)
-        ).exists()
+        customer is not None and statement_organizations(project).filter(members=customer).exists()
     )
     return render(
         request,
@@ -78,8 +80,8 @@ def statement_list(request, key: str):
 @portal_access_required
 def statement_file(request, key: str, public_id, kind: str):
     """The statement's PDF or CSV, as issued; a 404 for anyone who may not see it."""
-    project, _ = report_project_or_404(request, key)
-    statement = get_object_or_404(_visible(request, project), public_id=public_id)
+    project, report_settings = report_project_or_404(request, key)
+    statement = get_object_or_404(_visible(request, project, report_settings), public_id=public_id)
     if kind == "pdf":
         response = HttpResponse(bytes(statement.pdf), content_type="application/pdf")
     else:
@@ -106,11 +108,12 @@ def email_preference(request, key: str):
 
 @csrf_exempt  # RFC 8058: the mail client POSTs "List-Unsubscribe=One-Click", with no cookie
 @require_http_methods(["GET", "HEAD", "POST"])
-def opt_out(request, token: str):
+def opt_out(request):
     """The link in each statement e-mail. A GET only shows the page and its one button, so a
     mail scanner that opens links changes nothing (RFC 8058 §3.2); the button's POST, or the
     mail client's one-click POST (``List-Unsubscribe=One-Click``), stops the e-mails. The
     signed token is the only credential: no sign-in needed."""
+    token = request.GET.get("token", "")
     subscriber = subscriber_of(token)
     if subscriber is None:
         return _bad_link(request)
@@ -143,8 +146,9 @@ def opt_out(request, token: str):
 
 
 @require_POST
-def opt_in(request, token: str):
-    """Undo an opt-out from its page (a form with CSRF protection)."""
+def opt_in(request):
+    """Undo an opt-out from its page (a form with CSRF protection; the token in its body)."""
+    token = request.POST.get("token", "")
     subscriber = subscriber_of(token)
     if subscriber is None:
         return _bad_link(request)

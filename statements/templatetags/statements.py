@@ -6,9 +6,7 @@ from __future__ import annotations
 
 from django import template
 
-from portal.visibility import organization_documents_visible_to
-
-from ..models import Statement
+from ..models import Statement, statements_visible_to
 
 register = template.Library()
 
@@ -16,8 +14,8 @@ register = template.Library()
 @register.inclusion_tag("statements/_link.html", takes_context=True)
 def statements_link(context, project, report_settings) -> dict:
     user = context["request"].user
-    shown = report_settings.monthly_statements or (
-        organization_documents_visible_to(user, Statement.objects.filter(project=project)).exists()
+    shown = (report_settings.monthly_statements and user.is_staff) or (
+        statements_visible_to(user, project, report_settings).exists()
     )
     return {"project": project, "shown": shown}
 

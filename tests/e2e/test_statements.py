@@ -18,7 +18,6 @@ from pathlib import Path
 
 import pytest
 from django.core.management import call_command
-from django.urls import reverse
 from django.utils import timezone
 from playwright.sync_api import expect
 from pypdf import PdfReader
@@ -28,7 +27,7 @@ from portal.models import ReportSettings
 from statements import sentences
 from statements.drawing import previous_month
 from statements.models import Statement, StatementOptOut
-from statements.opt_out import opt_out_token
+from statements.opt_out import opt_out_url
 
 from .conftest import sign_in
 from .test_accessibility import audit
@@ -131,7 +130,7 @@ def test_customer_lists_and_downloads_their_statements(browser, page, live_serve
     # stops the e-mails (of bob, who still gets them); the page can undo it.
     page.context.clear_cookies()
     bob = Customer.objects.get(email__iexact="bob@acme.example")
-    page.goto(reverse("statements:opt_out", args=[opt_out_token(bob.pk, acme.project_id)]))
+    page.goto(opt_out_url(bob.pk, acme.project_id))
     expect(page.get_by_role("heading", name=sentences.OPT_OUT_TITLE)).to_be_visible()
     assert not StatementOptOut.objects.filter(customer=bob).exists()
     if SCREENSHOTS:

@@ -3,8 +3,9 @@ month: its worklogs of ``MONTH`` (tests.clock.THIS_MONTH) are last month's, the 
 statements cover. ITSD sends monthly statements.
 
 Acme's requests: ITSD-1 (alice's, shared with Acme: 1.75 h), ITSD-2 (bob's, not shared:
-2 h), ITSD-4 (dave's, shared with Acme: 1 h) — 4.75 h in Acme's contract, of which Acme's
-statement lists the shared 2.75 h (ITSD-1, ITSD-4) and gives ITSD-2's 2 h as one line.
+2 h), ITSD-4 (dave's, shared with Acme: 1 h) — 4.75 h in a contract of Acme, of which Acme's
+statement lists the shared 2.75 h (ITSD-1, ITSD-4); with a contract it gives ITSD-2's 2 h as
+one line (without one, no line).
 Globex's: ITSD-3 (3 h)."""
 
 from __future__ import annotations
@@ -14,6 +15,7 @@ import io
 
 import pypdf
 import pytest
+from django.utils import timezone
 
 from jsm.models import Organization
 from portal.models import Contract
@@ -21,6 +23,7 @@ from portal.periods import add_months
 from statements.documents import render_pdf
 from statements.drawing import draw_due_statements
 from statements.models import Statement
+from sync.models import SyncRun
 from tempo_integration.models import Worklog
 from tests.clock import THIS_MONTH
 from tests.portal.conftest import _worklog, world  # noqa: F401 - the world fixture
@@ -37,8 +40,12 @@ def _first_of_next_month(time_machine):
 
 @pytest.fixture
 def itsd(world):  # noqa: F811
+    """ITSD sends monthly statements (which needs "Also requests shared with their
+    organizations"), and a Tempo sync read its hours after the month ended."""
     world.settings.monthly_statements = True
+    world.settings.visibility = "organizations"
     world.settings.save()
+    SyncRun.objects.create(kind="tempo", status="succeeded", finished_at=timezone.now())
     return world
 
 

@@ -12,6 +12,7 @@ from django.core.management import CommandError, call_command
 from jsm.models import JiraProject
 from portal.models import ReportSettings
 from portal.periods import add_months
+from statements import sentences
 from statements.models import Statement, StatementDelivery, StatementRun
 from tempo_integration.models import TempoIntegration
 
@@ -92,7 +93,7 @@ def test_a_bad_month_is_refused(itsd, month):
 @pytest.mark.parametrize("months_ahead", [0, 1, 12])
 def test_a_month_not_over_yet_is_refused(itsd, mailoutbox, months_ahead):
     month = add_months(FIRST_OF_NEXT, months_ahead)
-    with pytest.raises(CommandError, match=r"No statements for 1 project\(s\)"):
+    with pytest.raises(CommandError, match=r"Not every statement could be drawn up \(1 project\)"):
         run("--month", f"{month:%Y-%m}", "--no-email")
     assert not Statement.objects.exists()
     assert not StatementRun.objects.exists()
@@ -131,7 +132,7 @@ def test_a_named_project_is_drawn(itsd):
 def test_a_project_whose_hours_are_unavailable_is_refused_and_drawn_later(itsd, mailoutbox):
     TempoIntegration.current().mark_invalid("Tempo refused the token.")
     out, err = StringIO(), StringIO()
-    with pytest.raises(CommandError, match=r"No statements for 1 project\(s\)"):
+    with pytest.raises(CommandError, match=r"Not every statement could be drawn up \(1 project\)"):
         call_command("monthly_statements", "--no-email", stdout=out, stderr=err)
     assert "ITSD: The hours of ITSD are not available now" in err.getvalue()
     assert not StatementRun.objects.exists()
@@ -171,3 +172,38 @@ def test_an_unknown_key_is_named_before_a_project_that_does_not_send(itsd):
     with pytest.raises(CommandError, match=r"^No JSM project with the key NOPE\.$"):
         run("--project", "ITSD", "--project", "NOPE")
     assert not Statement.objects.exists()
+
+
+def test_a_failing_statement_is_named_on_stderr_and_the_others_are_drawn(itsd, monkeypatch):
+    def render(content):
+        if content["organization"] == "Acme":
+            raise RuntimeError("boom")
+        return b"%PDF-stand-in"
+
+    monkeypatch.setattr("statements.drawing.render_pdf", render)
+    out, err = StringIO(), StringIO()
+    with pytest.raises(CommandError, match=r"Not every statement could be drawn up \(1 project\)"):
+        call_command("monthly_statements", "--no-email", stdout=out, stderr=err)
+    assert err.getvalue().splitlines() == [
+        f"ITSD: Acme: {sentences.statement_failed(RuntimeError('boom'))}"
+    ]
+    assert out.getvalue().splitlines() == [
+        f"ITSD: Globex, {MONTH:%B %Y}: 1 request, 3.00 h",
+        f"ITSD: 1 statement(s) of {MONTH:%B %Y} drawn up.",
+    ]
+    assert list(Statement.objects.values_list("organization_name", flat=True)) == ["Globex"]
+    assert not StatementRun.objects.exists()  # the worker tries Acme again
+    monkeypatch.setattr("statements.drawing.render_pdf", lambda content: b"%PDF-later")
+    assert [s.organization_name for s in draw()] == ["Acme"]
+    assert StatementRun.objects.get().statements == 2  # the month's statements, both runs
+
+
+def test_a_project_that_does_not_share_with_organizations_is_refused(itsd):
+    itsd.settings.visibility = ReportSettings.Visibility.PARTICIPANTS
+    itsd.settings.save()
+    out, err = StringIO(), StringIO()
+    with pytest.raises(CommandError, match=r"Not every statement could be drawn up \(1 project\)"):
+        call_command("monthly_statements", "--no-email", stdout=out, stderr=err)
+    assert err.getvalue().splitlines() == [f"ITSD: {sentences.needs_organization_scope('ITSD')}"]
+    assert not Statement.objects.exists()
+    assert not StatementRun.objects.exists()

@@ -1,18 +1,22 @@
 """Drawing up last month's statements (issue 18 §3): which organizations get one, their
-numbers (those of build_report on the requests shared with the organization; the hours of
-requests its customers raised without sharing them as one figure), the contract position
-(all the organization's requests), and "once": a later sync, a second call, a project whose
-hours are not available yet."""
+numbers (those of build_report on the requests shared with the organization; for an
+organization with a contract, the hours of requests its customers raised without sharing
+them as one figure), the contract position (all the organization's requests), and "once": a
+later sync, a second call, a project whose hours are not available yet or not read since
+the month ended, a project that does not share requests with organizations, and one
+organization's failing statement."""
 
 from __future__ import annotations
 
 import datetime as dt
 import json
+import logging
 from decimal import Decimal
 
 import pytest
 from django.db import IntegrityError, transaction
 from django.template.loader import render_to_string
+from django.utils import timezone
 from django.utils.html import strip_tags
 
 from jsm.models import Customer, JiraProject, Organization, Request
@@ -21,7 +25,8 @@ from portal.models import Contract, ReportSettings
 from portal.periods import Period, add_months, month_end
 from portal.reports import build_report
 from portal.visibility import organization_requests, requests_visible_to
-from statements.documents import statement_context
+from statements import drawing, sentences
+from statements.documents import PdfUnavailable, statement_context
 from statements.drawing import (
     NotDrawn,
     draw_due_statements,
@@ -31,6 +36,7 @@ from statements.drawing import (
     shared_requests,
 )
 from statements.models import Statement, StatementDelivery, StatementOptOut, StatementRun
+from sync.models import SyncRun
 from tempo_integration.models import ProjectSyncState, TempoIntegration, Worklog
 
 from .conftest import FIRST_OF_NEXT, MONTH, H, draw, org, pdf_text, statement_of
@@ -75,6 +81,19 @@ def test_acme_and_globex_get_a_statement_of_last_month(itsd):
 def test_the_totals_are_the_organizations_hours_of_the_month(itsd):
     draw()
     acme, globex = statement_of("Acme"), statement_of("Globex")
+    # Acme: ITSD-1 1.75 h + ITSD-4 1 h listed; bob's ITSD-2 (2 h, not shared) is not, and
+    # without a contract to reconcile it makes no unshared line either.
+    assert (acme.total_seconds, acme.request_count) == (2.75 * H, 2)
+    assert (acme.content["unshared_seconds"], acme.content["unshared_requests"]) == (0, 0)
+    assert (globex.total_seconds, globex.request_count) == (3 * H, 1)
+    assert (globex.content["unshared_seconds"], globex.content["unshared_requests"]) == (0, 0)
+
+
+def test_with_a_contract_the_totals_stay_and_the_unshared_hours_are_one_figure(itsd, contract):
+    contract("Acme", Decimal(10), MONTH, LAST_DAY, type="monthly")
+    contract("Globex", Decimal(10), MONTH, LAST_DAY, type="monthly")
+    draw()
+    acme, globex = statement_of("Acme"), statement_of("Globex")
     # Acme: ITSD-1 1.75 h + ITSD-4 1 h listed; bob's ITSD-2 (2 h, not shared) apart.
     assert (acme.total_seconds, acme.request_count) == (2.75 * H, 2)
     assert (acme.content["unshared_seconds"], acme.content["unshared_requests"]) == (2 * H, 1)
@@ -115,7 +134,10 @@ def test_the_statement_is_the_organization_scope_of_a_customer_of_only_that_orga
     assert acme.total_seconds == alices.total_seconds == 2.75 * H
 
 
-def test_a_request_a_member_raised_without_sharing_it_is_not_listed_but_counted_apart(itsd):
+@pytest.mark.parametrize("with_contract", [False, True])
+def test_a_request_a_member_raised_without_sharing_it_is_not_listed(itsd, contract, with_contract):
+    if with_contract:
+        contract("Acme", Decimal(10), MONTH, LAST_DAY, type="monthly")
     draw()
     acme = statement_of("Acme")
     keys = [row["key"] for row in acme.content["requests"]]
@@ -123,11 +145,14 @@ def test_a_request_a_member_raised_without_sharing_it_is_not_listed_but_counted_
     for text in (json.dumps(acme.content), acme.csv):
         assert "ITSD-2" not in text
         assert "VPN access for Bob" not in text
-    assert (acme.content["unshared_seconds"], acme.content["unshared_requests"]) == (2 * H, 1)
+    # Counted apart (2 h on 1 request) only to reconcile a contract's used hours.
+    expected = (2 * H, 1) if with_contract else (0, 0)
+    assert (acme.content["unshared_seconds"], acme.content["unshared_requests"]) == expected
     assert [row["key"] for row in statement_of("Globex").content["requests"]] == ["ITSD-3"]
 
 
-def test_the_unshared_figure_counts_each_unshared_request_of_the_members(itsd, log):
+def test_the_unshared_figure_counts_each_unshared_request_of_the_members(itsd, log, contract):
+    contract("Acme", Decimal(10), MONTH, LAST_DAY, type="fixed")
     alice = Customer.objects.get(display_name="Alice")
     two = itsd.requests["ITSD-2"]
     itsd.requests["ITSD-5"] = Request.objects.create(
@@ -150,7 +175,18 @@ def test_the_unshared_figure_counts_each_unshared_request_of_the_members(itsd, l
     assert "Secret" not in json.dumps(acme.content) + acme.csv
 
 
-def test_an_organization_with_only_unshared_hours_gets_a_statement_without_rows(itsd):
+def test_an_organization_with_only_unshared_hours_and_no_contract_gets_none(itsd):
+    Worklog.objects.filter(request__key__in=["ITSD-1", "ITSD-4"]).delete()
+    # Acme's customers' only hours are bob's unshared ITSD-2 (2 h): no statement for Acme.
+    assert names(draw()) == ["Globex"]
+    assert not Statement.objects.filter(organization_name="Acme").exists()
+    assert StatementRun.objects.get().statements == 1
+
+
+def test_an_organization_with_only_unshared_hours_and_a_contract_gets_one_without_rows(
+    itsd, contract
+):
+    contract("Acme", Decimal(10), MONTH, LAST_DAY, type="monthly")
     Worklog.objects.filter(request__key__in=["ITSD-1", "ITSD-4"]).delete()
     assert names(draw()) == ["Acme", "Globex"]
     acme = statement_of("Acme")
@@ -165,6 +201,7 @@ def test_an_organization_with_only_unshared_hours_gets_a_statement_without_rows(
         "Acme: it counts in Acme's contract but is not listed here."
     ) in text
     assert "ITSD-2" not in text and "VPN access for Bob" not in text
+    assert acme.content["contract"]["used_seconds"] == 2 * H
 
 
 def test_an_organization_without_listed_or_unshared_hours_or_contract_gets_none(itsd):
@@ -239,16 +276,20 @@ def test_a_contract_of_another_project_makes_no_statement(itsd):
     assert names(draw()) == ["Acme", "Globex"]
 
 
-def test_the_hours_of_a_customer_in_no_organization_make_no_statement(itsd, log):
+def test_the_hours_of_a_customer_in_no_organization_make_no_statement(itsd, log, contract):
+    contract("Acme", Decimal(10), MONTH, LAST_DAY, type="monthly")
     dave = Customer.objects.get(display_name="Dave")
     itsd.requests["ITSD-4"].organizations.clear()
     assert dave.organizations.count() == 0
     draw()
     assert Statement.objects.count() == 2
     acme = statement_of("Acme")
-    # ITSD-4 (dave's, 1 h) is no longer shared with Acme: in no statement, listed or apart.
+    # ITSD-4 (dave's, 1 h) is no longer shared with Acme: in no statement, listed or apart
+    # (Acme's unshared line is bob's ITSD-2 alone, and its contract used 1.75 h + 2 h).
     assert [row["key"] for row in acme.content["requests"]] == ["ITSD-1"]
     assert (acme.total_seconds, acme.content["unshared_seconds"]) == (1.75 * H, 2 * H)
+    assert acme.content["unshared_requests"] == 1
+    assert acme.content["contract"]["used_seconds"] == 3.75 * H
 
 
 def test_a_project_that_does_not_send_statements_draws_none(itsd):
@@ -388,6 +429,7 @@ def test_jira_logged_time_needs_no_tempo_integration(itsd):
     TempoIntegration.objects.all().delete()
     itsd.settings.hours_source = "jira_logged"
     itsd.settings.save()
+    SyncRun.objects.create(kind="jira", status="succeeded", finished_at=timezone.now())
     assert names(draw()) == ["Acme"]
     assert statement_of("Acme").total_seconds == 10000
     assert statement_of("Acme").content["hours_source"] == "Logged time (Jira)"
@@ -653,3 +695,183 @@ def test_two_workers_drawing_at_once_make_each_statement_once(itsd, monkeypatch)
     assert Statement.objects.count() == 2
     assert StatementDelivery.objects.count() == 3
     assert StatementRun.objects.get().statements == 2
+
+
+# -- Only on projects that share requests with organizations --------------------------------
+
+
+def test_a_project_that_does_not_share_with_organizations_draws_none(itsd):
+    itsd.settings.visibility = ReportSettings.Visibility.PARTICIPANTS
+    itsd.settings.save()
+    with pytest.raises(NotDrawn) as raised:
+        draw_statements(itsd.project, MONTH, today=NEXT)
+    assert str(raised.value) == sentences.needs_organization_scope("ITSD")
+    assert "ITSD does not share requests with organizations" in str(raised.value)
+    assert draw() == []
+    assert not Statement.objects.exists()
+    assert not StatementRun.objects.exists()
+    # Once it shares them, the next sync draws them up.
+    itsd.settings.visibility = ReportSettings.Visibility.ORGANIZATIONS
+    itsd.settings.save()
+    assert names(draw()) == ["Acme", "Globex"]
+
+
+# -- Only from hours read after the month ended ----------------------------------------------
+
+MONTH_OVER = timezone.make_aware(dt.datetime.combine(NEXT, dt.time()))
+
+
+def only_sync(kind: str, status: str, finished_at) -> None:
+    SyncRun.objects.all().delete()
+    SyncRun.objects.create(kind=kind, status=status, finished_at=finished_at)
+
+
+def test_hours_read_before_the_month_ended_draw_nothing(itsd):
+    only_sync("tempo", "succeeded", MONTH_OVER - dt.timedelta(seconds=1))
+    with pytest.raises(NotDrawn) as raised:
+        draw_statements(itsd.project, MONTH, today=NEXT)
+    assert str(raised.value) == (
+        f"The hours of ITSD were not read since {MONTH:%B %Y} ended: the statements are "
+        "drawn up after the next sync that reads them."
+    )
+    assert draw() == []
+    assert not Statement.objects.exists()
+    assert not StatementRun.objects.exists()
+
+
+def test_hours_never_read_draw_nothing(itsd):
+    SyncRun.objects.all().delete()
+    with pytest.raises(NotDrawn, match=f"were not read since {MONTH:%B %Y} ended"):
+        draw_statements(itsd.project, MONTH, today=NEXT)
+    assert draw() == []
+    assert not StatementRun.objects.exists()
+
+
+def test_a_read_at_the_first_midnight_of_the_next_month_counts(itsd):
+    only_sync("tempo", "succeeded", MONTH_OVER)
+    assert names(draw()) == ["Acme", "Globex"]
+    assert StatementRun.objects.get().statements == 2
+
+
+def test_a_partly_succeeded_read_counts(itsd):
+    only_sync("tempo", "partly", MONTH_OVER + dt.timedelta(hours=1))
+    assert names(draw()) == ["Acme", "Globex"]
+
+
+@pytest.mark.parametrize(
+    ("kind", "status"), [("tempo", "failed"), ("tempo", "running"), ("jira", "succeeded")]
+)
+def test_a_failed_running_or_other_kind_of_read_does_not_count(itsd, kind, status):
+    only_sync(kind, status, timezone.now())
+    SyncRun.objects.create(
+        kind="tempo", status="succeeded", finished_at=MONTH_OVER - dt.timedelta(hours=1)
+    )
+    with pytest.raises(NotDrawn, match=f"were not read since {MONTH:%B %Y} ended"):
+        draw_statements(itsd.project, MONTH, today=NEXT)
+    assert draw() == []
+    assert not StatementRun.objects.exists()
+
+
+def test_a_later_read_draws_what_an_early_one_did_not(itsd):
+    only_sync("tempo", "succeeded", MONTH_OVER - dt.timedelta(minutes=5))
+    assert draw() == []
+    SyncRun.objects.create(kind="tempo", status="succeeded", finished_at=timezone.now())
+    assert names(draw()) == ["Acme", "Globex"]
+
+
+def test_jira_logged_time_needs_a_jira_read_after_the_month_ended(itsd):
+    itsd.settings.hours_source = "jira_logged"
+    itsd.settings.save()
+    # The fixture's Tempo read does not read Jira's logged time.
+    with pytest.raises(NotDrawn, match=f"were not read since {MONTH:%B %Y} ended"):
+        draw_statements(itsd.project, MONTH, today=NEXT)
+    SyncRun.objects.create(
+        kind="jira", status="succeeded", finished_at=MONTH_OVER - dt.timedelta(seconds=1)
+    )
+    assert draw() == []
+    assert not StatementRun.objects.exists()
+    SyncRun.objects.create(kind="jira", status="succeeded", finished_at=timezone.now())
+    assert names(draw()) == ["Acme"]
+
+
+# -- One organization's failing statement ---------------------------------------------------
+
+
+def fail_for(monkeypatch, name: str, error: Exception) -> None:
+    def render(content):
+        if content["organization"] == name:
+            raise error
+        return f"%PDF-stand-in {content['organization']}".encode()
+
+    monkeypatch.setattr("statements.drawing.render_pdf", render)
+
+
+def test_one_failing_statement_does_not_stop_the_others(itsd, monkeypatch, caplog):
+    caplog.set_level(logging.INFO, logger="worklog_report.statements")
+    fail_for(monkeypatch, "Acme", RuntimeError("boom"))
+    drawn = draw_statements(itsd.project, MONTH, today=NEXT)
+    assert names(drawn.made) == ["Globex"]
+    assert drawn.failed == {"Acme": sentences.statement_failed(RuntimeError("boom"))}
+    assert drawn.failed["Acme"].startswith("Its statement could not be made (RuntimeError)")
+    assert names(Statement.objects.all()) == ["Globex"]
+    assert list(StatementDelivery.objects.values_list("email", flat=True)) == [
+        "carol@globex.example"
+    ]
+    [failed] = [r for r in caplog.records if r.getMessage() == "statement failed"]
+    assert (failed.levelno, failed.project, failed.organization) == (logging.ERROR, "ITSD", "Acme")
+    assert failed.exc_info[0] is RuntimeError
+
+
+def test_after_a_failing_statement_the_next_sync_draws_only_the_missing_one(itsd, monkeypatch):
+    fail_for(monkeypatch, "Acme", RuntimeError("boom"))
+    assert names(draw()) == ["Globex"]
+    assert not StatementRun.objects.exists()  # not done: tried again
+    globex = statement_of("Globex")
+    monkeypatch.setattr("statements.drawing.render_pdf", lambda content: b"%PDF-later")
+    assert names(draw()) == ["Acme"]
+    assert statement_of("Globex") == globex and bytes(statement_of("Globex").pdf) != b"%PDF-later"
+    assert StatementDelivery.objects.count() == 3
+    assert StatementRun.objects.get().statements == 2  # the month's, from both drawings
+    assert draw() == []
+
+
+def test_a_pdf_unavailable_still_stops_the_drawing_up_at_once(itsd, monkeypatch):
+    fail_for(monkeypatch, "Acme", PdfUnavailable("no pango"))
+    with pytest.raises(PdfUnavailable):
+        draw_statements(itsd.project, MONTH, today=NEXT)
+    assert not Statement.objects.exists()  # Acme is first: Globex was not tried
+
+
+def test_an_integrity_error_that_is_no_duplicate_is_that_organizations_failure(itsd, monkeypatch):
+    addresses = drawing.recipient_addresses
+
+    def recipients(statement):
+        if statement.organization_name == "Acme":
+            raise IntegrityError("some other constraint")
+        return addresses(statement)
+
+    monkeypatch.setattr("statements.drawing.recipient_addresses", recipients)
+    drawn = draw_statements(itsd.project, MONTH, today=NEXT)
+    assert names(drawn.made) == ["Globex"]
+    assert drawn.failed == {"Acme": sentences.statement_failed(IntegrityError())}
+    assert "(IntegrityError)" in drawn.failed["Acme"]
+    assert names(Statement.objects.all()) == ["Globex"]  # Acme's was rolled back
+
+
+def test_a_statement_another_worker_saved_first_is_skipped(itsd, monkeypatch):
+    """The other worker's row wins: this drawing up keeps it and makes no second one."""
+    render = drawing.render_pdf
+    other = []
+
+    def racing(content):
+        if not other:  # the other worker draws both while this one renders Acme's PDF
+            monkeypatch.setattr("statements.drawing.render_pdf", render)
+            other.append(draw_statements(itsd.project, MONTH, today=NEXT))
+        return render(content)
+
+    monkeypatch.setattr("statements.drawing.render_pdf", racing)
+    drawn = draw_statements(itsd.project, MONTH, today=NEXT)
+    assert names(other[0].made) == ["Acme", "Globex"]
+    assert (drawn.made, drawn.failed, drawn.existing) == ([], {}, 0)
+    assert Statement.objects.count() == 2
+    assert StatementDelivery.objects.count() == 3

@@ -5,7 +5,9 @@ then offers the undo; a forged or cut link does nothing and says so."""
 
 from __future__ import annotations
 
+import logging
 import re
+from urllib.parse import urlencode
 
 import pytest
 from django.core import signing
@@ -19,11 +21,13 @@ from statements.models import StatementDelivery, StatementOptOut
 from statements.opt_out import (
     SALT,
     opt_out_token,
+    opt_out_url,
     receives_emails,
     set_receives_emails,
     subscriber_of,
 )
 from statements.sending import send_due_statements
+from worklog_report.redaction import REDACTED, redact
 
 from .conftest import draw
 
@@ -36,6 +40,16 @@ def carol(itsd):
 @pytest.fixture
 def token(itsd, carol):
     return opt_out_token(carol.pk, itsd.project.pk)
+
+
+def link(token: str) -> str:
+    """The opt-out link of a (possibly changed) signed value: ``?token=`` in the query."""
+    return f"{reverse('statements:opt_out')}?{urlencode({'token': token})}"
+
+
+def undo(client, token: str):
+    """The undo: a POST with the signed value in its body."""
+    return client.post(reverse("statements:opt_in"), {"token": token})
 
 
 def opted_out(customer, project) -> bool:
@@ -62,12 +76,21 @@ def test_a_signed_token_without_a_customer_and_project_is_refused(itsd, data):
     assert subscriber_of(signing.dumps(data, salt=SALT)) is None
 
 
+def test_the_link_carries_the_token_in_its_query_string(itsd, carol, token):
+    url = opt_out_url(carol.pk, itsd.project.pk)
+    assert url == link(token)
+    assert url.startswith("/statements/opt-out/?token=")
+    assert reverse("statements:opt_out") == "/statements/opt-out/"
+    assert reverse("statements:opt_in") == "/statements/opt-out/undo/"
+    assert token not in reverse("statements:opt_out")
+
+
 def forms(page: str) -> list[str]:
     return re.findall(r"<form\b.*?</form>", page, flags=re.S)
 
 
 def test_opening_the_link_only_asks_and_changes_nothing(client, itsd, carol, token):
-    url = reverse("statements:opt_out", args=[token])
+    url = link(token)
     response = client.get(url)
     assert response.status_code == 200
     page = response.content.decode()
@@ -78,13 +101,14 @@ def test_opening_the_link_only_asks_and_changes_nothing(client, itsd, carol, tok
     assert 'method="post"' in form and f'action="{url}"' in form
     assert re.findall(r"<button\b[^>]*>([^<]*)</button>", form) == ["Stop statement e-mails"]
     assert "List-Unsubscribe" not in form
-    assert reverse("statements:opt_in", args=[token]) not in page
+    assert reverse("statements:opt_in") not in page
+    assert 'name="token"' not in form
     assert not StatementOptOut.objects.exists()
     assert receives_emails(carol, itsd.project)
 
 
 def test_opening_the_link_twice_or_with_head_changes_nothing(client, itsd, carol, token):
-    url = reverse("statements:opt_out", args=[token])
+    url = link(token)
     assert client.get(url).status_code == 200
     assert client.head(url).status_code == 200
     assert client.get(url).status_code == 200
@@ -94,26 +118,28 @@ def test_opening_the_link_twice_or_with_head_changes_nothing(client, itsd, carol
 
 def test_opening_the_link_does_not_undo_an_opt_out_either(client, itsd, carol, token):
     set_receives_emails(carol, itsd.project, False)
-    assert client.get(reverse("statements:opt_out", args=[token])).status_code == 200
+    assert client.get(link(token)).status_code == 200
     assert opted_out(carol, itsd.project)
 
 
 def test_the_pages_button_opts_out_and_offers_the_undo(itsd, carol, token):
     client = Client(enforce_csrf_checks=True)  # the page's form; no sign-in
-    response = client.post(reverse("statements:opt_out", args=[token]))
+    response = client.post(link(token))
     assert response.status_code == 200
     assert response["Content-Type"].startswith("text/html")
     page = response.content.decode()
     assert sentences.OPTED_OUT_TITLE in page
     assert sentences.opted_out("IT Service Desk") in page
     [form] = forms(page)
-    assert f'action="{reverse("statements:opt_in", args=[token])}"' in form
+    assert f'action="{reverse("statements:opt_in")}"' in form
+    assert f'<input type="hidden" name="token" value="{token}">' in form
+    assert 'name="csrfmiddlewaretoken"' in form
     assert opted_out(carol, itsd.project)
     assert not receives_emails(carol, itsd.project)
 
 
 def test_the_link_needs_no_sign_in_and_works_twice(client, itsd, carol, token):
-    url = reverse("statements:opt_out", args=[token])
+    url = link(token)
     assert client.post(url).status_code == 200
     assert client.post(url).status_code == 200
     assert StatementOptOut.objects.filter(customer=carol).count() == 1
@@ -121,9 +147,7 @@ def test_the_link_needs_no_sign_in_and_works_twice(client, itsd, carol, token):
 
 def test_the_one_click_post_needs_no_csrf_token_and_answers_plain_text(itsd, carol, token):
     client = Client(enforce_csrf_checks=True)
-    response = client.post(
-        reverse("statements:opt_out", args=[token]), {"List-Unsubscribe": "One-Click"}
-    )
+    response = client.post(link(token), {"List-Unsubscribe": "One-Click"})
     assert response.status_code == 200
     assert response["Content-Type"] == "text/plain; charset=utf-8"
     assert response.content.decode() == sentences.opted_out("IT Service Desk")
@@ -131,9 +155,9 @@ def test_the_one_click_post_needs_no_csrf_token_and_answers_plain_text(itsd, car
 
 
 def test_the_undo_starts_the_emails_again(client, itsd, carol, token):
-    client.post(reverse("statements:opt_out", args=[token]))
+    client.post(link(token))
     assert opted_out(carol, itsd.project)
-    response = client.post(reverse("statements:opt_in", args=[token]))
+    response = undo(client, token)
     assert response.status_code == 200
     page = response.content.decode()
     assert sentences.OPTED_IN_TITLE in page
@@ -145,13 +169,14 @@ def test_the_undo_starts_the_emails_again(client, itsd, carol, token):
 def test_the_undo_is_a_post_with_csrf_protection(itsd, carol, token):
     set_receives_emails(carol, itsd.project, False)
     client = Client(enforce_csrf_checks=True)
-    assert client.get(reverse("statements:opt_in", args=[token])).status_code == 405
-    assert client.post(reverse("statements:opt_in", args=[token])).status_code == 403
+    assert client.get(reverse("statements:opt_in"), {"token": token}).status_code == 405
+    # The token alone is not enough: the undo needs the page's CSRF token too.
+    assert undo(client, token).status_code == 403
     assert opted_out(carol, itsd.project)
 
 
 def test_the_opt_out_link_answers_only_get_head_and_post(client, itsd, carol, token):
-    url = reverse("statements:opt_out", args=[token])
+    url = link(token)
     assert client.put(url).status_code == 405
     assert client.delete(url).status_code == 405
     assert client.head(url).status_code == 200
@@ -168,7 +193,7 @@ def forged(token: str) -> str:
 )
 @pytest.mark.parametrize("method", ["get", "post"])
 def test_a_forged_or_cut_link_does_nothing_and_says_so(client, itsd, carol, token, change, method):
-    response = getattr(client, method)(reverse("statements:opt_out", args=[change(token)]))
+    response = getattr(client, method)(link(change(token)))
     assert response.status_code == 400
     page = response.content.decode()
     assert sentences.BAD_LINK_TITLE in page
@@ -176,30 +201,81 @@ def test_a_forged_or_cut_link_does_nothing_and_says_so(client, itsd, carol, toke
     assert not StatementOptOut.objects.exists()
 
 
+@pytest.mark.parametrize(
+    "url",
+    [lambda: reverse("statements:opt_out"), lambda: f"{reverse('statements:opt_out')}?token="],
+)
+@pytest.mark.parametrize("method", ["get", "post"])
+def test_a_link_without_its_token_does_nothing_and_says_so(client, itsd, carol, url, method):
+    response = getattr(client, method)(url())
+    assert response.status_code == 400
+    page = response.content.decode()
+    assert sentences.BAD_LINK_TITLE in page
+    assert sentences.BAD_LINK in page
+    assert not StatementOptOut.objects.exists()
+
+
+def test_the_token_in_the_body_does_not_stand_for_the_link(client, itsd, carol, token):
+    """The opt-out reads its token from the link's query string only."""
+    response = client.post(reverse("statements:opt_out"), {"token": token})
+    assert response.status_code == 400
+    assert not opted_out(carol, itsd.project)
+
+
 def test_a_forged_undo_link_does_nothing(client, itsd, carol, token):
     set_receives_emails(carol, itsd.project, False)
-    response = client.post(reverse("statements:opt_in", args=[forged(token)]))
+    response = undo(client, forged(token))
     assert response.status_code == 400
     assert sentences.BAD_LINK in response.content.decode()
     assert opted_out(carol, itsd.project)
 
 
+def test_an_undo_without_its_token_does_nothing(client, itsd, carol, token):
+    set_receives_emails(carol, itsd.project, False)
+    response = client.post(reverse("statements:opt_in"))
+    assert response.status_code == 400
+    assert sentences.BAD_LINK in response.content.decode()
+    # The token in the query string instead of the body does not count either.
+    assert client.post(f"{reverse('statements:opt_in')}?token={token}").status_code == 400
+    assert opted_out(carol, itsd.project)
+
+
+def test_the_request_log_line_of_the_link_does_not_carry_the_token(
+    client, itsd, carol, token, caplog
+):
+    caplog.set_level(logging.INFO, logger="worklog_report.requests")
+    assert client.get(link(token)).status_code == 200
+    assert client.post(link(token)).status_code == 200
+    records = [r for r in caplog.records if r.name == "worklog_report.requests"]
+    assert [(r.method, r.path, r.status) for r in records] == [
+        ("GET", "/statements/opt-out/", 200),
+        ("POST", "/statements/opt-out/", 200),
+    ]
+    signature = token.rsplit(":", 1)[1]
+    for record in records:
+        line = f"{record.getMessage()} {record.__dict__}"
+        assert token not in line
+        assert signature not in line
+    # And the redaction blanks the value should a URL with it reach a log line.
+    assert redact(f"GET {link(token)} 200") == f"GET /statements/opt-out/?token={REDACTED} 200"
+
+
 def test_the_link_of_a_deleted_customer_is_a_bad_link(client, itsd, carol, token):
     carol.delete()
-    response = client.get(reverse("statements:opt_out", args=[token]))
+    response = client.get(link(token))
     assert response.status_code == 400
     assert sentences.BAD_LINK in response.content.decode()
 
 
 def test_the_link_of_a_deleted_project_is_a_bad_link(client, itsd, token):
     itsd.project.delete()
-    assert client.post(reverse("statements:opt_out", args=[token])).status_code == 400
+    assert client.post(link(token)).status_code == 400
 
 
 def test_a_link_stops_only_its_project(client, itsd, carol, token):
     other = JiraProject.objects.create(jira_id="10001", key="OPS", name="Ops", service_desk_id="2")
     ReportSettings.objects.create(project=other, enabled=True)
-    client.post(reverse("statements:opt_out", args=[token]))
+    client.post(link(token))
     assert receives_emails(carol, other)
     assert not receives_emails(carol, itsd.project)
 
@@ -230,9 +306,9 @@ def test_the_emails_list_unsubscribe_link_stops_the_next_ones(itsd, mailoutbox, 
 
 
 def test_an_undone_opt_out_sends_again(itsd, mailoutbox, carol, token, client):
-    client.post(reverse("statements:opt_out", args=[token]))
+    client.post(link(token))
     assert opted_out(carol, itsd.project)
-    client.post(reverse("statements:opt_in", args=[token]))
+    undo(client, token)
     draw()
     send_due_statements()
     assert "carol@globex.example" in [m.to[0] for m in mailoutbox]
@@ -249,7 +325,7 @@ def submit(client, page: str):
 def test_the_pages_forms_work_with_csrf_checks(itsd, carol, token):
     """Open the link, press Stop, then press the undo: the whole walk of a browser."""
     client = Client(enforce_csrf_checks=True)
-    page = client.get(reverse("statements:opt_out", args=[token])).content.decode()
+    page = client.get(link(token)).content.decode()
     assert receives_emails(carol, itsd.project)
     response = submit(client, page)
     assert response.status_code == 200

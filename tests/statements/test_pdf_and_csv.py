@@ -1,7 +1,8 @@
 """The statement's documents (issue 18 §3): the PDF's text, read back, says the report's
 numbers for the month and the requests shared with the organization, in the project's time
-format and rounding, and the hours of requests its customers raised without sharing them as
-one line; the CSV is the report's CSV of that month and scope."""
+format and rounding, and (for an organization with a contract) the hours of requests its
+customers raised without sharing them as one line; the CSV is the report's CSV of that
+month and scope."""
 
 from __future__ import annotations
 
@@ -66,8 +67,11 @@ UNSHARED_ACME = (
 )
 
 
-def test_the_pdf_in_decimal_says_exactly_these_hours(itsd, real_pdf):
+@pytest.mark.parametrize("with_contract", [False, True])
+def test_the_pdf_in_decimal_says_exactly_these_hours(itsd, real_pdf, contract, with_contract):
     real_pdf.only("Acme")
+    if with_contract:
+        contract("Acme", Decimal(10), MONTH, LAST_DAY, type="monthly")
     draw()
     assert bytes(statement_of("Acme").pdf).startswith(b"%PDF-")
     text = lines(statement_of("Acme"))
@@ -76,13 +80,18 @@ def test_the_pdf_in_decimal_says_exactly_these_hours(itsd, real_pdf):
     assert "Total 2.75 h" in text
     assert text[text.index("Requests with hours") + 1] == "2"
     whole = " ".join(text)
-    assert UNSHARED_ACME.format("2.00 h") in whole
+    if with_contract:  # bob's unshared ITSD-2 (2 h) reconciles the contract's used 4.75 h
+        assert UNSHARED_ACME.format("2.00 h") in whole
+    else:  # no contract to reconcile: no line
+        assert "Besides" not in whole
+        assert "without sharing" not in whole
     assert "ITSD-2" not in whole and "VPN access for Bob" not in whole
     assert "It lists the requests shared with Acme." in whole
 
 
-def test_the_pdf_in_hours_and_minutes(itsd, real_pdf):
+def test_the_pdf_in_hours_and_minutes(itsd, real_pdf, contract):
     real_pdf.only("Acme")
+    contract("Acme", Decimal(10), MONTH, LAST_DAY, type="monthly")
     itsd.settings.time_format = "hours_minutes"
     itsd.settings.save()
     draw()

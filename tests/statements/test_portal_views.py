@@ -15,6 +15,7 @@ from django.urls import reverse
 from accounts import sentences as account_sentences
 from jsm.models import Customer, JiraProject, Organization
 from portal.exports import UTF8_BOM
+from portal.forms import STATEMENTS_NEED_ORGANIZATIONS, ReportSettingsForm
 from portal.models import ReportSettings
 from portal.periods import add_months
 from statements import sentences
@@ -400,8 +401,20 @@ def report_page(client) -> str:
     return client.get(reverse("portal:worklog_report", kwargs={"key": "ITSD"})).content.decode()
 
 
-def test_the_report_page_links_the_statements_when_the_project_sends_them(itsd, as_customer):
-    assert f'href="{list_url()}"' in report_page(as_customer("alice"))
+def test_the_report_page_links_the_statements_for_staff_when_the_project_sends_them(itsd, staff):
+    assert not Statement.objects.exists()
+    assert f'href="{list_url()}"' in report_page(staff)
+
+
+def test_a_customer_gets_the_link_only_with_a_statement_to_see(itsd, as_customer):
+    client = as_customer("alice")
+    assert f'href="{list_url()}"' not in report_page(client)  # none drawn up yet
+    draw()
+    assert f'href="{list_url()}"' in report_page(client)
+
+
+def test_no_link_for_staff_when_the_project_sends_none(world, staff):
+    assert f'href="{list_url()}"' not in report_page(staff)
 
 
 def test_the_report_page_has_no_statements_link_when_the_project_sends_none(world, client):
@@ -418,3 +431,107 @@ def test_the_link_stays_while_a_customer_has_statements_to_see(drawn, as_custome
 def test_staff_see_a_statement_without_recipients(drawn, staff):
     StatementDelivery.objects.filter(statement__organization_name="Globex").delete()
     assert "No recipients" in staff.get(list_url()).content.decode()
+
+
+def test_the_staff_list_shows_hours_as_each_statement_was_drawn_up(itsd, staff):
+    itsd.settings.time_format = "hours_minutes"
+    itsd.settings.save()
+    draw()
+    itsd.settings.time_format = "decimal"
+    itsd.settings.save()
+    page = staff.get(list_url()).content.decode()
+    # Acme 2.75 h (ITSD-1, ITSD-4) and Globex 3 h (ITSD-3), in the statements' own format.
+    assert "2h 45m" in page and "3h" in page
+    assert "2.75 h" not in page and "3.00 h" not in page
+
+
+# -- Only while the project shares requests with organizations ------------------------------
+
+
+@pytest.fixture
+def unshared(drawn):
+    """Statements were drawn up; then the project stopped sharing with organizations."""
+    drawn.settings.visibility = ReportSettings.Visibility.PARTICIPANTS
+    drawn.settings.save()
+    return drawn
+
+
+def test_customers_see_no_statements_while_the_project_does_not_share(unshared, as_customer):
+    client = as_customer("alice")
+    response = client.get(list_url())
+    assert response.status_code == 200
+    assert organizations_listed(response) == []
+    acme = statement_of("Acme")
+    assert client.get(file_url(acme, "pdf")).status_code == 404
+    assert client.get(file_url(acme, "csv")).status_code == 404
+    assert f'href="{list_url()}"' not in report_page(client)
+
+
+def test_staff_still_see_them_while_the_project_does_not_share(unshared, staff):
+    response = staff.get(list_url())
+    assert organizations_listed(response) == ["Acme", "Globex"]
+    assert staff.get(file_url(statement_of("Acme"), "pdf")).status_code == 200
+
+
+def test_customers_see_them_again_once_the_project_shares(unshared, as_customer):
+    unshared.settings.visibility = ReportSettings.Visibility.ORGANIZATIONS
+    unshared.settings.save()
+    response = as_customer("carol").get(list_url())
+    assert organizations_listed(response) == ["Globex"]
+    assert as_customer("carol").get(file_url(statement_of("Globex"), "pdf")).status_code == 200
+
+
+def settings_form(world, **changes) -> ReportSettingsForm:
+    data = {
+        "enabled": True,
+        "hours_source": world.settings.hours_source,
+        "visibility": world.settings.visibility,
+        "time_format": world.settings.time_format,
+        "rounding_minutes": world.settings.rounding_minutes,
+        "monthly_statements": False,
+    } | changes
+    return ReportSettingsForm(
+        {k: v for k, v in data.items() if v is not False}, instance=world.settings
+    )
+
+
+def test_the_settings_refuse_statements_without_sharing_with_organizations(world):
+    form = settings_form(world, visibility="participants", monthly_statements=True)
+    assert not form.is_valid()
+    assert form.errors["monthly_statements"] == [STATEMENTS_NEED_ORGANIZATIONS]
+    assert list(form.errors) == ["monthly_statements"]
+    world.settings.refresh_from_db()
+    assert (world.settings.monthly_statements, world.settings.visibility) == (
+        False,
+        "participants",
+    )
+
+
+@pytest.mark.parametrize(
+    ("was_on", "visibility", "statements"),
+    [(False, "organizations", True), (True, "participants", False)],
+    ids=["statements-with-sharing", "participants-without-statements"],
+)
+def test_the_settings_take_statements_only_with_sharing(world, was_on, visibility, statements):
+    world.settings.monthly_statements = was_on
+    world.settings.visibility = "organizations"
+    world.settings.save()
+    form = settings_form(world, visibility=visibility, monthly_statements=statements)
+    assert form.is_valid(), form.errors
+    form.save()
+    world.settings.refresh_from_db()
+    assert (world.settings.monthly_statements, world.settings.visibility) == (
+        statements,
+        visibility,
+    )
+
+
+def test_the_settings_refuse_to_stop_sharing_while_statements_are_on(world):
+    world.settings.monthly_statements = True
+    world.settings.visibility = "organizations"
+    world.settings.save()
+    form = settings_form(world, visibility="participants", monthly_statements=True)
+    assert not form.is_valid()
+    assert form.errors["monthly_statements"] == [STATEMENTS_NEED_ORGANIZATIONS]
+    world.settings.refresh_from_db()
+    assert world.settings.visibility == "organizations"

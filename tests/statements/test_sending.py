@@ -8,6 +8,7 @@ from __future__ import annotations
 import datetime as dt
 import re
 from decimal import Decimal
+from urllib.parse import quote, unquote
 
 import pytest
 
@@ -16,7 +17,7 @@ from portal.exports import UTF8_BOM
 from statements import sentences
 from statements.documents import PDF_UNAVAILABLE, PdfUnavailable
 from statements.models import Statement, StatementDelivery, StatementOptOut
-from statements.opt_out import opt_out_token
+from statements.opt_out import opt_out_token, opt_out_url
 from statements.sending import send_due_statements
 from statements.tasks import issue_statements
 from sync.runs import run_all
@@ -104,8 +105,9 @@ def test_the_email_carries_one_click_unsubscribe_headers(itsd, mailoutbox, setti
     [message] = [m for m in mailoutbox if m.to == [CAROL]]
     carol = Customer.objects.get(display_name="Carol")
     token = opt_out_token(carol.pk, itsd.project.pk)
+    assert opt_out_url(carol.pk, itsd.project.pk) == f"/statements/opt-out/?token={quote(token)}"
     assert message.extra_headers["List-Unsubscribe"] == (
-        f"<https://hours.example.com/statements/opt-out/{token}/>"
+        f"<https://hours.example.com{opt_out_url(carol.pk, itsd.project.pk)}>"
     )
     assert message.extra_headers["List-Unsubscribe-Post"] == "List-Unsubscribe=One-Click"
     raw = message.message()
@@ -124,9 +126,31 @@ def test_the_email_says_the_hours_and_links_the_statements(itsd, mailoutbox, set
     draw()
     send_due_statements()
     [message] = [m for m in mailoutbox if m.to == [ALICE]]
+    alice = Customer.objects.get(email=ALICE)
     assert f"Hours in {MONTH:%B}: 2.75 h on 2 requests." in message.body
     assert "https://hours.example.com/portal/ITSD/statements/" in message.body
-    assert "https://hours.example.com/statements/opt-out/" in message.body
+    footer_link = f"https://hours.example.com{opt_out_url(alice.pk, itsd.project.pk)}"
+    assert footer_link in message.body
+    [(html, kind)] = message.alternatives
+    assert kind == "text/html"
+    assert "2.75 h" in html
+    assert "ITSD-2" not in message.body + html
+    assert 'href="https://hours.example.com/portal/ITSD/statements/"' in html
+    assert f'href="{footer_link.replace("&", "&amp;")}"' in html
+    # Acme has no contract: its customers' unshared ITSD-2 makes no "Besides" line.
+    assert "Besides" not in message.body + html
+    assert "without sharing" not in message.body + html
+
+
+def test_the_email_of_an_organization_with_a_contract_gives_its_unshared_hours(
+    itsd, mailoutbox, settings, contract
+):
+    settings.SITE_URL = "https://hours.example.com"
+    contract("Acme", Decimal(10), MONTH, MONTH.replace(day=28), type="fixed")
+    draw()
+    send_due_statements()
+    [message] = [m for m in mailoutbox if m.to == [ALICE]]
+    assert f"Hours in {MONTH:%B}: 2.75 h on 2 requests." in message.body
     [(html, kind)] = message.alternatives
     assert kind == "text/html"
     assert "2.75 h" in html
@@ -380,10 +404,11 @@ def test_the_email_is_sent_with_the_customers_own_opt_out_link(itsd, mailoutbox)
     send_due_statements()
     for message in mailoutbox:
         customer = Customer.objects.get(email=message.to[0])
-        token = re.search(
-            r"/statements/opt-out/([^/]+)/", message.extra_headers["List-Unsubscribe"]
+        token = re.fullmatch(
+            r"<https?://[^/]+/statements/opt-out/\?token=([^&>]+)>",
+            message.extra_headers["List-Unsubscribe"],
         )
-        assert token.group(1) == opt_out_token(customer.pk, itsd.project.pk)
+        assert unquote(token.group(1)) == opt_out_token(customer.pk, itsd.project.pk)
 
 
 def test_the_subject_keeps_an_ampersand_in_the_organization_and_project_name(itsd, mailoutbox):
@@ -428,4 +453,33 @@ def test_every_recorded_sync_run_is_followed_by_the_statements(itsd, mailoutbox)
     outcomes = run_all(trigger="test")
     assert [o.run is not None for o in outcomes] == [True, True]
     assert Statement.objects.count() == 2
+    assert to(mailoutbox) == [ALICE, BOB, CAROL]
+
+
+def test_one_failing_statement_holds_up_neither_the_others_nor_their_emails(
+    itsd, mailoutbox, monkeypatch
+):
+    def render(content):
+        if content["organization"] == "Acme":
+            raise RuntimeError("boom")
+        return b"%PDF-stand-in"
+
+    monkeypatch.setattr("statements.drawing.render_pdf", render)
+    assert issue_statements.call() == {"drawn": 1, "sent": 1, "failed": 0, "skipped": 0}
+    assert to(mailoutbox) == [CAROL]
+    assert not Statement.objects.filter(organization_name="Acme").exists()
+    # The next sync draws up (and e-mails) only the missing one.
+    monkeypatch.setattr("statements.drawing.render_pdf", lambda content: b"%PDF-later")
+    assert issue_statements.call() == {"drawn": 1, "sent": 2, "failed": 0, "skipped": 0}
+    assert to(mailoutbox) == [ALICE, BOB, CAROL]
+
+
+def test_an_unexpected_drawing_error_still_sends_the_due_emails(itsd, mailoutbox, monkeypatch):
+    draw()  # e-mails due from an earlier drawing up
+
+    def broken(today=None):
+        raise RuntimeError("database went away")
+
+    monkeypatch.setattr("statements.tasks.draw_due_statements", broken)
+    assert issue_statements.call() == {"drawn": 0, "sent": 3, "failed": 0, "skipped": 0}
     assert to(mailoutbox) == [ALICE, BOB, CAROL]

@@ -18,8 +18,7 @@ from django.utils import timezone
 from jsm.models import JiraProject
 
 from ...documents import PdfUnavailable
-from ...drawing import NotDrawn, draw_statements, previous_month
-from ...models import StatementRun
+from ...drawing import NotDrawn, draw_statements, previous_month, record_run
 from ...sending import send_due_statements
 
 
@@ -88,9 +87,12 @@ class Command(BaseCommand):
                 continue
             except PdfUnavailable as exc:
                 raise CommandError(str(exc)) from None
-            StatementRun.objects.get_or_create(
-                project=project, month=month, defaults={"statements": len(drawn.made)}
-            )
+            if drawn.failed:
+                failures += 1
+            else:
+                record_run(project, month)
+            for name, sentence in drawn.failed.items():
+                self.stderr.write(f"{project.key}: {name}: {sentence}")
             for statement in drawn.made:
                 self.stdout.write(
                     f"{project.key}: {statement.organization_name}, {month:%B %Y}: "
@@ -108,4 +110,7 @@ class Command(BaseCommand):
                 f"E-mails: {counts.sent} sent, {counts.failed} failed, {counts.skipped} not sent."
             )
         if failures:
-            raise CommandError(f"No statements for {failures} project(s); see above.")
+            raise CommandError(
+                f"Not every statement could be drawn up ({failures} project"
+                f"{pluralize(failures)}); see above. Run it again to draw up the missing ones."
+            )
