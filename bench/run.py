@@ -1,10 +1,15 @@
 """`make bench`: sync, report and Tempo backup measured against their limits (§8).
 
-Seeds a fresh sandbox at each size, syncs it into a fresh app database (SQLite, or the
-PostgreSQL of DATABASE_URL), runs every measurement in this one process, prints a table and
-writes bench/results.json (bench/results-postgresql.json on PostgreSQL). The Tempo backup is
-measured at the largest size (throughput against downloading the same pages) and at both
-memory sizes (peak memory). `python -m bench.run --help` lists the options.
+Seeds a fresh sandbox at each size (the seeded database is kept in .cache/bench/ for the
+day and reused while the seeder's source is unchanged: bench/seed_cache.py), syncs it into a
+fresh app database (SQLite, or the PostgreSQL of DATABASE_URL), runs every measurement in
+this one process, prints a table and writes bench/results.json (bench/results-postgresql.json
+on PostgreSQL). The 500,000-worklog size is measured once (repeat 1) to stay within 10
+minutes; `--skip-500k` leaves it out. The peer design is measured twice: against the bare
+sandbox, and with its realistic profile (150 ms a call, Tempo's 5 requests/s with 429 and
+Retry-After). The Tempo backup is measured at the largest size up to 50,000 worklogs
+(throughput against downloading the same pages) and at both memory sizes (peak memory).
+`python -m bench.run --help` lists the options.
 """
 
 from __future__ import annotations
@@ -14,16 +19,30 @@ import datetime as dt
 import json
 import os
 import platform
+import statistics
 import sys
 import tempfile
+import time
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-# (requests, Tempo worklogs): about 1k, 10k and 50k worklogs, the largest over 2,000 requests.
-SIZES = [(100, 1_000), (600, 10_000), (2_000, 50_000)]
+# (requests, Tempo worklogs): about 1k, 10k and 50k worklogs, the largest over 2,000 requests,
+# and the §8 size: 500,000 worklogs over 20,000 requests (seed_demo picks its bigger shape:
+# 10 projects, 50 organizations, the largest with 100,000 worklogs in the last year).
+SIZES = [(100, 1_000), (600, 10_000), (2_000, 50_000), (20_000, 500_000)]
 MEMORY_SIZES = [(300, 5_000), (2_000, 50_000)]
+# At and above this many worklogs a size is measured once (repeat 1): its runs are long.
+LARGE = 200_000
+# The Tempo backup is measured at the largest size up to this one (not at 500k: too long).
+BACKUP_MAX_WORKLOGS = 50_000
+# What one database's run of the 500k size may take (seconds), seeding excluded.
+LARGE_BUDGET = 600
+# Report page requests for its p95.
+P95_REQUESTS = 20
+# How each size's sandbox was made: "cached in 3 s" or "seeded in 70 s".
+SEEDING: dict[tuple[int, int], str] = {}
 
 
 def configure_django() -> None:
@@ -55,13 +74,17 @@ def fresh_sandbox(requests: int, worklogs: int, workdir: Path):
     from django.conf import settings
     from django.core.management import call_command
 
-    from sandbox.process import SandboxProcess
+    from bench.seed_cache import seeded_sandbox
 
     call_command("flush", interactive=False, verbosity=0)
-    sandbox = SandboxProcess(
+    started = time.monotonic()
+    sandbox, how = seeded_sandbox(
         workdir / f"sandbox-{requests}-{worklogs}",
-        seed_args=["--requests", str(requests), "--worklogs", str(worklogs)],
-    ).start()
+        ["--requests", str(requests), "--worklogs", str(worklogs)],
+    )
+    sandbox.start()
+    SEEDING[(requests, worklogs)] = f"{how} in {time.monotonic() - started:.0f} s"
+    print(f"  sandbox {SEEDING[(requests, worklogs)]}", flush=True)
     settings.TEMPO_BASE_URL = sandbox.tempo_url
     settings.JIRA_BASE_URL = f"{sandbox.url}/jira"
     settings.JIRA_EMAIL = "admin@sandbox.example"
@@ -84,11 +107,19 @@ def measure_size(
 
     sandbox = fresh_sandbox(requests, worklogs, workdir)
     try:
-        prepared = measure.prepare(sandbox, page_size)
-        total = sum(prepared.worklogs_per_project.values())
-        result = {"requests": measure.requests_in_enabled_projects(), "worklogs": total}
+        started = time.monotonic()
+        # Counted by the sync measurement's download-only side when it runs.
+        prepared = measure.prepare(sandbox, page_size, count=not sync_and_report)
+        prepare_s = time.monotonic() - started
+        print(f"  Jira synced, projects enabled in {prepare_s:.0f} s", flush=True)
+        result = {"requests": measure.requests_in_enabled_projects(), "prepare_seconds": prepare_s}
         if sync_and_report:
-            result.update(measure_sync_and_report(sandbox, prepared, repeat, page_size))
+            result.update(
+                measure_sync_and_report(
+                    sandbox, prepared, repeat, page_size, memory=worklogs >= LARGE
+                )
+            )
+        result["worklogs"] = sum(prepared.worklogs_per_project.values())
         if backup:
             # Last: it replaces the stored worklogs-only token with a full-access one.
             result["backup"] = measure_backup(sandbox, workdir / f"backups-{worklogs}", repeat)
@@ -97,53 +128,115 @@ def measure_size(
         sandbox.stop()
 
 
-def measure_sync_and_report(sandbox, prepared, repeat: int, page_size: int) -> dict:
+def measure_sync_and_report(
+    sandbox, prepared, repeat: int, page_size: int, *, memory: bool = False
+) -> dict:
+    """Sync, report and peer at one size; ``memory``: the sync's peak memory too (a
+    tracemalloc sync, slow: the benchmark takes it at 500k, and at 50k from the memory
+    run)."""
     from bench import measure
 
-    sandbox.client.reset_request_count()
-    run = measure.full_sync(page_size)
-    sync_requests = sandbox.client.request_count("tempo")
+    # Full sync and download-only side by side, alternating; the first sync's requests are
+    # counted, the download counts each project's worklogs. Forgetting the stored worklogs
+    # before each full sync is not timed.
+    sync_times, download_times, sync_requests, run = [], [], None, None
+    for attempt in range(repeat):
+        measure.forget_worklogs()
+        sandbox.client.reset_request_count()
+        started = time.perf_counter()
+        run = measure.sync_tempo(full=True, page_size=page_size)
+        sync_times.append(time.perf_counter() - started)
+        assert run.status == "succeeded", run.error
+        if attempt == 0:
+            sync_requests = sandbox.client.request_count("tempo")
+        download_times.append(
+            measure.timed(
+                lambda: measure.download_everything(
+                    prepared, page_size, count_into=prepared.worklogs_per_project
+                )
+            )
+        )
+    sync_s, limit_s = statistics.median(sync_times), statistics.median(download_times)
     expected = measure.expected_requests(prepared, page_size)
 
-    sync_s, limit_s = measure.side_by_side(
-        lambda: measure.full_sync(page_size),
-        lambda: measure.download_everything(prepared, page_size),
-        repeat,
-    )
     sandbox.client.reset_request_count()
     incremental_s = measure.timed(lambda: measure.sync_tempo(page_size=page_size))
     incremental_requests = sandbox.client.request_count("tempo")
 
+    # The report as the largest organization sees it, its contract panel included.
+    measure.settle()
+    contract = measure.add_contract(prepared)
     queries = measure.report_queries(prepared)
     page_s, aggregate_s, report_worklogs = measure.report_vs_aggregate(prepared, repeat)
+    p95_s, median_s, shown = measure.report_p95(prepared, P95_REQUESTS)
+    csv_check = measure.report_vs_csv(prepared)
+    assert csv_check["equal"], csv_check
     assert measure.ours_equals_peer(prepared), "the peer design disagrees with ours"
-    peer_s, ours_s = measure.side_by_side(
-        lambda: measure.peer_report(prepared),
-        lambda: measure.report_client(prepared).get(
+
+    def ours():
+        return measure.report_client(prepared).get(
             measure.report_url(prepared, measure.largest_project(prepared)), secure=True
-        ),
-        repeat,
-    )
-    return {
+        )
+
+    peer_s, ours_s = measure.side_by_side(lambda: measure.peer_report(prepared), ours, repeat)
+    # The same with Tempo as a customer's server sees it: latency and the rate limit.
+    sandbox.client.set_profile()
+    try:
+        sandbox.client.reset_request_count()  # ours calls no Tempo: these are the peer's
+        peer_real_s, ours_real_s = measure.side_by_side(
+            lambda: measure.peer_report(prepared), ours, repeat
+        )
+        peer_requests = sandbox.client.request_count("tempo") / repeat
+        profile = sandbox.client.profile()
+    finally:
+        sandbox.client.clear_profile()
+    result = {
         "worklogs_stored": run.counts["worklogs"],
         "sync_requests": {"value": sync_requests, "unit": "HTTP requests"},
         "sync_requests_expected": {"value": expected, "unit": "ceil(N_project / page size)"},
         "sync_seconds": {"value": sync_s, "unit": "s"},
         "download_only_seconds": {"value": limit_s, "unit": "s"},
-        "sync_vs_limit": {"value": limit_s / sync_s, "unit": "ratio (target >= 0.5)"},
-        "incremental_requests_per_project": {
-            "value": incremental_requests / len(prepared.projects),
-            "unit": "HTTP requests (target 1)",
+        "sync_vs_limit": {"value": limit_s / sync_s, "unit": "ratio (target >= 0.9)"},
+        "incremental_requests": {
+            "value": incremental_requests,
+            "unit": "HTTP requests",
+        },
+        "incremental_requests_expected": {
+            "value": len(prepared.projects) + 1,
+            "unit": "one per project + one read of Tempo's log of deleted worklogs",
         },
         "incremental_seconds": {"value": incremental_s, "unit": "s"},
-        "report_queries": {"value": queries, "unit": "SQL queries"},
+        "contract": f"{contract.get_type_display()}, {contract.hours} h, "
+        f"{contract.start_date} to {contract.end_date}, the largest organization's",
+        "report_queries": {"value": queries, "unit": "SQL queries (target: constant)"},
         "report_worklogs": report_worklogs,
         "report_seconds": {"value": page_s, "unit": "s"},
         "aggregate_seconds": {"value": aggregate_s, "unit": "s"},
         "report_vs_aggregate": {"value": page_s / aggregate_s, "unit": "ratio (target <= 3)"},
+        "report_this_year_p95": {
+            "value": p95_s,
+            "unit": f"s, p95 of {P95_REQUESTS} GETs of the largest organization's This year "
+            f"({shown}; target <= 0.1 on PostgreSQL at 500k)",
+        },
+        "report_this_year_median": {"value": median_s, "unit": "s"},
+        "report_equals_csv": csv_check,
         "peer_seconds": {"value": peer_s, "unit": "s"},
         "peer_vs_ours": {"value": peer_s / ours_s, "unit": "ratio (higher: we are faster)"},
+        "realistic_profile": profile,
+        "peer_realistic_requests": {"value": peer_requests, "unit": "Tempo HTTP requests"},
+        "peer_realistic_seconds": {"value": peer_real_s, "unit": "s"},
+        "ours_realistic_seconds": {"value": ours_real_s, "unit": "s"},
+        "peer_vs_ours_realistic": {
+            "value": peer_real_s / ours_real_s,
+            "unit": "ratio with 150 ms a call and 5 requests/s (higher: we are faster)",
+        },
     }
+    if memory:
+        result["sync_memory_bytes"] = {
+            "value": measure.sync_memory_peak(page_size),
+            "unit": "bytes (tracemalloc peak of a full sync, every thread)",
+        }
+    return result
 
 
 def measure_backup(sandbox, directory: Path, repeat: int) -> dict:
@@ -222,48 +315,100 @@ def print_table(results: dict) -> None:
     print(f"database: {results['database']}, CPUs: {results['cpus']}\n")
 
 
+def _value(size: dict, name: str):
+    figure = size.get(name)
+    return None if figure is None else figure["value"]
+
+
+def _ms(seconds) -> str:
+    return "–" if seconds is None else f"{seconds * 1000:.0f} ms"
+
+
 def print_sync_and_report(results: dict) -> None:
     sizes = results["sizes"]
     rows = [
         ("worklogs / requests", lambda s: f"{s['worklogs']:,} / {s['requests']:,}"),
+        ("repeat (median of)", lambda s: f"{s['repeat']}"),
         (
             "sync requests (expected)",
             lambda s: f"{s['sync_requests']['value']} ({s['sync_requests_expected']['value']})",
         ),
         ("full sync", lambda s: f"{s['sync_seconds']['value']:.2f} s"),
         ("download only (limit)", lambda s: f"{s['download_only_seconds']['value']:.2f} s"),
-        ("limit / sync (>= 0.5)", lambda s: f"{s['sync_vs_limit']['value']:.2f}"),
+        ("limit / sync (>= 0.9)", lambda s: f"{s['sync_vs_limit']['value']:.2f}"),
         (
-            "no-change sync, requests/project",
+            "no-change sync requests (expected)",
             lambda s: (
-                f"{s['incremental_requests_per_project']['value']:g} "
+                f"{s['incremental_requests']['value']} "
+                f"({s['incremental_requests_expected']['value']}) "
                 f"in {s['incremental_seconds']['value'] * 1000:.0f} ms"
             ),
         ),
-        ("report SQL queries", lambda s: f"{s['report_queries']['value']}"),
-        ("report page", lambda s: f"{s['report_seconds']['value'] * 1000:.0f} ms"),
-        ("its SQL aggregate", lambda s: f"{s['aggregate_seconds']['value'] * 1000:.0f} ms"),
+        ("report SQL queries (constant)", lambda s: f"{s['report_queries']['value']}"),
+        ("report page", lambda s: _ms(_value(s, "report_seconds"))),
+        ("its SQL aggregate", lambda s: _ms(_value(s, "aggregate_seconds"))),
         ("page / aggregate (<= 3)", lambda s: f"{s['report_vs_aggregate']['value']:.2f}"),
+        (
+            f"This year p95 of {P95_REQUESTS} (<= 100 ms)",
+            lambda s: _ms(_value(s, "report_this_year_p95")),
+        ),
+        (
+            "report = CSV export",
+            lambda s: "yes" if s["report_equals_csv"]["equal"] else "NO",
+        ),
         ("peer design / ours", lambda s: f"{s['peer_vs_ours']['value']:.1f}x"),
+        (
+            "peer page, realistic Tempo",
+            lambda s: f"{s['peer_realistic_seconds']['value']:.2f} s",
+        ),
+        ("ours, same run", lambda s: _ms(_value(s, "ours_realistic_seconds"))),
+        (
+            "peer / ours, realistic",
+            lambda s: f"{s['peer_vs_ours_realistic']['value']:.0f}x",
+        ),
+        ("run time of the size", lambda s: f"{s['elapsed_seconds']:.0f} s"),
     ]
     width = max(len(name) for name, _ in rows) + 2
     header = "".join(f"{s['worklogs']:>16,}" for s in sizes)
     print(f"\n{'worklogs':<{width}}{header}")
     for name, cell in rows:
         print(f"{name:<{width}}" + "".join(f"{cell(s):>16}" for s in sizes))
+    profile = next((s["realistic_profile"] for s in sizes), None)
+    if profile:
+        print(
+            f"realistic Tempo: {profile['latency'] * 1000:.0f} ms a call, "
+            f"{profile['rate']:g} requests/s per client (bursts of {profile['burst']}), 429 "
+            "with Retry-After beyond (the sandbox's profile; ours reads no Tempo on a view)"
+        )
     memory = results.get("memory")
     if memory:
         print(
             f"\nsync peak memory: {memory['small_bytes'] / 1e6:.1f} MB at {memory['small']:,} vs "
             f"{memory['large_bytes'] / 1e6:.1f} MB at {memory['large']:,} worklogs = "
-            f"{memory['ratio']:.2f} (target <= 1.5); it grew by {memory['growth_in_pages']:.2f} "
+            f"{memory['ratio']:.2f}; it grew by {memory['growth_in_pages']:.2f} "
             f"of one page in flight ({memory['one_page_bytes'] / 1e6:.1f} MB)"
+        )
+    large = results.get("memory_500k")
+    if large:
+        print(
+            f"sync peak memory at {large['large']:,} vs {large['small']:,} worklogs: "
+            f"{large['large_bytes'] / 1e6:.1f} MB vs {large['small_bytes'] / 1e6:.1f} MB = "
+            f"{large['ratio']['value']:.2f} (target <= 1.5)"
         )
     growth = results.get("growth", {})
     print(
         f"growth exponent (log-log) — report: {growth.get('report_time')}, "
         f"sync: {growth.get('sync_time')}"
     )
+    for s in sizes:
+        if s["worklogs"] >= LARGE:
+            verdict = "within" if s["elapsed_seconds"] <= LARGE_BUDGET else "OVER"
+            print(
+                f"the {s['worklogs']:,} size took {s['elapsed_seconds']:.0f} s (sandbox "
+                f"{s['sandbox']}; Jira sync and set-up {s['prepare_seconds']:.0f} s): {verdict} "
+                f"its {LARGE_BUDGET} s budget; measured once (repeat {s['repeat']}), so its "
+                "ratios are single runs"
+            )
 
 
 def print_backup(results: dict) -> None:
@@ -291,16 +436,33 @@ def print_backup(results: dict) -> None:
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument(
-        "--sizes", help="requests:worklogs,... (default: 100:1000,600:10000,2000:50000)"
+        "--sizes",
+        help="requests:worklogs,... (default: 100:1000,600:10000,2000:50000,20000:500000)",
+    )
+    parser.add_argument(
+        "--skip-500k",
+        action="store_true",
+        help=f"leave out the sizes of {LARGE:,} worklogs and more (a quick run)",
     )
     parser.add_argument("--memory-sizes", help="requests:worklogs,requests:worklogs")
-    parser.add_argument("--repeat", type=int, default=3)
+    parser.add_argument(
+        "--repeat",
+        type=int,
+        default=3,
+        help=f"runs per ratio (median); sizes of {LARGE:,} worklogs and more run once",
+    )
     parser.add_argument("--page-size", type=int, default=5000)
+    parser.add_argument(
+        "--skip-freshness",
+        action="store_true",
+        help="leave out the freshness of the report (bench/freshness.py: about 3 minutes)",
+    )
     parser.add_argument(
         "--only",
         choices=["backup"],
-        help="measure only this part (backup: the Tempo backup at the largest size and its "
-        "memory at the memory sizes); results are printed, and written only with --out",
+        help="measure only this part (backup: the Tempo backup at the largest size up to "
+        f"{BACKUP_MAX_WORKLOGS:,} worklogs and its memory at the memory sizes); results are "
+        "printed, and written only with --out",
     )
     parser.add_argument(
         "--out",
@@ -313,9 +475,15 @@ def main(argv: list[str] | None = None) -> int:
         return [tuple(int(n) for n in part.split(":")) for part in spec.split(",")]
 
     sizes = parse(args.sizes) if args.sizes else SIZES
+    if args.skip_500k:
+        sizes = [size for size in sizes if size[1] < LARGE]
     memory_sizes = parse(args.memory_sizes) if args.memory_sizes else MEMORY_SIZES
     sync_and_report = args.only is None
-    largest = max(sizes, key=lambda size: size[1])
+    backup_size = max(
+        (size for size in sizes if size[1] <= BACKUP_MAX_WORKLOGS),
+        key=lambda size: size[1],
+        default=min(sizes, key=lambda size: size[1]),
+    )
 
     configure_django()
     from django.db import connection
@@ -327,17 +495,27 @@ def main(argv: list[str] | None = None) -> int:
         with tempfile.TemporaryDirectory(prefix="bench-") as tmp:
             workdir = Path(tmp)
             measured, backup = [], None
-            for requests, worklogs in sizes if sync_and_report else [largest]:
-                print(f"Measuring {worklogs:,} worklogs over {requests:,} requests…", flush=True)
+            for requests, worklogs in sizes if sync_and_report else [backup_size]:
+                repeat = 1 if worklogs >= LARGE else args.repeat
+                note = " (once: repeat 1 at this size)" if repeat != args.repeat else ""
+                print(
+                    f"Measuring {worklogs:,} worklogs over {requests:,} requests{note}…",
+                    flush=True,
+                )
+                started = time.monotonic()
                 result = measure_size(
                     requests,
                     worklogs,
                     workdir,
-                    args.repeat,
+                    repeat,
                     args.page_size,
                     sync_and_report=sync_and_report,
-                    backup=(requests, worklogs) == largest,
+                    backup=(requests, worklogs) == backup_size,
                 )
+                result["repeat"] = repeat
+                result["elapsed_seconds"] = time.monotonic() - started
+                result["sandbox"] = SEEDING.get((requests, worklogs), "?")
+                print(f"  done in {result['elapsed_seconds']:.0f} s", flush=True)
                 if "backup" in result:
                     backup = {"worklogs": result["worklogs"], **result.pop("backup")}
                 if sync_and_report:
@@ -357,6 +535,8 @@ def main(argv: list[str] | None = None) -> int:
         "python": platform.python_version(),
         "page_size": args.page_size,
         "repeat": args.repeat,
+        "repeat_note": f"sizes of {LARGE:,} worklogs and more are measured once (repeat 1) "
+        f"to stay within {LARGE_BUDGET} s each",
         "sizes": measured,
     }
     if sync_and_report:
@@ -372,6 +552,19 @@ def main(argv: list[str] | None = None) -> int:
             "unit": "bytes (tracemalloc peak during a full Tempo sync); growth in pages of "
             "the largest size (target: at most one page)",
         }
+        largest = max(measured, key=lambda s: s["worklogs"], default=None)
+        if largest is not None and "sync_memory_bytes" in largest:
+            results["memory_500k"] = {
+                "small": large[1],
+                "large": largest["worklogs"],
+                "small_bytes": large_peaks["sync"],
+                "large_bytes": largest["sync_memory_bytes"]["value"],
+                "ratio": {
+                    "value": largest["sync_memory_bytes"]["value"] / large_peaks["sync"],
+                    "unit": "ratio of the peaks (target <= 1.5)",
+                },
+                "unit": "bytes (tracemalloc peak during a full Tempo sync, every thread)",
+            }
         results["growth"] = {
             "report_time": _round(
                 loglog_slope(xs, [s["report_seconds"]["value"] for s in measured])
@@ -391,7 +584,13 @@ def main(argv: list[str] | None = None) -> int:
         },
         "unit": "bytes (tracemalloc peak during a full Tempo backup: read, written, verified)",
     }
+    if sync_and_report and not args.skip_freshness:
+        results["freshness"] = measure_freshness()
     print_table(results)
+    if results.get("freshness"):
+        from bench.freshness import print_table as print_freshness
+
+        print_freshness(results["freshness"])
     if args.out or sync_and_report:
         default_name = (
             "results-postgresql.json" if connection.vendor == "postgresql" else "results.json"
@@ -400,6 +599,37 @@ def main(argv: list[str] | None = None) -> int:
         out.write_text(json.dumps(results, indent=2) + "\n")
         print(f"Wrote {out}")
     return 0
+
+
+def measure_freshness() -> dict | None:
+    """bench/freshness.py in a process of its own (it runs the web server, the worker and the
+    periodic sync against a database of its own); its results, or None when it failed."""
+    import subprocess
+
+    print("Measuring freshness (webhooks, polling only, webhooks with drops)…", flush=True)
+    with tempfile.NamedTemporaryFile(suffix=".json") as out:
+        finished = subprocess.run(  # noqa: S603
+            [sys.executable, "-m", "bench.freshness", "--out", out.name],
+            cwd=ROOT,
+            env={k: v for k, v in os.environ.items() if k not in FRESHNESS_UNSET},
+            check=False,
+        )
+        text = Path(out.name).read_text()
+    if not text:
+        print(f"The freshness measurement failed (exit {finished.returncode}).", flush=True)
+        return None
+    return json.loads(text)
+
+
+# configure_django's settings of this process, which the freshness run chooses itself.
+FRESHNESS_UNSET = {
+    "DJANGO_SETTINGS_MODULE",
+    "DEBUG",
+    "SECRET_KEY",
+    "ENCRYPTION_KEYS",
+    "ALLOWED_HOSTS",
+    "TASKS_BACKEND",
+}
 
 
 def _round(value):

@@ -16,7 +16,7 @@ import datetime as dt
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 
-from django.db.models import F, Q, Sum
+from django.db.models import F, Q, QuerySet, Sum
 from django.db.models.functions import TruncMonth
 
 from jsm.models import JiraProject
@@ -334,6 +334,11 @@ def contract_shown_to(user, project: JiraProject, today: dt.date) -> Contract | 
     """The contract a person sees on the report: their organization's contract running today
     when there is one, otherwise the project-wide one. Staff preview the project-wide one;
     someone who is not a JSM customer sees none."""
+    return contracts_shown_to(user, project, today).first()
+
+
+def contracts_shown_to(user, project: JiraProject, today: dt.date) -> QuerySet[Contract]:
+    """``contract_shown_to``'s candidates, the one shown first (a query to annotate)."""
     running = (
         Contract.objects.filter(project=project).active_on(today).select_related("organization")
     )
@@ -341,7 +346,6 @@ def contract_shown_to(user, project: JiraProject, today: dt.date) -> Contract | 
         contracts_visible_to(user, running)
         # Their organization's first; if they belong to several with contracts, by name.
         .order_by(F("organization__name").asc(nulls_last=True), "organization_id")
-        .first()
     )
 
 

@@ -286,3 +286,40 @@ class Contract(models.Model):
             return Q()
         requests = organization_requests(self.project_id, self.organization_id)
         return Q(request__in=requests.values("pk"))
+
+
+class DataVersion(models.Model):
+    """One row: a number that grows whenever synced data may have changed (a sync round
+    finished, a webhook's targeted sync changed worklogs or requests, a worklog or request
+    saved or deleted one at a time). Shared by every web process through the database, it
+    keys what is computed once per change of the data (``ContractUsageSnapshot``)."""
+
+    ROW = 1
+
+    version = models.PositiveBigIntegerField(default=0)
+
+    def __str__(self) -> str:
+        return f"Data version {self.version}"
+
+    @classmethod
+    def bump(cls) -> None:
+        """One UPDATE (an INSERT the first time): quick enough for a signal receiver."""
+        if not cls.objects.filter(pk=cls.ROW).update(version=F("version") + 1):
+            cls.objects.get_or_create(pk=cls.ROW, defaults={"version": 1})
+
+
+class ContractUsageSnapshot(models.Model):
+    """What the report's contract panel read from the worklogs, for one contract, as long as
+    ``key`` (the contract's terms, the hours rules, the day and the data's version: see
+    ``portal.usage_cache``) stays the same. In the database, so every web process shares it
+    and a rolled-back transaction takes its snapshot with it."""
+
+    contract = models.OneToOneField(
+        Contract, on_delete=models.CASCADE, related_name="usage_snapshot"
+    )
+    key = models.CharField(max_length=64)
+    data = models.JSONField(default=dict)
+    computed_at = models.DateTimeField(auto_now=True)
+
+    def __str__(self) -> str:
+        return f"Usage snapshot of contract {self.contract_id}"

@@ -12,8 +12,8 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass, field
 
-from django.db.models import QuerySet, Sum
-from django.db.models.functions import TruncDay, TruncMonth
+from django.db.models import DateField, F, QuerySet, Sum, Window
+from django.db.models.functions import Cast, DenseRank, TruncDay, TruncMonth
 
 from jsm.models import JiraWorklog, Request, Worker
 from sync.models import SyncRun
@@ -114,28 +114,36 @@ def report_aggregate(report_settings, requests, period: Period):
     """The one SQL aggregate behind the page: shown seconds per request and chart bucket.
 
     Rows, total and chart are all folded from it in Python, so the worklogs are read once.
+    Each row also says where its request comes in the table (``newest``: 1 for the most
+    recently created request), numbered by the database: the bucket comes as a date and the
+    creation time not at all, because turning thousands of timestamps with a time zone into
+    Python objects was a third of the page's time at 500,000 worklogs (docs/product.md §8).
     """
     trunc = TruncDay if period.by_day else TruncMonth
     return (
         worklogs_in(report_settings, requests, period)
-        .annotate(bucket=trunc("start_date"))
+        .annotate(bucket=Cast(trunc("start_date"), DateField()))
         .values(
             "request_id",
             "request__key",
             "request__summary",
             "request__status",
             "request__status_category",
-            "request__created",
             "bucket",
         )
         .annotate(seconds=Sum(report_settings.shown_seconds()))
+        .annotate(
+            newest=Window(
+                DenseRank(), order_by=[F("request__created").desc(), F("request_id").desc()]
+            )
+        )
         .order_by()
     )
 
 
 def build_report(report_settings, requests, period: Period) -> Report:
     rows: dict[int, RequestRow] = {}
-    created: dict[int, dt.datetime] = {}
+    place: dict[int, int] = {}
     per_bucket: dict[dt.date, int] = {}
     for r in report_aggregate(report_settings, requests, period):
         seconds = r["seconds"] or 0
@@ -151,12 +159,11 @@ def build_report(report_settings, requests, period: Period) -> Report:
                 status_category=r["request__status_category"],
                 seconds=0,
             )
-            created[row.request_id] = r["request__created"]
+            place[row.request_id] = r["newest"]
         row.seconds += seconds
     ordered = sorted(
         (row for row in rows.values() if row.seconds > 0),
-        key=lambda row: (created[row.request_id], row.request_id),
-        reverse=True,  # newest request first
+        key=lambda row: place[row.request_id],  # newest request first
     )
     return Report(
         period=period,

@@ -14,12 +14,12 @@ from jsm.models import JiraProject, Request
 from . import contract_sentences, report_sentences, reports
 from .charts import build_chart
 from .contract_sentences import HOURS_UNAVAILABLE_IN_PANEL, unseen_by_customer
-from .contract_split import hours_unseen_by
-from .contracts import contract_forecasts, contract_panel, contract_shown_to
+from .contracts import contract_shown_to
 from .decorators import portal_access_required, report_project_or_404
 from .exports import report_csv
 from .models import ReportSettings
 from .periods import PRESETS, longer_preset, parse_period
+from .usage_cache import panel_figures
 from .visibility import MINE, ORGANIZATION, organization_scope_allowed, requests_visible_to
 
 SCOPE_LABELS = {MINE: "My requests", ORGANIZATION: "Organization requests"}
@@ -109,15 +109,17 @@ def worklog_report(request, key: str):
 
 def _contract_context(user, project: JiraProject, report_settings: ReportSettings) -> dict:
     today = timezone.localdate()
-    usage = contract_panel(user, project, report_settings, today)
+    # Read from the worklogs once per change of the data, not on every page (usage_cache).
+    figures = panel_figures(user, project, report_settings, today)
+    usage = figures.usage if figures else None
     unseen_note = forecast_note = pace_note = ""
-    if usage is not None:
-        unseen = hours_unseen_by(user, usage, report_settings)
-        if unseen.seconds:
-            unseen_note = unseen_by_customer(unseen, usage.contract, report_settings.time_format)
-        forecast = contract_forecasts([usage], report_settings, today)[usage.contract.pk]
-        forecast_note = contract_sentences.run_out(forecast, today)
-        pace_note = contract_sentences.pace(forecast, report_settings.time_format)
+    if figures is not None:
+        if figures.unseen.seconds:
+            unseen_note = unseen_by_customer(
+                figures.unseen, usage.contract, report_settings.time_format
+            )
+        forecast_note = contract_sentences.run_out(figures.forecast, today)
+        pace_note = contract_sentences.pace(figures.forecast, report_settings.time_format)
     return {
         "contract": usage,
         "contract_terms": usage.contract if usage else None,

@@ -99,6 +99,30 @@ class SandboxClient:
     def clear_faults(self) -> None:
         self._call("DELETE", "/_sandbox/faults")
 
+    def set_profile(
+        self,
+        realistic: bool = True,
+        *,
+        latency: float | None = None,
+        rate: float | None = None,
+        burst: int | None = None,
+    ) -> dict[str, Any]:
+        """Switch the realistic profile on (sandbox/faults.py): every API call answered after
+        `latency` seconds (default 0.15), Tempo's API limited to `rate` calls a second per
+        client (default 5, bursts of `burst`, default 5) with 429 and `Retry-After` beyond
+        it. `realistic=False` starts from no latency and no limit instead. Returns the
+        profile in force; `clear_profile()` switches it off."""
+        body: dict[str, Any] = {"realistic": realistic}
+        body.update(_given(latency=latency, rate=rate, burst=burst))
+        return self._call("POST", "/_sandbox/profile", body)
+
+    def profile(self) -> dict[str, Any]:
+        """`{"latency", "rate", "burst", "on"}`: the profile in force."""
+        return self._call("GET", "/_sandbox/profile")
+
+    def clear_profile(self) -> None:
+        self._call("DELETE", "/_sandbox/profile")
+
     def switch_on(self, behaviour: str, target: str | int, count: int | None = 1) -> None:
         """Make the sandbox show a documented real behaviour (sandbox.models.Behaviour) for
         one issue or project, for `count` calls (None: until `switch_off`)."""
@@ -278,6 +302,13 @@ class SandboxClient:
         )
         return self._call("POST", "/_sandbox/jira/worklogs", body)
 
+    def update_jira_worklog(self, worklog_id: str | int, **changes: Any) -> dict[str, Any]:
+        """Edit a Jira worklog: any of `time_spent_seconds`, `started` (ISO 8601 with an
+        offset), `comment` (text or ADF), `author` (who edits it: its `updateAuthor`),
+        `updated` (default now). The issue's `updated` moves too. Returns as
+        `create_jira_worklog`."""
+        return self._call("PATCH", f"/_sandbox/jira/worklogs/{worklog_id}", changes)
+
     def delete_jira_worklog(self, worklog_id: str | int) -> None:
         """Delete a Jira worklog; it is then listed by `/rest/api/3/worklog/deleted`."""
         self._call("DELETE", f"/_sandbox/jira/worklogs/{worklog_id}")
@@ -389,10 +420,52 @@ class SandboxClient:
         """`{client_id, live, expired, revoked}`: the application's token pairs by state."""
         return self._call("GET", f"/_sandbox/oauth/tokens?{urlencode({'client_id': client_id})}")
 
-    def _call(self, method: str, path: str, body: dict[str, Any] | None = None) -> dict[str, Any]:
+    # Webhooks (sandbox/webhooks/): what Tempo's subscriptions and Jira's admin webhooks
+    # were sent. Every data change above is delivered to the webhooks registered for it.
+
+    def webhook_state(self, deliveries: int = 50) -> dict[str, Any]:
+        """`{"tempo_subscriptions": [{"id", "url", "event", "name", "active", "failures",
+        "verification", "created_at"}], "jira_webhooks": [{"id", "name", "url", "events",
+        "jql", "exclude_body", "has_secret", "enabled"}], "settings": {...}, "deliveries":
+        [{"id", "service", "subscription", "event_id", "event_type", "url", "attempts",
+        "outcome", "status", "reason", "created_at", "next_attempt_at", "finished_at",
+        "history"}], "pending", "idle"}`: the last `deliveries` deliveries, oldest first;
+        `outcome` is "pending", "sent", "failed", "dropped" or "cancelled"."""
+        return self._call("GET", f"/_sandbox/webhooks?{urlencode({'deliveries': deliveries})}")
+
+    def set_webhooks(self, **settings: Any) -> dict[str, Any]:
+        """Set any of `drop_rate` (0 to 1), `seed` (int or None), `retry_delay_seconds`
+        ([min, max]), `max_retries` (int, or {"tempo", "jira"}), `timeout_seconds`,
+        `paused` (hold every delivery); return the settings in force."""
+        return self._call("POST", "/_sandbox/webhooks/settings", settings)
+
+    def reset_webhooks(self) -> None:
+        """Forget every Tempo subscription, Jira webhook, delivery and setting."""
+        self._call("POST", "/_sandbox/webhooks/reset")
+
+    def wait_for_webhooks(self, timeout: float = 10.0, deliveries: int = 50) -> dict[str, Any]:
+        """Wait until no delivery is pending (retries included) and return the state as
+        `webhook_state`; raise SandboxError when some still are after `timeout` seconds."""
+        query = urlencode({"wait_idle": timeout, "deliveries": deliveries})
+        state = self._call(
+            "GET", f"/_sandbox/webhooks?{query}", timeout=(TIMEOUT[0], timeout + TIMEOUT[1])
+        )
+        if not state["idle"]:
+            raise SandboxError(
+                f"{state['pending']} webhook deliveries still pending after {timeout:g} s."
+            )
+        return state
+
+    def _call(
+        self,
+        method: str,
+        path: str,
+        body: dict[str, Any] | None = None,
+        timeout: tuple[float, float] = TIMEOUT,
+    ) -> dict[str, Any]:
         url = f"{self.base_url}{path}"
         try:
-            response = self._session.request(method, url, json=body, timeout=TIMEOUT)
+            response = self._session.request(method, url, json=body, timeout=timeout)
         except requests.ConnectionError:
             raise SandboxError(
                 f"The sandbox is not running at {self.base_url}. Start it with `make run`."

@@ -18,10 +18,11 @@ from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
+from sandbox import faults as sandbox_faults
 from sandbox.loopback import is_loopback
 from sandbox.models import Behaviour, Fault, FaultKind, Quirk, RequestCounter, Service
 from sandbox.scopes import DEFAULT_EXPIRY_DAYS
-from sandbox.tempo.models import Token, TokenError
+from sandbox.tempo.models import AUDIT_LOG_FORBIDDEN, Token, TokenError
 
 View = Callable[..., HttpResponse]
 # The most calls a fault or behaviour may be asked to last (PositiveIntegerField's range).
@@ -33,6 +34,10 @@ INT32_MAX = 2**31 - 1
 MAX_DELAY_SECONDS = 60
 MAX_RETRY_AFTER_SECONDS = 3600
 NAME_MAX_LENGTH = Token._meta.get_field("name").max_length
+# The behaviours one may switch on: the documented ones (models.Behaviour), each aimed at an
+# issue or project, and Tempo's audit log answering 403, aimed at nothing (target "*").
+SWITCHES = [*Behaviour.values, AUDIT_LOG_FORBIDDEN]
+UNTARGETED = {AUDIT_LOG_FORBIDDEN}
 
 
 class ControlError(Exception):
@@ -160,9 +165,10 @@ def behaviours(request: HttpRequest) -> HttpResponse:
     """Switch a documented real behaviour on for one object (models.Behaviour).
 
     POST ``{"behaviour": "search_omits_issue", "target": "ITSD-1", "count": 1}``: ``target``
-    is an issue (id or key) or a project (id or key), stored as its id; ``count`` is how many
-    calls it affects, ``null`` for "until switched off". GET lists them; DELETE switches
-    every one off (or only ``?behaviour=…``).
+    is an issue (id or key) or a project (id or key), stored as its id (ignored, and stored
+    as ``*``, for ``tempo_audit_log_forbidden``); ``count`` is how many calls it affects,
+    ``null`` for "until switched off". GET lists them; DELETE switches every one off (or only
+    ``?behaviour=…``).
     """
     if request.method == "GET":
         return JsonResponse({"behaviours": [_quirk(q) for q in Quirk.objects.order_by("id")]})
@@ -170,12 +176,12 @@ def behaviours(request: HttpRequest) -> HttpResponse:
         quirks = Quirk.objects.all()
         if "behaviour" in request.GET:
             quirks = quirks.filter(
-                behaviour=_choice(request.GET["behaviour"], Behaviour.values, "behaviour")
+                behaviour=_choice(request.GET["behaviour"], SWITCHES, "behaviour")
             )
         quirks.delete()
         return JsonResponse({"ok": True})
     body = json_body(request)
-    behaviour = _choice(body.get("behaviour"), Behaviour.values, "behaviour")
+    behaviour = _choice(body.get("behaviour"), SWITCHES, "behaviour")
     count = body.get("count", 1)
     if count is not None:
         try:
@@ -184,7 +190,7 @@ def behaviours(request: HttpRequest) -> HttpResponse:
             raise ControlError(f"{str(error)[:-1]}, or null for until switched off.") from None
     quirk = Quirk.objects.create(
         behaviour=behaviour,
-        target=_target_id(behaviour, body.get("target")),
+        target="*" if behaviour in UNTARGETED else _target_id(behaviour, body.get("target")),
         remaining=count,
     )
     return JsonResponse(_quirk(quirk), status=201)
@@ -216,6 +222,44 @@ def _quirk(quirk: Quirk) -> dict[str, Any]:
         "target": quirk.target,
         "count": quirk.remaining,
     }
+
+
+@control_view
+@require_http_methods(["GET", "POST", "DELETE"])
+def profile(request: HttpRequest) -> HttpResponse:
+    """The realistic profile (sandbox.faults.Profile): GET reads it, DELETE switches it off.
+
+    POST ``{"realistic": true}`` switches on the defaults (150 ms a call, Tempo at 5 calls a
+    second per client, bursts of 5); ``latency`` (seconds), ``rate`` (Tempo calls a second;
+    null: no limit) and ``burst`` override them, or give a profile of their own.
+    """
+    if request.method == "DELETE":
+        return JsonResponse(sandbox_faults.set_profile(sandbox_faults.OFF).as_dict())
+    if request.method == "GET":
+        return JsonResponse(sandbox_faults.current_profile().as_dict())
+    body = json_body(request)
+    base = sandbox_faults.REALISTIC if body.get("realistic") else sandbox_faults.OFF
+    latency = body.get("latency", base.latency)
+    if (
+        not isinstance(latency, int | float)
+        or isinstance(latency, bool)
+        or not math.isfinite(latency)
+        or not 0 <= latency <= MAX_DELAY_SECONDS
+    ):
+        raise ControlError(f"'latency' must be a number of seconds from 0 to {MAX_DELAY_SECONDS}.")
+    rate = body.get("rate", base.rate)
+    if rate is not None and (
+        not isinstance(rate, int | float)
+        or isinstance(rate, bool)
+        or not math.isfinite(rate)
+        or not 0 < rate <= 10_000
+    ):
+        raise ControlError("'rate' must be calls per second above 0 (at most 10000), or null.")
+    burst = integer(body.get("burst", base.burst), "burst", 1, 10_000)
+    chosen = sandbox_faults.Profile(
+        latency=float(latency), rate=None if rate is None else float(rate), burst=burst
+    )
+    return JsonResponse(sandbox_faults.set_profile(chosen).as_dict())
 
 
 @control_view

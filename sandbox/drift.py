@@ -5,7 +5,8 @@ The app's sync tests make these through the control endpoint (`drift_views.py`, 
 the real services do around it: Jira bumps an issue's `updated` when it or its worklogs
 change, deleting an issue deletes its worklogs in Jira and in Tempo, a deleted Jira worklog
 is listed by `worklog/deleted`, and no id is ever handed out twice. Jira and Tempo worklogs
-are otherwise independent here: a test that wants both creates both.
+are otherwise independent here: a test that wants both creates both. Every change is also
+sent to the webhooks registered for it (sandbox/webhooks/events.py), once committed.
 """
 
 from __future__ import annotations
@@ -34,7 +35,9 @@ from sandbox.jira.models import (
     next_issue_number,
 )
 from sandbox.models import IdSequence
+from sandbox.tempo import papertrail
 from sandbox.tempo.models import Worklog
+from sandbox.webhooks import events
 
 DEFAULT_START_TIME = time(9, 0)
 
@@ -78,6 +81,7 @@ def create_request(project_ref: str, summary: str, reporter_ref: str, **changes:
         updated=now,
     )
     _apply(issue, **changes)
+    events.jira_issue(events.ISSUE_CREATED, issue)
     return issue
 
 
@@ -85,8 +89,10 @@ def create_request(project_ref: str, summary: str, reporter_ref: str, **changes:
 def update_request(ref: str, **changes: Any) -> Issue:
     """Change a request (see `_apply`); its `updated` becomes now."""
     issue = issue_by_ref(ref)
+    before = events.issue_snapshot_if_watched(issue)
     _apply(issue, **changes)
     issue.touch()
+    events.jira_issue(events.ISSUE_UPDATED, issue, before=before)
     return issue
 
 
@@ -101,11 +107,14 @@ def move_request(ref: str, project_ref: str) -> Issue:
         raise ControlError(f"No project with id or key '{project_ref}'.")
     if project.pk == issue.project_id:
         raise ControlError(f"{issue.key} is already in {project.key}.")
+    before = events.issue_snapshot_if_watched(issue)
     number = next_issue_number(project)
     issue.project, issue.number, issue.key = project, number, f"{project.key}-{number}"
     issue.save(update_fields=["project", "number", "key"])
     Worklog.objects.filter(issue_id=issue.pk).update(project_id=project.pk)
     issue.touch()
+    # Tempo worklogs keep their issue id, so Tempo sends nothing for a move (assumed).
+    events.jira_issue(events.ISSUE_UPDATED, issue, before=before, moved=True)
     return issue
 
 
@@ -144,9 +153,16 @@ def _apply(
 def _delete_issues(issues: QuerySet[Issue]) -> Removed:
     issue_ids = list(issues.values_list("pk", flat=True))
     removed = Removed(issue_ids=issue_ids)
+    # Sent before the rows go, so the payloads can still be read (events.py).
+    events.jira_issues_deleted(issue_ids)
+    events.tempo_worklogs(
+        events.WORKLOG_DELETED,
+        Worklog.objects.filter(issue_id__in=issue_ids).values_list("pk", flat=True),
+    )
     removed.jira_worklog_ids = JiraWorklog.objects.filter(issue__in=issue_ids).delete_recording()
     tempo = Worklog.objects.filter(issue_id__in=issue_ids)
     removed.tempo_worklog_ids = list(tempo.values_list("pk", flat=True))
+    papertrail.record_deleted(tempo)
     tempo.delete()
     Issue.objects.filter(pk__in=issue_ids).delete()
     return removed
@@ -206,7 +222,7 @@ def create_tempo_worklog(
     defaults to the time spent, the date to today."""
     issue = issue_by_ref(issue_ref, ControlError)
     now = updated or timezone.now()
-    return Worklog.objects.create(
+    worklog = Worklog.objects.create(
         id=IdSequence.next_pk(Worklog),
         issue_id=issue.pk,
         project_id=issue.project_id,
@@ -219,6 +235,8 @@ def create_tempo_worklog(
         created_at=now,
         updated_at=now,
     )
+    events.tempo_worklog(events.WORKLOG_CREATED, worklog)
+    return worklog
 
 
 @transaction.atomic
@@ -247,12 +265,18 @@ def update_tempo_worklog(
     # Strictly later than before, so an incremental sync by `updatedFrom` always sees it.
     worklog.updated_at = max(timezone.now(), worklog.updated_at + timedelta(milliseconds=1))
     worklog.save()
+    events.tempo_worklog(events.WORKLOG_UPDATED, worklog)
     return worklog
 
 
+@transaction.atomic
 def delete_tempo_worklog(worklog_id: int) -> None:
-    if not Worklog.objects.filter(pk=worklog_id).delete()[0]:
+    worklog = Worklog.objects.filter(pk=worklog_id).first()
+    if worklog is None:
         raise NotFound(f"No Tempo worklog {worklog_id}.")
+    events.tempo_worklog(events.WORKLOG_DELETED, worklog)
+    papertrail.record_deleted(Worklog.objects.filter(pk=worklog.pk))
+    worklog.delete()
 
 
 @transaction.atomic
@@ -297,6 +321,44 @@ def create_jira_worklog(
         updated=when,
     )
     issue.touch(when)
+    events.jira_worklog(events.JIRA_WORKLOG_CREATED, worklog)
+    return worklog
+
+
+@transaction.atomic
+def update_jira_worklog(
+    worklog_id: int,
+    *,
+    time_spent_seconds: int | None = None,
+    started: datetime | None = None,
+    comment: str | dict[str, Any] | None = None,
+    author: str | None = None,
+    updated: datetime | None = None,
+) -> JiraWorklog:
+    """Edit a Jira worklog as someone does in Jira: `author` is who edits it (its
+    `updateAuthor`, by default the sandbox's account); `updated` (default now, and always
+    later than before) also bumps the issue's `updated`, as Jira does; the worklog then shows
+    in `worklog/updated` again."""
+    worklog = JiraWorklog.objects.select_related("issue").filter(pk=worklog_id).first()
+    if worklog is None:
+        raise NotFound(f"No Jira worklog {worklog_id}.")
+    if time_spent_seconds is not None:
+        worklog.time_spent_seconds = time_spent_seconds
+    if started is not None:
+        worklog.started = started
+    if comment is not None:
+        rich = comment if isinstance(comment, dict) else None
+        if rich is not None and (
+            rich.get("type") != "doc" or not isinstance(rich.get("content"), list)
+        ):
+            raise ControlError("'comment' must be text or an ADF doc with a 'content' list.")
+        worklog.comment, worklog.comment_adf = ("" if rich else comment), rich
+    worklog.update_author = _author(author)
+    when = updated or timezone.now()
+    worklog.updated = max(when, worklog.updated + timedelta(milliseconds=1))
+    worklog.save()
+    worklog.issue.touch(worklog.updated)
+    events.jira_worklog(events.JIRA_WORKLOG_UPDATED, worklog)
     return worklog
 
 
@@ -306,6 +368,9 @@ def delete_jira_worklog(worklog_id: int) -> None:
     issue = Issue.objects.filter(worklogs__in=worklogs).first()
     if issue is None:
         raise NotFound(f"No Jira worklog {worklog_id}.")
+    worklog = worklogs.first()
+    if worklog is not None:
+        events.jira_worklog(events.JIRA_WORKLOG_DELETED, worklog)
     worklogs.delete_recording()
     issue.touch()
 

@@ -117,10 +117,28 @@ def jira_worklogs(request: HttpRequest) -> HttpResponse:
 
 
 @control_view
-@require_http_methods(["DELETE"])
+@require_http_methods(["PATCH", "DELETE"])
 def jira_worklog_detail(request: HttpRequest, worklog_id: int) -> HttpResponse:
-    drift.delete_jira_worklog(worklog_id)
-    return JsonResponse({"id": str(worklog_id)})
+    """DELETE a Jira worklog, or PATCH any of `{"time_spent_seconds", "started", "comment",
+    "author" (who edits it), "updated"}`."""
+    if request.method == "DELETE":
+        drift.delete_jira_worklog(worklog_id)
+        return JsonResponse({"id": str(worklog_id)})
+    body = json_body(request)
+    known = {"time_spent_seconds", "started", "comment", "author", "updated"}
+    unknown = set(body) - known
+    if unknown:
+        raise ControlError(f"Unknown worklog field(s): {', '.join(sorted(unknown))}.")
+    spent = body.get("time_spent_seconds")
+    worklog = drift.update_jira_worklog(
+        worklog_id,
+        time_spent_seconds=None if spent is None else integer(spent, "time_spent_seconds"),
+        started=_moment(body, "started"),
+        comment=_comment(body, "comment") if "comment" in body else None,
+        author=_optional_text(body, "author"),
+        updated=_moment(body, "updated"),
+    )
+    return JsonResponse(_jira_worklog(worklog))
 
 
 @control_view

@@ -3,12 +3,23 @@
 `FaultMiddleware` sees every request first. Calls to an emulated service's API are counted,
 then, if a fault is queued for that service, answered badly instead of (or around) the
 normal view. Settings pages and the control endpoint are never affected.
+
+The *realistic profile* (off by default, switched on through `/_sandbox/profile`) makes
+every API call behave more like the real services seen from a customer's server: each one
+is answered after a fixed latency (default 150 ms), and Tempo's API allows about 5 requests
+per second per client (its token; API-CONTRACTS.md §1), answering 429 with `Retry-After`
+beyond that. It lives in this process's memory — the one sandbox server, all of its
+threads — so a restart switches it off.
 """
 
 from __future__ import annotations
 
+import hashlib
+import math
+import threading
 import time
 from collections.abc import Callable
+from dataclasses import asdict, dataclass
 from datetime import timedelta
 
 from django.http import HttpRequest, HttpResponse, JsonResponse, StreamingHttpResponse
@@ -61,6 +72,95 @@ def service_for_path(path: str) -> str | None:
     return None
 
 
+# The realistic profile's defaults: a round trip from a customer's server to Tempo or
+# Atlassian's cloud, and Tempo's published guidance of about 5 requests a second per client.
+REALISTIC_LATENCY = 0.15
+REALISTIC_RATE = 5.0
+REALISTIC_BURST = 5
+
+
+@dataclass(frozen=True)
+class Profile:
+    """How every API call behaves besides its faults. `latency`: seconds added to each
+    call of every service. `rate`: Tempo API calls per second per client (None: no limit),
+    with bursts of up to `burst` calls; beyond it Tempo answers 429 with `Retry-After`."""
+
+    latency: float = 0.0
+    rate: float | None = None
+    burst: int = REALISTIC_BURST
+
+    @property
+    def is_on(self) -> bool:
+        return self.latency > 0 or self.rate is not None
+
+    def as_dict(self) -> dict[str, object]:
+        return {**asdict(self), "on": self.is_on}
+
+
+OFF = Profile()
+REALISTIC = Profile(latency=REALISTIC_LATENCY, rate=REALISTIC_RATE, burst=REALISTIC_BURST)
+
+
+class RateLimiter:
+    """A token bucket per client: `burst` calls at once, then `rate` calls a second."""
+
+    def __init__(self, clock: Callable[[], float] = time.monotonic) -> None:
+        self._clock = clock
+        self._lock = threading.Lock()
+        self._buckets: dict[str, tuple[float, float]] = {}  # client → (tokens, at)
+
+    def reset(self) -> None:
+        with self._lock:
+            self._buckets.clear()
+
+    def take(self, client: str, rate: float, burst: int) -> float:
+        """Use one call of `client`'s allowance: 0 when allowed, else the seconds until
+        the next call would be."""
+        with self._lock:
+            now = self._clock()
+            tokens, at = self._buckets.get(client, (float(burst), now))
+            tokens = min(float(burst), tokens + (now - at) * rate)
+            if tokens >= 1:
+                self._buckets[client] = (tokens - 1, now)
+                return 0.0
+            self._buckets[client] = (tokens, now)
+            return (1 - tokens) / rate
+
+
+_profile_lock = threading.Lock()
+_profile = OFF
+rate_limiter = RateLimiter()
+
+
+def current_profile() -> Profile:
+    return _profile
+
+
+def set_profile(profile: Profile) -> Profile:
+    """Switch the profile (`OFF` switches it off); every client's allowance starts full."""
+    global _profile
+    with _profile_lock:
+        _profile = profile
+        rate_limiter.reset()
+    return profile
+
+
+def client_key(request: HttpRequest) -> str:
+    """Who a rate limit counts: the token (Tempo limits per client), else the address."""
+    credentials = request.META.get("HTTP_AUTHORIZATION", "")
+    if credentials:
+        return "token:" + hashlib.sha256(credentials.encode()).hexdigest()[:16]
+    return "address:" + request.META.get("REMOTE_ADDR", "")
+
+
+def _over_the_rate_limit(wait: float) -> HttpResponse:
+    """Tempo's 429 (API-CONTRACTS.md §1): `Retry-After` in whole seconds, at least 1 (Tempo's
+    advice is to wait at least a second)."""
+    response = JsonResponse(tempo_error("Rate limit exceeded"), status=429)
+    response["Retry-After"] = str(max(1, math.ceil(wait)))
+    return response
+
+
 class FaultMiddleware:
     def __init__(self, get_response: GetResponse) -> None:
         self.get_response = get_response
@@ -70,6 +170,13 @@ class FaultMiddleware:
         if service is None:
             return self.get_response(request)
         RequestCounter.increment(service)
+        profile = _profile
+        if profile.latency:
+            time.sleep(profile.latency)
+        if profile.rate is not None and service == Service.TEMPO:
+            wait = rate_limiter.take(client_key(request), profile.rate, profile.burst)
+            if wait:
+                return _over_the_rate_limit(wait)
         fault = Fault.take(service)
         if fault is None:
             return self.get_response(request)

@@ -50,7 +50,8 @@ class SandboxProcess:
     terminal.
 
     `jira_url`, `jira_email` and `jira_api_token` are what the app's Jira settings need to
-    reach this sandbox's Jira; `tempo_url` is its `TEMPO_BASE_URL`. `env` adds environment
+    reach this sandbox's Jira (`jira_agent_email`, `jira_agent_api_token`: a second account
+    that is no Jira administrator); `tempo_url` is its `TEMPO_BASE_URL`. `env` adds environment
     variables for the sandbox (e.g. `{"SANDBOX_JIRA_WORKLOG_CHANGES_DELAY": "0"}`).
     """
 
@@ -80,6 +81,10 @@ class SandboxProcess:
         self.jira_url = f"{self.url}/jira"
         # The child inherits this environment, so it accepts exactly these credentials.
         self.jira_email, self.jira_api_token = credentials.configured(
+            {**os.environ, **self.extra_env}
+        )
+        # A Jira agent without administration: reads like the above, refused admin routes.
+        self.jira_agent_email, self.jira_agent_api_token = credentials.configured_agent(
             {**os.environ, **self.extra_env}
         )
         self.client = SandboxClient(self.url)

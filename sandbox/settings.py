@@ -28,6 +28,7 @@ INSTALLED_APPS = [
     "sandbox",
     "sandbox.tempo",
     "sandbox.jira",
+    "sandbox.webhooks",
     "django.contrib.messages",
     "django.contrib.staticfiles",
 ]
@@ -112,6 +113,11 @@ SANDBOX_JIRA_SITE_URL = env.str("SANDBOX_JIRA_SITE_URL", default="").rstrip("/")
 SANDBOX_JIRA_EMAIL, _jira_api_token = credentials.configured()
 SANDBOX_JIRA_API_TOKEN_SHA256 = credentials.token_hash(_jira_api_token)
 del _jira_api_token
+# A second, non-administrator Jira account (an agent): accepted by every Jira route, refused
+# (403) by the admin-only ones such as registering webhooks (credentials.py).
+SANDBOX_JIRA_AGENT_EMAIL, _jira_agent_api_token = credentials.configured_agent()
+SANDBOX_JIRA_AGENT_API_TOKEN_SHA256 = credentials.token_hash(_jira_agent_api_token)
+del _jira_agent_api_token
 # `worklog/updated` and `/deleted` leave out changes younger than this, as Jira leaves out
 # the last minute; tests of incremental syncs may set it to 0 to see their changes at once.
 SANDBOX_JIRA_WORKLOG_CHANGES_DELAY = env.int("SANDBOX_JIRA_WORKLOG_CHANGES_DELAY", default=60)
@@ -128,6 +134,24 @@ SANDBOX_TEMPO_OAUTH_CODE_SECONDS = env.int("SANDBOX_TEMPO_OAUTH_CODE_SECONDS", d
 # loopback over http (tempo/oauth.py), so its OAuth server must accept them; the real Tempo is
 # https only. This is the sandbox's own process: the app never reads this setting.
 os.environ["OAUTHLIB_INSECURE_TRANSPORT"] = "1"
+
+# Webhooks (sandbox/webhooks/): the defaults of the sender's settings, which the control
+# endpoint (`/_sandbox/webhooks/settings`) overrides at runtime. Tempo retries after 5 to 15
+# minutes up to 10 times and waits 30 s for an answer ("Retry policy"); Jira retries up to 5
+# times (assumed). The sandbox retries after 1 to 2 s by default, so tests need not wait, and
+# waits 10 s for an answer (Tempo's 30 s through the variable when wanted).
+SANDBOX_WEBHOOK_RETRY_DELAY_MIN = env.float("SANDBOX_WEBHOOK_RETRY_DELAY_MIN", default=1.0)
+SANDBOX_WEBHOOK_RETRY_DELAY_MAX = env.float("SANDBOX_WEBHOOK_RETRY_DELAY_MAX", default=2.0)
+SANDBOX_WEBHOOK_TEMPO_MAX_RETRIES = env.int("SANDBOX_WEBHOOK_TEMPO_MAX_RETRIES", default=10)
+SANDBOX_WEBHOOK_JIRA_MAX_RETRIES = env.int("SANDBOX_WEBHOOK_JIRA_MAX_RETRIES", default=5)
+SANDBOX_WEBHOOK_TIMEOUT = env.float("SANDBOX_WEBHOOK_TIMEOUT", default=10.0)
+# How long the verification handshake of a new Tempo subscription may take (assumed).
+SANDBOX_WEBHOOK_HANDSHAKE_TIMEOUT = env.float("SANDBOX_WEBHOOK_HANDSHAKE_TIMEOUT", default=10.0)
+# Fixed values of Tempo's `Tempo-Jira-Client-Key` and `Tempo-Tenant-ID` delivery headers.
+SANDBOX_TEMPO_JIRA_CLIENT_KEY = env.str(
+    "SANDBOX_TEMPO_JIRA_CLIENT_KEY", default="sandbox-jira-client-key"
+)
+SANDBOX_TEMPO_TENANT_ID = env.str("SANDBOX_TEMPO_TENANT_ID", default="sandbox-tempo-tenant")
 
 LOGGING = {
     "version": 1,

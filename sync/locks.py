@@ -10,6 +10,7 @@ from __future__ import annotations
 import datetime as dt
 import logging
 import threading
+import time
 import uuid
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -24,6 +25,14 @@ from worklog_report.database_outage import CONNECTION_ERRORS, reconnect
 from .models import SyncLock
 
 logger = logging.getLogger("worklog_report.sync")
+
+
+# A lock held for a drain of webhook changes (a few worklogs or issues, seconds) is waited
+# for this long rather than skipping the run: the periodic sync must not lose a whole
+# SYNC_INTERVAL to a drain that was about to end. A lock held by a sync is never waited for.
+DRAIN = "drain"
+DRAIN_WAIT_SECONDS = 60.0
+_RETRY_PAUSE = 0.5
 
 
 def lease() -> dt.timedelta:
@@ -73,22 +82,32 @@ def is_locked(name: str) -> bool:
 
 
 @contextmanager
-def sync_lock(name: str, stop: threading.Event | None = None) -> Iterator[Lease]:
-    """Hold the named lock for the duration of the block, or raise SyncAlreadyRunning."""
+def sync_lock(
+    name: str, stop: threading.Event | None = None, *, purpose: str = "sync"
+) -> Iterator[Lease]:
+    """Hold the named lock for the duration of the block, or raise SyncAlreadyRunning.
+
+    ``purpose`` is "sync" for a sync run and ``DRAIN`` for a drain of webhook changes
+    (webhooks.draining). A sync finding the lock held by a drain waits for it, at most
+    ``DRAIN_WAIT_SECONDS``; any other holder makes it raise at once.
+    """
     try:
         with transaction.atomic():
             SyncLock.objects.get_or_create(name=name)
     except IntegrityError:
         pass  # created by a concurrent caller: fine, we only needed the row to exist
-    owner = uuid.uuid4().hex
-    now = timezone.now()
-    taken = (
-        SyncLock.objects.filter(name=name)
-        .filter(Q(expires_at__isnull=True) | Q(expires_at__lte=now))
-        .update(owner=owner, expires_at=now + lease())
-    )
-    if not taken:
-        raise SyncAlreadyRunning(f"A {name} sync is already running.")
+    owner = f"{purpose}-{uuid.uuid4().hex}"
+    deadline = time.monotonic() + DRAIN_WAIT_SECONDS
+    while not _take(name, owner):
+        holder = SyncLock.objects.filter(name=name).values_list("owner", flat=True).first()
+        if (
+            purpose == DRAIN
+            or not (holder or "").startswith(f"{DRAIN}-")
+            or time.monotonic() > deadline
+            or (stop is not None and stop.is_set())
+        ):
+            raise SyncAlreadyRunning(f"A {name} sync is already running.")
+        time.sleep(_RETRY_PAUSE)
     try:
         yield Lease(name, owner, stop)
     finally:
@@ -100,3 +119,13 @@ def sync_lock(name: str, stop: threading.Event | None = None) -> Iterator[Lease]
             # one to report, not this one.
             reconnect()
             logger.warning("sync lock left to expire", extra={"kind": name})
+
+
+def _take(name: str, owner: str) -> bool:
+    """Take the lock if free or expired (one conditional UPDATE); True when taken."""
+    now = timezone.now()
+    return bool(
+        SyncLock.objects.filter(name=name)
+        .filter(Q(expires_at__isnull=True) | Q(expires_at__lte=now))
+        .update(owner=owner, expires_at=now + lease())
+    )

@@ -12,3 +12,9 @@ loop_tick = Signal()
 # (the command, the loop, the worker), with ``outcomes=`` (a list of ``Outcome``). Receivers
 # must be quick and must not fail the sync: queue work (the alert check), never do it.
 sync_finished = Signal()
+
+# Sent after worklogs or requests changed outside a sync run (a targeted sync of the changes
+# a webhook announced), with ``source=`` ("tempo" or "jira") and ``project_ids=`` (the
+# JiraProject pks touched). Receivers must be quick: invalidate or queue, never compute.
+# A run's own changes are announced by ``sync_finished``.
+data_changed = Signal()

@@ -10,19 +10,22 @@ Tempo's largest page size, following ``metadata.next``:
   not list is removed once a direct read confirms it (a list paged while it changes can
   skip one).
 
-Each page is upserted in bulk as it arrives (memory stays at a page, whatever the size),
-keyed on ``tempoWorklogId``, so a run interrupted half-way loses nothing and the next one
-completes it. Worklogs on issues that are not synced requests are counted and skipped; when
-the Jira sync brings such a request in (or one moves into the project), its worklogs are
-read directly. One project Tempo cannot read is reported for that project while the others
-are synced (docs/product.md §6). A 401 marks the integration Invalid and stops Tempo calls until
-a new token is added.
+Each page is upserted in bulk as it arrives, keyed on ``tempoWorklogId``, while the next one
+is downloaded and parsed in a background thread (memory stays at two pages, whatever the
+size; the database is only touched from the sync's own thread), so a run interrupted
+half-way loses nothing and the next one completes it. Worklogs on issues that are not synced
+requests are counted and skipped; when the Jira sync brings such a request in (or one moves
+into the project), its worklogs are read directly. One project Tempo cannot read is reported
+for that project while the others are synced (docs/product.md §6). A 401 marks the
+integration Invalid and stops Tempo calls until a new token is added.
 """
 
 from __future__ import annotations
 
 import datetime as dt
 import logging
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
@@ -31,6 +34,7 @@ from django.utils import timezone
 
 from jsm.models import JiraProject, Request
 from worklog_report.bulk import chunked, upsert
+from worklog_report.pipeline import prefetching
 from worklog_report.sentences import full_stop
 
 from . import sentences
@@ -46,6 +50,7 @@ from .client import (
     TempoUnavailable,
 )
 from .crypto import SecretUnreadable
+from .deletions import deleted_worklog_ids, remove_deleted
 from .models import ProjectSyncState, TempoIntegration, Worklog
 from .records import MalformedWorklog, TempoWorklog, WorklogPage
 
@@ -74,6 +79,8 @@ class Counts:
     pages: int = 0
     worklogs_removed: int = 0
     worklogs_confirmed: int = 0
+    # Worklogs Tempo's audit log said were deleted and a direct read confirmed (deletions.py).
+    worklogs_deleted_from_audit: int = 0
     skipped_unknown_issue: int = 0
     skipped_malformed: int = 0
     projects_failed: int = 0
@@ -159,6 +166,9 @@ def _sync(
     )
     unavailable_in_a_row = 0
     approvals = ApprovalCache()  # one read per author and period in the whole run
+    # Where the audit log of deletions is read from: the oldest watermark of the projects
+    # read incrementally, taken before this run moves it; None when every read is full.
+    audit_since = None
     for project in projects:
         state, _ = ProjectSyncState.objects.get_or_create(project=project)
         project_full = (
@@ -166,6 +176,9 @@ def _sync(
             or state.last_full_sync_at is None
             or now - state.last_full_sync_at > FULL_SYNC_EVERY
         )
+        if not project_full and state.updated_watermark is not None:
+            since = state.updated_watermark - OVERLAP
+            audit_since = since if audit_since is None else min(audit_since, since)
         try:
             _sync_project(
                 client,
@@ -199,6 +212,12 @@ def _sync(
             if project.report_settings.approved_only:
                 _sync_approvals(client, lease, project, project_full, counts, generation, approvals)
         progress.advance()
+    if audit_since is not None:
+        # Deletions a dropped worklog.deleted webhook would hide until the next full read.
+        lease.renew()
+        deleted = deleted_worklog_ids(client, audit_since)  # None: not readable, logged
+        if deleted:
+            counts.worklogs_deleted_from_audit += remove_deleted(client, lease, deleted, counts)
 
 
 def _sync_approvals(client, lease, project, full, counts, generation, cache) -> None:
@@ -242,16 +261,20 @@ def _sync_project(
         params["updatedFrom"] = since.astimezone(dt.UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
     watermark = state.updated_watermark
     path = f"/4/worklogs/project/{int(project.jira_id)}"
-    for page in client.iter_worklog_pages(path, params):
-        counts.pages += 1
-        rows = _rows(page, request_pk, generation, counts)
-        for row in rows:
-            if watermark is None or row["tempo_updated_at"] > watermark:
-                watermark = row["tempo_updated_at"]
-        del page  # the next page is fetched while this loop variable would still hold it
-        with transaction.atomic():
-            lease.renew()
-            counts.worklogs += upsert(Worklog, rows, unique="tempo_id")
+    # The next page is downloaded and parsed in a background thread while this one is
+    # written here (this thread owns the database connection): two pages at most.
+    with _pages_ahead(client, client.iter_worklog_pages(path, params)) as pages:
+        for page in pages:
+            counts.pages += 1
+            rows = _rows(page, request_pk, generation, counts)
+            for row in rows:
+                if watermark is None or row["tempo_updated_at"] > watermark:
+                    watermark = row["tempo_updated_at"]
+            del page  # the rows are all this loop needs from now on
+            with transaction.atomic():
+                lease.renew()
+                counts.worklogs += upsert(Worklog, rows, unique="tempo_id")
+            del rows  # before the next page arrives
     if full:
         counts.worklogs_removed += _remove_unlisted(
             client, lease, project, state, request_pk, generation, counts
@@ -266,6 +289,26 @@ def _sync_project(
         state.updated_watermark = watermark
         state.problem, state.problem_since = "", None
         state.save()
+
+
+@contextmanager
+def _pages_ahead(client, pages: Iterator[WorklogPage]) -> Iterator[Iterator[WorklogPage]]:
+    """``pages`` read one page ahead in a background thread (``worklog_report.pipeline``).
+
+    The thread only talks to Tempo. An OAuth token renewal after a 401 writes the
+    integration's row, so while the pages are read the client's ``renew`` runs on this
+    thread (the one with the database connection), when it next waits for a page.
+    """
+    prefetcher = prefetching(pages, name="tempo-pages")
+    renew = getattr(client, "renew", None)
+    if renew is not None:
+        client.renew = lambda: prefetcher.run_in_consumer(renew)
+    try:
+        with prefetcher:
+            yield prefetcher
+    finally:
+        if renew is not None:
+            client.renew = renew
 
 
 def _joined(project, state) -> list[str]:

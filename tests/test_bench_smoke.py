@@ -4,7 +4,8 @@ Timings are not asserted (speed is measured by `make bench`, never in tests); th
 invariants are: a full sync makes ceil(N / page size) requests per project, a no-change
 sync one request per project, and the report runs the same number of queries at two sizes;
 a Tempo backup writes a verified archive of exactly the records its download-only limit
-reads, with the same requests plus one per JSM project (its 404 probe).
+reads, with the same requests plus one per JSM project (its 404 probe); the report (with a
+contract panel) equals its CSV export; the peer runs under the sandbox's realistic profile.
 """
 
 from __future__ import annotations
@@ -45,8 +46,20 @@ def run_size(tmp_path, point_at, requests, worklogs):
         sandbox.client.reset_request_count()
         measure.sync_tempo(page_size=PAGE)
         incremental = sandbox.client.request_count("tempo")
+        measure.add_contract(prepared)
         queries = measure.report_queries(prepared)
         assert measure.ours_equals_peer(prepared)
+        p95, median, shown = measure.report_p95(prepared, requests=3)
+        assert p95 >= median > 0 and shown == "contract panel shown"
+        assert measure.report_vs_csv(prepared)["equal"]
+        # The peer under the realistic profile: every Tempo call 150 ms, at most 5/s.
+        sandbox.client.set_profile()
+        try:
+            sandbox.client.reset_request_count()
+            assert measure.timed(lambda: measure.peer_report(prepared)) >= 0.15
+            assert sandbox.client.request_count("tempo") >= 1
+        finally:
+            sandbox.client.clear_profile()
         return prepared, run, full_requests, incremental, queries
 
 
@@ -58,7 +71,8 @@ def test_benchmark_invariants_hold_at_two_sizes(tmp_path, point_at, transactiona
     large = run_size(tmp_path, point_at, 60, 700)
     for prepared, run, full_requests, incremental, _ in (small, large):
         assert full_requests == run.requests_made == measure.expected_requests(prepared, PAGE)
-        assert incremental == len(prepared.projects)
+        # One page per project, and one read of Tempo's log of deleted worklogs.
+        assert incremental == len(prepared.projects) + 1
     assert small[4] == large[4]  # the report's query count does not depend on the data size
     assert sum(large[0].worklogs_per_project.values()) > 2 * sum(
         small[0].worklogs_per_project.values()

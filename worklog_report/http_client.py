@@ -192,7 +192,8 @@ class JsonHttpClient:
 
     @sensitive_variables("kwargs")
     def request_json(self, method: str, path_or_url: str, **kwargs: Any) -> Any:
-        """One call, retried within the budget; the parsed JSON body, or an exception."""
+        """One call, retried within the budget; the parsed JSON body (None for a 204 No
+        Content), or an exception."""
         url = self.url(path_or_url)
         # Seconds of this call's failed attempts and of the waits after them. The waits are
         # counted as asked for, not as measured, so tests that do not really sleep see the
@@ -281,6 +282,8 @@ class JsonHttpClient:
             )
         if status >= 400:
             self.raise_for_refusal(response)
+        if status == 204:
+            return None  # No Content (RFC 9110 §15.3.5): a success that has no body to parse
         return self.parse(response, attempt)
 
     def parse(self, response: requests.Response, attempt: int) -> Any:

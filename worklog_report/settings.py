@@ -82,6 +82,7 @@ INSTALLED_APPS = [
     "backup",
     "alerts",
     "statements",
+    "webhooks",
 ]
 
 MIDDLEWARE = [
@@ -238,6 +239,11 @@ HTTP_CALL_DEADLINE = env.float("HTTP_CALL_DEADLINE", default=60.0)
 if HTTP_CALL_DEADLINE <= 0:
     raise ImproperlyConfigured("HTTP_CALL_DEADLINE must be a number of seconds above 0.")
 SYNC_INTERVAL = env.int("SYNC_INTERVAL", default=900)
+# Webhooks (docs/operations.md, Webhooks): Tempo and Jira post each change to
+# WEBHOOK_BASE_URL/webhooks/…, which must be an HTTPS address they can reach (plain HTTP only
+# on loopback, for the sandbox); polling every SYNC_INTERVAL remains the safety net.
+WEBHOOKS = env.bool("WEBHOOKS", default=True)
+WEBHOOK_BASE_URL = env.str("WEBHOOK_BASE_URL", default=SITE_URL).rstrip("/")
 # A sync's lock is a lease renewed after every page; a killed worker's runs out after this.
 SYNC_LOCK_SECONDS = env.int("SYNC_LOCK_SECONDS", default=300)
 

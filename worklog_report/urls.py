@@ -19,6 +19,7 @@ urlpatterns = [
     path("configuration/backup/", include("backup.urls")),
     path("portal/", include("portal.urls")),
     path("", include("statements.urls")),
+    path("webhooks/", include("webhooks.urls")),
     path("admin/", admin.site.urls),
 ]
 

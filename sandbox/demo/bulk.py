@@ -60,15 +60,26 @@ def _adapter(field: models.Field, connection: Any) -> Adapter:
         return _adapter(field.target_field, connection)
     if isinstance(field, PLAIN_FIELDS):
         return None
+    sqlite = connection.vendor == "sqlite"
     if isinstance(field, models.DateTimeField):
         adapt_datetime = connection.ops.adapt_datetimefield_value
+        if sqlite:
+            # What SQLite's adapter returns for the naive UTC value, without its checks: str()
+            # of it, which for a value already in UTC is str() of the value less "+00:00".
+            def adapt_sqlite(value):
+                if value.tzinfo is UTC:
+                    return str(value)[:-6]
+                return str(value.astimezone(UTC).replace(tzinfo=None))
+
+            return adapt_sqlite
         # Naive UTC is how both backends store an aware value under USE_TZ (the connection
         # runs in UTC); handing it over naive skips a time zone conversion per value.
         return lambda value: adapt_datetime(value.astimezone(UTC).replace(tzinfo=None))
     if isinstance(field, models.DateField):
-        return connection.ops.adapt_datefield_value
+        # SQLite's adapters return str() of a date or naive time (500,000 of each at scale).
+        return str if sqlite else connection.ops.adapt_datefield_value
     if isinstance(field, models.TimeField):
-        return connection.ops.adapt_timefield_value
+        return str if sqlite else connection.ops.adapt_timefield_value
     return _shared_value_adapter(field, connection)
 
 

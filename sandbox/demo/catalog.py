@@ -226,3 +226,114 @@ WORKLOG_TEXTS = {
     ),
 }
 JIRA_ONLY_TEXT = "Quick call, logged in Jira only"
+
+
+# -- Who the demo is made of, as one value ------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Cast:
+    """The projects, organizations and people of one shape of the demo, and their texts."""
+
+    projects: tuple[DemoProject, ...]
+    service_desks: tuple[DemoProject, ...]
+    organizations: tuple[DemoOrganization, ...]
+    customers: tuple[Person, ...]
+    agents: tuple[Person, ...]
+    teams: dict[int, tuple[Person, ...]]
+    summaries: dict[int, tuple[str, ...]]
+    worklog_texts: dict[int, tuple[str, ...]]
+    # How often each service desk gets a request; None: the demo's own draw (ITSD 55 %, SUP
+    # the rest), which the demo's identity depends on.
+    desk_weights: tuple[float, ...] | None = None
+
+
+DEMO_CAST = Cast(
+    projects=PROJECTS,
+    service_desks=SERVICE_DESKS,
+    organizations=ORGANIZATIONS,
+    customers=CUSTOMERS,
+    agents=AGENTS,
+    teams=TEAMS,
+    summaries=SUMMARIES,
+    worklog_texts=WORKLOG_TEXTS,
+)
+
+# The large benchmark shape (docs/product.md §8, 500,000 worklogs): eight more service desks
+# and 47 more organizations of three customers each, after the demo's own.
+_MORE_DESKS = (
+    ("HR", "People Services"),
+    ("FAC", "Facilities"),
+    ("FIN", "Finance Help"),
+    ("LEG", "Legal Requests"),
+    ("SEC", "Security Desk"),
+    ("DATA", "Data Requests"),
+    ("OPS", "Operations"),
+    ("MKT", "Marketing Support"),
+)
+_COMPANY_WORDS = (
+    "Northwind",
+    "Umbrella",
+    "Tyrell",
+    "Cyberdyne",
+    "Soylent",
+    "Hooli",
+    "Vandelay",
+    "Wonka",
+    "Oscorp",
+    "Massive",
+    "Gringotts",
+    "Stark",
+    "Wayne",
+    "Duff",
+    "Monarch",
+    "Aperture",
+)
+_COMPANY_KINDS = ("Industries", "Labs", "Group")
+_FIRST_NAMES = (
+    "Ada", "Ben", "Cleo", "Dev", "Eva", "Finn", "Gia", "Hugo", "Iris", "Jack", "Kai", "Lena",
+    "Mia", "Nils", "Olga", "Paul", "Rosa", "Sven", "Tara", "Uma", "Vera", "Will", "Yara", "Zoe",
+)  # fmt: skip
+_LAST_NAMES = (
+    "Adler", "Brandt", "Costa", "Dahl", "Eriksen", "Ferrari", "Gómez", "Haas", "Ito", "Jansen",
+    "Kowalski", "Lind", "Moreau", "Novak", "Olsen", "Petrov", "Quist", "Ruiz", "Sato", "Tan",
+)  # fmt: skip
+LARGE_DESKS = 10
+LARGE_ORGANIZATIONS = 50
+MEMBERS_PER_MORE_ORGANIZATION = 3
+
+
+def large_cast() -> Cast:
+    """The demo's cast with 10 service desks and 50 organizations. ITSD and SUP stay the
+    busiest desks (35 % and 25 % of the requests), the other eight share the rest."""
+    more_desks = tuple(
+        DemoProject(10003 + n, key, name, service_desk_id=3 + n)
+        for n, (key, name) in enumerate(_MORE_DESKS[: LARGE_DESKS - len(SERVICE_DESKS)])
+    )
+    names = [f"{word} {kind}" for kind in _COMPANY_KINDS for word in _COMPANY_WORDS]
+    more_orgs = tuple(
+        DemoOrganization(n, names[n - len(ORGANIZATIONS) - 1], f"ORG{n:02d}")
+        for n in range(len(ORGANIZATIONS) + 1, LARGE_ORGANIZATIONS + 1)
+    )
+    more_customers = []
+    for org in more_orgs:
+        domain = org.name.split()[0].lower() + f"{org.id}.example"
+        for place in range(MEMBERS_PER_MORE_ORGANIZATION):
+            n = org.id * MEMBERS_PER_MORE_ORGANIZATION + place
+            first = _FIRST_NAMES[n % len(_FIRST_NAMES)]
+            last = _LAST_NAMES[(n // len(_FIRST_NAMES) + n) % len(_LAST_NAMES)]
+            more_customers.append(_customer(f"{first.lower()}@{domain}", f"{first} {last}", org))
+    # The new desks take turns with ITSD's and SUP's teams and texts.
+    like = {desk.id: SERVICE_DESKS[n % 2].id for n, desk in enumerate(more_desks)}
+    desks = (*SERVICE_DESKS, *more_desks)
+    return Cast(
+        projects=(*PROJECTS, *more_desks),
+        service_desks=desks,
+        organizations=(*ORGANIZATIONS, *more_orgs),
+        customers=(*CUSTOMERS, *more_customers),
+        agents=AGENTS,
+        teams={**TEAMS, **{d: TEAMS[source] for d, source in like.items()}},
+        summaries={**SUMMARIES, **{d: SUMMARIES[source] for d, source in like.items()}},
+        worklog_texts={**WORKLOG_TEXTS, **{d: WORKLOG_TEXTS[s] for d, s in like.items()}},
+        desk_weights=(0.35, 0.25, *[0.4 / len(more_desks)] * len(more_desks)),
+    )

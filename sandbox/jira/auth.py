@@ -1,4 +1,8 @@
-"""Basic authentication of the emulated Jira: one account, e-mail and API token.
+"""Basic authentication of the emulated Jira: the administrator and a plain agent.
+
+The administrator is the account the app uses; the agent (credentials.py) is accepted by
+every route but refused, 403, by the routes only Jira administrators may call (`admin_only`:
+admin webhooks, Atlassian's "Webhooks" page: "you must be a Jira administrator").
 
 Only a SHA-256 of the API token is kept (settings.SANDBOX_JIRA_API_TOKEN_SHA256), and the
 comparison is constant-time, as for any credential check.
@@ -45,20 +49,43 @@ def basic_credentials(request: HttpRequest) -> tuple[str, str] | None:
     return email, api_token
 
 
-def is_authenticated(request: HttpRequest) -> bool:
+ADMIN = "admin"
+AGENT = "agent"
+NOT_ADMIN = "You do not have permission to perform this operation: it needs Jira administration."
+
+
+def authenticated_account(request: HttpRequest) -> str | None:
+    """`ADMIN` or `AGENT` for the account whose Basic credentials came, else None."""
     credentials = basic_credentials(request)
     if credentials is None:
-        return False
+        return None
     email, api_token = credentials
-    email_ok = email.strip().lower() == settings.SANDBOX_JIRA_EMAIL.lower()
-    token_ok = hmac.compare_digest(token_hash(api_token), settings.SANDBOX_JIRA_API_TOKEN_SHA256)
-    return email_ok and token_ok
+    email = email.strip().lower()
+    digest = token_hash(api_token)
+    accounts = [(ADMIN, settings.SANDBOX_JIRA_EMAIL, settings.SANDBOX_JIRA_API_TOKEN_SHA256)]
+    # Read with defaults: the app's own test run imports this module under its settings.
+    agent_email = getattr(settings, "SANDBOX_JIRA_AGENT_EMAIL", None)
+    agent_hash = getattr(settings, "SANDBOX_JIRA_AGENT_API_TOKEN_SHA256", None)
+    if agent_email and agent_hash:
+        accounts.append((AGENT, agent_email, agent_hash))
+    for account, known_email, known_hash in accounts:
+        # Both comparisons always run, so timing does not tell which part was wrong.
+        email_ok = email == known_email.lower()
+        token_ok = hmac.compare_digest(digest, known_hash)
+        if email_ok and token_ok:
+            return account
+    return None
 
 
-def jira_api(style: str) -> Callable[[View], View]:
-    """Guard a Jira view: 401 without the sandbox account, `JiraError` rendered in `style`.
+def is_authenticated(request: HttpRequest) -> bool:
+    return authenticated_account(request) is not None
+
+
+def jira_api(style: str, *, admin_only: bool = False) -> Callable[[View], View]:
+    """Guard a Jira view: 401 without a sandbox account, `JiraError` rendered in `style`.
 
     `style` is `errors.PLATFORM` or `errors.SERVICE_DESK`, the error body of the route's API.
+    `admin_only` routes answer 403 to the non-administrator agent.
     """
 
     def decorator(view: View) -> View:
@@ -66,13 +93,16 @@ def jira_api(style: str) -> Callable[[View], View]:
         @csrf_exempt
         @wraps(view)
         def wrapper(request: HttpRequest, *args: object, **kwargs: object) -> HttpResponse:
-            if not is_authenticated(request):
+            account = authenticated_account(request)
+            if account is None:
                 error = JiraError(
                     401, NOT_AUTHENTICATED[style], i18n_key="sd.request.error.unauthenticated"
                 )
                 response = error_response(error, style)
                 response["WWW-Authenticate"] = 'Basic realm="Jira sandbox"'
                 return response
+            if admin_only and account != ADMIN:
+                return error_response(JiraError(403, NOT_ADMIN), style)
             try:
                 return view(request, *args, **kwargs)
             except JiraError as error:

@@ -1,4 +1,9 @@
-"""The one Jira account the sandbox accepts: e-mail and API token for Basic auth.
+"""The Jira accounts the sandbox accepts: e-mail and API token for Basic auth.
+
+The administrator (`SANDBOX_JIRA_EMAIL`) is the account the app uses. A second account, a
+plain agent without Jira administration (`SANDBOX_JIRA_AGENT_EMAIL`), reads like it but is
+refused what only administrators may do (registering admin webhooks: 403), so tests can
+show that refusal.
 
 Plain Python without Django, so `SandboxProcess` (and through it the app's tests and
 `make run`) know the credentials of the sandbox they start. The defaults are what
@@ -16,6 +21,10 @@ EMAIL_VARIABLE = "SANDBOX_JIRA_EMAIL"
 API_TOKEN_VARIABLE = "SANDBOX_JIRA_API_TOKEN"
 DEFAULT_EMAIL = "admin@sandbox.example"
 DEFAULT_API_TOKEN = "sandbox-jira-token"
+AGENT_EMAIL_VARIABLE = "SANDBOX_JIRA_AGENT_EMAIL"
+AGENT_API_TOKEN_VARIABLE = "SANDBOX_JIRA_AGENT_API_TOKEN"
+DEFAULT_AGENT_EMAIL = "agent@sandbox.example"
+DEFAULT_AGENT_API_TOKEN = "sandbox-jira-agent-token"
 
 
 def configured(environ: Mapping[str, str] = os.environ) -> tuple[str, str]:
@@ -23,6 +32,15 @@ def configured(environ: Mapping[str, str] = os.environ) -> tuple[str, str]:
     return (
         environ.get(EMAIL_VARIABLE) or DEFAULT_EMAIL,
         environ.get(API_TOKEN_VARIABLE) or DEFAULT_API_TOKEN,
+    )
+
+
+def configured_agent(environ: Mapping[str, str] = os.environ) -> tuple[str, str]:
+    """(e-mail, API token) of the non-administrator agent a sandbox started with `environ`
+    accepts."""
+    return (
+        environ.get(AGENT_EMAIL_VARIABLE) or DEFAULT_AGENT_EMAIL,
+        environ.get(AGENT_API_TOKEN_VARIABLE) or DEFAULT_AGENT_API_TOKEN,
     )
 
 

@@ -46,6 +46,14 @@ class Serializer:
     def __init__(self, request: HttpRequest) -> None:
         self.base = f"{request.scheme}://{request.get_host()}/jira"
 
+    @classmethod
+    def at(cls, base: str) -> Serializer:
+        """One whose links point at `base` (a Jira root), for objects built outside a
+        request (webhook deliveries)."""
+        serializer = cls.__new__(cls)
+        serializer.base = base.rstrip("/")
+        return serializer
+
     @cached_property
     def zone(self) -> tzinfo:
         """The API account's profile time zone: Jira writes a worklog's `started` (and its

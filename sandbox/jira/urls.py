@@ -79,6 +79,8 @@ urlpatterns = [
         api_servicedesk.participants,
         name="participants",
     ),
+    # Admin webhooks (rest/webhooks/1.0/webhook…) are mounted ahead of these by the root
+    # routes (sandbox/webhooks/urls.py), so the catch-alls below do not see them.
     re_path(rf"^{JSM}", api_servicedesk.not_found),
     re_path(r"", api_platform.not_found),
 ]

@@ -6,6 +6,7 @@ import dataclasses
 import json
 
 from django.conf import settings
+from django.db import transaction
 from django.db.models import QuerySet
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.urls import reverse
@@ -16,6 +17,7 @@ from sandbox.jira.models import Issue, JiraUser, Project
 from sandbox.jira.serializers import Serializer
 from sandbox.models import Behaviour, Quirk
 from sandbox.shapes.tempo import tempo_attribute_values, tempo_page
+from sandbox.tempo import papertrail, signals
 from sandbox.tempo.auth import tempo_api
 from sandbox.tempo.models import Worklog
 from sandbox.tempo.query import (
@@ -57,7 +59,10 @@ def worklog(request: HttpRequest, worklog_id: int) -> HttpResponse:
     if row is None:
         return json_error(404, f"Worklog with id {worklog_id} does not exist")
     if request.method == "DELETE":
-        matching.delete()
+        with transaction.atomic():
+            signals.worklogs_deleting.send(sender=Worklog, worklogs=matching)
+            papertrail.record_deleted(matching)
+            matching.delete()
         return HttpResponse(status=204)
     return JsonResponse(_serializer(request)(row))
 

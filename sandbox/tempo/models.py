@@ -387,3 +387,35 @@ class Approval(models.Model):
 
     def __str__(self) -> str:
         return f"{self.account_id} {self.period_from}: {self.status}"
+
+
+# Tempo's audit log (`POST /4/papertrail/search`, sandbox/tempo/papertrail.py).
+
+# The control endpoint's switch (`/_sandbox/behaviours`) that makes the audit log answer 403,
+# as Tempo does for a token "missing the required permission"; its target is ignored.
+AUDIT_LOG_FORBIDDEN = "tempo_audit_log_forbidden"
+
+
+class AuditEvent(models.Model):
+    """One event of Tempo's audit log (`AuditLogEvent` of Tempo's v4 OpenAPI).
+
+    The sandbox records only worklog deletions (entity `worklog`, action `Deleted`), made
+    by the control endpoint's drift or by `DELETE /4/worklogs/{id}`; seeding records none.
+    """
+
+    entity_type = models.CharField(max_length=40)
+    action = models.CharField(max_length=16)
+    entity_id = models.CharField(max_length=64)
+    parent_id = models.CharField(max_length=64)
+    author_account_id = models.CharField(max_length=128)
+    worker_account_id = models.CharField(max_length=128, blank=True)
+    # [{"field", "previous", "new"}] as `AuditLogChangeBean`.
+    changes = models.JSONField(default=list, blank=True)
+    timestamp = models.DateTimeField()
+
+    class Meta:
+        ordering = ["timestamp", "id"]
+        indexes = [models.Index(fields=["timestamp", "id"])]
+
+    def __str__(self) -> str:
+        return f"{self.entity_type} {self.entity_id} {self.action} at {self.timestamp}"

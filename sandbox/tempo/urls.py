@@ -5,7 +5,7 @@ from __future__ import annotations
 from django.urls import path, re_path
 
 from sandbox import converters  # noqa: F401  (registers id64)
-from sandbox.tempo import api, approvals, lists, oauth, oauth_pages, settings_pages
+from sandbox.tempo import api, approvals, lists, oauth, oauth_pages, papertrail, settings_pages
 
 app_name = "sandbox_tempo"
 
@@ -52,6 +52,10 @@ urlpatterns = [
         name="user_approval",
     ),
     path("4/timesheet-approvals/waiting", approvals.waiting_approvals, name="waiting_approvals"),
+    # Tempo's audit log: worklog deletions (papertrail.py).
+    path("4/papertrail/search", papertrail.search, name="papertrail_search"),
+    # Webhook subscriptions (4/webhooks/subscriptions…) are mounted ahead of these by the
+    # root routes (sandbox/webhooks/urls.py), so the catch-all below does not see them.
     re_path(r"^4/", api.not_found),
     # Settings › API Integration.
     path("settings/api-integration/", settings_pages.token_list, name="token_list"),

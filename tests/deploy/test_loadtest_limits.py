@@ -10,7 +10,7 @@ import pytest
 ROOT = Path(__file__).resolve().parents[2]
 sys.path.insert(0, str(ROOT / "scripts"))
 
-from loadtest import LoadTestError, load_limits  # noqa: E402
+from loadtest import SIZES, LoadTestError, load_limits, load_size  # noqa: E402
 
 
 def test_defaults_are_50_customers_arriving_one_a_second_for_two_minutes():
@@ -43,3 +43,15 @@ def test_values_are_kept_within_bounds(environ, expected):
 def test_bad_values_are_refused_in_a_sentence(environ, words):
     with pytest.raises(LoadTestError, match=words):
         load_limits(environ)
+
+
+def test_the_size_is_the_benchmarks_50k_unless_500k_is_asked_for():
+    assert load_size({}) == "50k"
+    assert load_size({"LOAD_SIZE": " 500K "}) == "500k"
+    assert SIZES["500k"][0] == ["--requests", "20000", "--worklogs", "500000"]
+    assert SIZES["500k"][1].name == "load-500k.json"  # the 50k figures are kept beside it
+
+
+def test_an_unknown_size_is_refused_with_the_sizes_there_are():
+    with pytest.raises(LoadTestError, match="LOAD_SIZE must be one of 50k, 500k, not '5m'"):
+        load_size({"LOAD_SIZE": "5m"})

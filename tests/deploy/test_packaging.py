@@ -29,6 +29,7 @@ def test_every_installed_app_of_ours_is_shipped():
         "backup",
         "alerts",
         "statements",
+        "webhooks",
     }
     assert ours <= shipped_packages()
     assert "worklog_report" in shipped_packages()

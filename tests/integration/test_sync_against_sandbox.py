@@ -52,7 +52,8 @@ def test_first_sync_then_no_change(sandbox_app):
     sandbox_app.client.reset_request_count()
     again = sync_tempo()
     assert again.status == SyncRun.Status.SUCCEEDED
-    assert sandbox_app.client.request_count("tempo") == 2  # one request per enabled project
+    # One request per enabled project, and one to the audit log.
+    assert sandbox_app.client.request_count("tempo") == 3
     assert Worklog.objects.count() == stored
     assert sync_jira().counts["requests"] == 300
 
@@ -88,11 +89,24 @@ def test_drift_in_jira_and_tempo_is_reflected(sandbox_app):
 
     a_worklog = Worklog.objects.filter(request__project__key="SUP").first().tempo_id
     sandbox_app.client.delete_tempo_worklog(a_worklog)
-    sync_tempo()
-    assert Worklog.objects.filter(tempo_id=a_worklog).exists()  # lists never show deletions
-    full = sync_tempo(full=True)
+    # Lists never show deletions; Tempo's audit log does (a dropped webhook is caught).
+    incremental = sync_tempo()
     assert not Worklog.objects.filter(tempo_id=a_worklog).exists()
-    assert full.counts["worklogs_removed"] == 1
+    assert incremental.counts["worklogs_deleted_from_audit"] == 1
+    full = sync_tempo(full=True)
+    assert full.counts["worklogs_removed"] == 0
+
+    # A token Tempo refuses the audit log: the deletion waits for the full read.
+    another = Worklog.objects.filter(request__project__key="SUP").first().tempo_id
+    sandbox_app.client.delete_tempo_worklog(another)
+    sandbox_app.client.switch_on("tempo_audit_log_forbidden", "*", count=None)
+    try:
+        refused = sync_tempo()
+    finally:
+        sandbox_app.client.switch_off("tempo_audit_log_forbidden")
+    assert refused.status == SyncRun.Status.SUCCEEDED
+    assert Worklog.objects.filter(tempo_id=another).exists()
+    assert sync_tempo(full=True).counts["worklogs_removed"] == 1
 
 
 def test_jira_failing_half_way_keeps_data_and_the_next_run_completes(sandbox_app):

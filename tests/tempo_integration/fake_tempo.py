@@ -56,6 +56,11 @@ class FakeTempo:
         self.not_found_projects: set[int] = set()
         self.direct_reads: list[int] = []
         self.issue_reads: list[int] = []
+        # Tempo's audit log (`POST /4/papertrail/search`): ids of deleted worklogs, and the
+        # `from` of every search; `audit_status` other than 200 refuses it.
+        self.audit_deleted: list[int] = []
+        self.audit_searches: list[str] = []
+        self.audit_status = 200
 
     def install(self, rsps):
         rsps.add_callback(
@@ -73,6 +78,31 @@ class FakeTempo:
             re.compile(rf"{re.escape(django_settings.TEMPO_BASE_URL)}/4/worklogs/issue/(\d+).*"),
             self.issue_worklogs,
         )
+        rsps.add_callback(
+            responses.POST,
+            re.compile(rf"{re.escape(django_settings.TEMPO_BASE_URL)}/4/papertrail/search.*"),
+            self.audit_log,
+        )
+
+    def audit_log(self, request):
+        body = json.loads(request.body)
+        self.audit_searches.append(body["from"])
+        if self.audit_status != 200:
+            return self.audit_status, {}, json.dumps(tempo_error("Forbidden"))
+        results = [
+            {
+                "action": "Deleted",
+                "author": "a",
+                "changes": [],
+                "entityId": str(i),
+                "entityType": "worklog",
+                "parentId": "1",
+                "timestamp": body["from"],
+            }
+            for i in self.audit_deleted
+        ]
+        page = {"self": request.url, "metadata": {"limit": 1000}, "results": results}
+        return 200, {}, json.dumps(page)
 
     def issue_worklogs(self, request):
         """/4/worklogs/issue/{id}: every worklog of the issue, one page."""

@@ -233,3 +233,14 @@ def test_requests_are_spaced_to_stay_under_five_per_second(monkeypatch):
     client._throttle()
     client._throttle()
     assert waits and 0 < waits[0] <= 0.2
+
+
+@responses.activate
+def test_a_204_no_content_is_a_success_without_a_body_never_retried():
+    """RFC 9110: 204 has no content. Tempo's DELETE and PATCH …/refresh of a webhook
+    subscription answer it; the transport must not read it as a broken JSON answer."""
+    url = f"{BASE}/4/webhooks/subscriptions/0b7d"
+    responses.delete(url, status=204)
+    tempo, waits = make_client()
+    assert tempo.request_json("DELETE", "/4/webhooks/subscriptions/0b7d") is None
+    assert len(responses.calls) == 1 and waits == []

@@ -43,8 +43,21 @@ def stored_ids() -> list[int]:
 def test_a_brief_outage_fails_the_run_in_a_sentence_and_the_next_run_completes(
     tempo, outage, waits, monkeypatch
 ):
-    # The database goes away while page 2 is read, and is back a second later.
-    tempo.before_page = lambda number: setattr(outage, "down", number == 2 or outage.down)
+    # The database goes away once page 1 is written, as page 2 is about to be, and is back a
+    # second later. (Page 2 is read while page 1 is written: tempo_integration.sync reads one
+    # page ahead, so the outage is started by the second write, not by the second read.)
+    from tempo_integration import sync as tempo_sync
+
+    writes = []
+
+    def upsert(*args, **kwargs):
+        writes.append(1)
+        if len(writes) == 2:
+            outage.down = True
+        return real_upsert(*args, **kwargs)
+
+    real_upsert = tempo_sync.upsert
+    monkeypatch.setattr(tempo_sync, "upsert", upsert)
     monkeypatch.setattr(
         "worklog_report.database_outage._sleep",
         lambda seconds: (waits.append(seconds), setattr(outage, "down", False)),
@@ -61,7 +74,7 @@ def test_a_brief_outage_fails_the_run_in_a_sentence_and_the_next_run_completes(
     assert ProjectSyncState.objects.get().updated_watermark is None  # not moved on
     assert not is_locked("tempo")
 
-    tempo.before_page = None
+    monkeypatch.setattr(tempo_sync, "upsert", real_upsert)
     again = sync_tempo()
     assert again.status == SyncRun.Status.SUCCEEDED, again.error
     assert stored_ids() == [1, 2, 3]  # complete, each once (issue 4 is not a synced request)

@@ -1,4 +1,9 @@
-"""Re-encrypt every stored secret with the first key of ENCRYPTION_KEYS (docs/product.md §3, §7)."""
+"""Re-encrypt every stored secret with the first key of ENCRYPTION_KEYS (docs/product.md §3, §7).
+
+The Tempo credentials here; every other app's secrets (the webhooks' shared secrets) through
+``tempo_integration.signals.rotating_secrets``, sent inside the same transaction: one secret
+that cannot be read rolls everything back.
+"""
 
 from __future__ import annotations
 
@@ -7,6 +12,7 @@ from django.db import transaction
 
 from tempo_integration import crypto
 from tempo_integration.models import TempoIntegration
+from tempo_integration.signals import rotating_secrets
 from worklog_report.sentences import full_stop
 
 
@@ -19,6 +25,24 @@ class Command(BaseCommand):
     def handle(self, *args, **options) -> None:
         new_key_id = crypto.key_id(crypto.configured_keys()[0])
         rotated = unchanged = 0
+
+        def rotate(ciphertext: str, what: str) -> crypto.Sealed:
+            """Re-encrypt one secret of another app (``rotating_secrets``), counted."""
+            nonlocal rotated, unchanged
+            before = crypto.key_id_of(ciphertext)
+            try:
+                sealed = crypto.rotate(ciphertext)
+            except crypto.SecretUnreadable as exc:
+                raise CommandError(
+                    f"{full_stop(str(exc))} It is {what}. Nothing was changed. Put the key "
+                    "that encrypted it back into ENCRYPTION_KEYS and run this again."
+                ) from None
+            if before == sealed.key_id:
+                unchanged += 1
+            else:
+                rotated += 1
+            return sealed
+
         with transaction.atomic():
             for integration in TempoIntegration.objects.select_for_update():
                 # The API token or OAuth access token, and an OAuth connection's refresh
@@ -57,6 +81,8 @@ class Command(BaseCommand):
                         "The Tempo credentials changed while they were re-encrypted (an OAuth "
                         "renewal). Nothing was changed; run this again."
                     )
+            # Every other app's secrets; a CommandError raised here rolls everything back.
+            rotating_secrets.send(sender=Command, rotate=rotate)
         self.stdout.write(
             f"Re-encrypted {rotated + unchanged} secret(s) with key {new_key_id} "
             f"({rotated} moved from an older key)."

@@ -1,0 +1,145 @@
+"""POST /webhooks/jira/<public_id>/: every refusal writes nothing."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import pytest
+from django.utils import timezone
+
+from webhooks.models import PendingChange, SeenEvent
+from webhooks.tasks import apply_pending_changes
+
+from .conftest import jira_issue_body, jira_signature, jira_worklog_body, post_jira
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture(autouse=True)
+def _queue(queued_tasks):
+    return queued_tasks
+
+
+def assert_nothing_written(queued_tasks):
+    assert PendingChange.objects.count() == 0
+    assert SeenEvent.objects.count() == 0
+    assert queued_tasks(apply_pending_changes) == 0
+
+
+def test_issue_event_it_works(client, jira_subscription, queued_tasks):
+    response = post_jira(client, jira_subscription, jira_issue_body("20001"))
+    assert response.status_code == 204
+    change = PendingChange.objects.get()
+    assert (change.kind, change.remote_id) == ("jira_issue", "20001")
+    assert SeenEvent.objects.get().event_id == "wh-1"
+    assert queued_tasks(apply_pending_changes) == 1
+
+
+def test_worklog_event_it_keeps_the_issue(client, jira_subscription):
+    response = post_jira(client, jira_subscription, jira_worklog_body("501", "20001"))
+    assert response.status_code == 204
+    change = PendingChange.objects.get()
+    assert (change.kind, change.remote_id, change.issue_id) == ("jira_worklog", "501", "20001")
+
+
+def test_it_refuses_a_bad_signature(client, jira_subscription, queued_tasks):
+    response = post_jira(
+        client, jira_subscription, jira_issue_body(), signature="sha256=" + "0" * 64
+    )
+    assert response.status_code == 401
+    assert_nothing_written(queued_tasks)
+
+
+@pytest.mark.parametrize("signature", ["", "sha1=abc", "0" * 64])
+def test_it_refuses_a_missing_or_other_signature(
+    client, jira_subscription, queued_tasks, signature
+):
+    response = post_jira(client, jira_subscription, jira_issue_body(), signature=signature)
+    assert response.status_code == 401
+    assert_nothing_written(queued_tasks)
+
+
+def test_it_refuses_another_secret(client, jira_subscription, queued_tasks):
+    body = jira_issue_body()
+    response = post_jira(
+        client, jira_subscription, body, signature=jira_signature(body, "another-secret-123")
+    )
+    assert response.status_code == 401
+    assert_nothing_written(queued_tasks)
+
+
+def test_it_refuses_the_signature_of_another_body(client, jira_subscription, queued_tasks):
+    signature = jira_signature(jira_issue_body("20002"))
+    response = post_jira(client, jira_subscription, jira_issue_body("20001"), signature=signature)
+    assert response.status_code == 401
+    assert_nothing_written(queued_tasks)
+
+
+def test_it_refuses_a_delivery_without_identifier(client, jira_subscription, queued_tasks):
+    response = post_jira(client, jira_subscription, jira_issue_body(), identifier=None)
+    assert response.status_code == 400
+    assert_nothing_written(queued_tasks)
+
+
+def test_it_refuses_an_old_delivery(client, jira_subscription, queued_tasks):
+    body = jira_issue_body(timestamp=timezone.now() - dt.timedelta(hours=4))
+    response = post_jira(client, jira_subscription, body)
+    assert response.status_code == 400
+    assert_nothing_written(queued_tasks)
+
+
+def test_it_answers_a_retry_200_and_writes_nothing_new(client, jira_subscription, queued_tasks):
+    body = jira_issue_body()
+    assert post_jira(client, jira_subscription, body, identifier="same").status_code == 204
+    PendingChange.objects.all().delete()
+    response = post_jira(client, jira_subscription, body, identifier="same")
+    assert response.status_code == 200
+    assert PendingChange.objects.count() == 0
+    assert SeenEvent.objects.count() == 1
+
+
+@pytest.mark.parametrize(
+    "body",
+    [
+        b"not json",
+        b'"a string"',
+        b'{"webhookEvent": "jira:issue_updated", "issue": {"key": "ITSD-1"}}',
+        b'{"webhookEvent": "jira:issue_updated", "issue": {"id": "12a"}}',
+        b'{"webhookEvent": "worklog_created", "worklog": {"id": "5"}}',
+        b'{"issue": {"id": "1"}}',
+    ],
+)
+def test_it_refuses_a_body_without_what_it_needs(client, jira_subscription, queued_tasks, body):
+    response = post_jira(client, jira_subscription, body)
+    assert response.status_code == 400
+    assert_nothing_written(queued_tasks)
+
+
+def test_it_ignores_another_event(client, jira_subscription, queued_tasks):
+    body = b'{"webhookEvent": "comment_created", "comment": {"id": "1"}}'
+    assert post_jira(client, jira_subscription, body).status_code == 204
+    assert PendingChange.objects.count() == 0
+    assert queued_tasks(apply_pending_changes) == 0
+
+
+def test_it_refuses_an_oversized_body(client, jira_subscription, queued_tasks):
+    body = b'{"pad": "' + b"x" * (64 * 1024) + b'"}'
+    assert post_jira(client, jira_subscription, body).status_code == 413
+    assert_nothing_written(queued_tasks)
+
+
+def test_it_handles_an_unknown_address(client, jira_subscription, queued_tasks):
+    body = jira_issue_body()
+    response = client.post(
+        "/webhooks/jira/unknown/",
+        data=body,
+        content_type="application/json",
+        HTTP_X_HUB_SIGNATURE=jira_signature(body),
+        HTTP_X_ATLASSIAN_WEBHOOK_IDENTIFIER="wh-1",
+    )
+    assert response.status_code == 404
+    assert_nothing_written(queued_tasks)
+
+
+def test_it_rejects_get(client, jira_subscription):
+    assert client.get(f"/webhooks/jira/{jira_subscription.public_id}/").status_code == 405
