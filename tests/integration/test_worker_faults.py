@@ -109,7 +109,9 @@ def test_worker_killed_mid_sync_then_the_next_run_completes(worker_env, worker_s
 
 
 def test_two_workers_at_once_run_one_sync(worker_env, worker_sandbox):
-    worker_sandbox.client.add_fault("jira", "slow", count=1, delay=3)
+    # Long enough for the second process to start (import Django, connect) on a loaded
+    # machine while the first still holds the lock.
+    worker_sandbox.client.add_fault("jira", "slow", count=1, delay=10)
     first = start_sync(worker_env)
     wait_for(lambda: SyncRun.objects.filter(kind="jira", status="running").exists())
     second = start_sync(worker_env)
