@@ -62,6 +62,11 @@ def check_when_due(sender, **kwargs) -> None:
 
 @receiver(sync_finished, dispatch_uid="webhooks.drain_after_sync")
 def drain_after_sync(sender, **kwargs) -> None:
+    """After any sync round (the loop's, Sync now's, the one after Add): drain what waited for
+    it, and queue the check when it is due — a deployment without the `sync` loop (`make
+    run`: the app and the worker) still registers its Jira webhook and refreshes Tempo's."""
+    if claim_check():
+        enqueue_once(check_webhooks)
     if draining.has_pending():
         request_drain()
 

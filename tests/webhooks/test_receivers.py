@@ -42,3 +42,11 @@ def test_a_finished_sync_queues_the_changes_it_kept_waiting(queued_tasks):
     sync_finished.send(sender=None, outcomes=[])
     sync_finished.send(sender=None, outcomes=[])
     assert queued_tasks(apply_pending_changes) == 1
+
+
+def test_a_finished_sync_queues_the_check_when_due_so_make_run_registers_jira(queued_tasks):
+    """`make run` has the app and the worker but no `sync` loop (no loop_tick): the sync
+    after Add (or Sync now) must still lead to the check that registers the Jira webhook."""
+    sync_finished.send(sender=None, outcomes=[])
+    sync_finished.send(sender=None, outcomes=[])  # within 15 minutes: not again
+    assert queued_tasks(check_webhooks) == 1

@@ -18,7 +18,7 @@ from ..registration import JIRA_NOT_CONFIGURED, base_url_problem
 
 register = template.Library()
 
-WAITING = "Waiting for the worker to register them."
+WAITING = "Not registered yet: the worker registers them after the next sync."
 NO_TEMPO = "No Tempo integration is stored."
 
 
