@@ -31,7 +31,7 @@ from .client import JiraClient, JiraNotFound, _issue, _issue_fields
 from .customer_accounts import ensure_customer_accounts
 from .models import Customer, JiraProject, JiraWorklog, Organization, Request
 from .records import JiraIssue, JiraUser
-from .sync import _request_row, _upsert_requests
+from .sync import _request_row, _upsert_requests, upsert_customers
 from .worklogs import _upsert
 
 if TYPE_CHECKING:
@@ -108,23 +108,7 @@ def _write(issues: list[JiraIssue], projects: dict[str, int], refreshed: Refresh
             if user is not None and (user.account_id not in users or user.email_address):
                 users[user.account_id] = user
     known = set(Customer.objects.filter(account_id__in=users).values_list("account_id", flat=True))
-    Customer.objects.bulk_create(
-        [
-            Customer(
-                account_id=account_id,
-                email=user.email_address.strip().lower(),
-                display_name=user.display_name,
-                active=user.active,
-            )
-            for account_id, user in users.items()
-        ],
-        update_conflicts=True,
-        unique_fields=["account_id"],
-        update_fields=["email", "display_name", "active"],
-    )
-    customer_pk = dict(
-        Customer.objects.filter(account_id__in=users).values_list("account_id", "pk")
-    )
+    customer_pk = upsert_customers(users)
     ids = [issue.id for issue in issues]
     before = dict(Request.objects.filter(jira_id__in=ids).values_list("jira_id", "project_id"))
     rows = [_request_row(i, projects[i.project_id], customer_pk) for i in issues]

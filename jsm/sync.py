@@ -309,9 +309,10 @@ def _users_in(data: _ProjectData) -> dict[str, JiraUser]:
     return users
 
 
-def _write_project(data: _ProjectData, counts: Counts) -> None:
-    project = data.project
-    users = _users_in(data)
+def upsert_customers(users: dict[str, JiraUser]) -> dict[str, int]:
+    """Write the reporters and participants read (``{account_id: JiraUser}``) as customers —
+    e-mail address (lower case), display name, whether JSM still lets them in — and return
+    their pks by account id."""
     Customer.objects.bulk_create(
         [
             Customer(
@@ -327,9 +328,13 @@ def _write_project(data: _ProjectData, counts: Counts) -> None:
         update_fields=["email", "display_name", "active"],
         batch_size=BATCH,
     )
-    customer_pk = dict(
-        Customer.objects.filter(account_id__in=users).values_list("account_id", "pk")
-    )
+    return dict(Customer.objects.filter(account_id__in=users).values_list("account_id", "pk"))
+
+
+def _write_project(data: _ProjectData, counts: Counts) -> None:
+    project = data.project
+    users = _users_in(data)
+    customer_pk = upsert_customers(users)
 
     Organization.objects.bulk_create(
         [Organization(jira_id=o.id, name=o.name) for o in data.organizations],
