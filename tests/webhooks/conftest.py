@@ -11,7 +11,8 @@ import json
 import pytest
 from django.utils import timezone
 
-from webhooks.models import Subscription
+from webhooks.models import PendingChange, SeenEvent, Subscription
+from webhooks.tasks import apply_pending_changes
 
 TEMPO_SECRET = "t" * 64 + "S3cr3tTempoShared" + "x" * 47  # 128 characters, as Tempo's
 JIRA_SECRET = "jira-generated-secret-0123456789abcdefghijk"
@@ -135,3 +136,10 @@ def post_jira(client, row, body: bytes, *, identifier="wh-1", signature=None):
     return client.post(
         f"/webhooks/jira/{row.public_id}/", data=body, content_type="application/json", **extra
     )
+
+
+def assert_nothing_written(queued_tasks) -> None:
+    """A refused delivery left no pending change, no seen id and no queued drain."""
+    assert PendingChange.objects.count() == 0
+    assert SeenEvent.objects.count() == 0
+    assert queued_tasks(apply_pending_changes) == 0

@@ -10,7 +10,13 @@ from django.utils import timezone
 from webhooks.models import PendingChange, SeenEvent
 from webhooks.tasks import apply_pending_changes
 
-from .conftest import jira_issue_body, jira_signature, jira_worklog_body, post_jira
+from .conftest import (
+    assert_nothing_written,
+    jira_issue_body,
+    jira_signature,
+    jira_worklog_body,
+    post_jira,
+)
 
 pytestmark = pytest.mark.django_db
 
@@ -18,12 +24,6 @@ pytestmark = pytest.mark.django_db
 @pytest.fixture(autouse=True)
 def _queue(queued_tasks):
     return queued_tasks
-
-
-def assert_nothing_written(queued_tasks):
-    assert PendingChange.objects.count() == 0
-    assert SeenEvent.objects.count() == 0
-    assert queued_tasks(apply_pending_changes) == 0
 
 
 def test_issue_event_it_works(client, jira_subscription, queued_tasks):

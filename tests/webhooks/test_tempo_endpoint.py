@@ -10,7 +10,7 @@ from django.utils import timezone
 from webhooks.models import PendingChange, SeenEvent, Subscription
 from webhooks.tasks import apply_pending_changes
 
-from .conftest import post_tempo, tempo_body, tempo_signature, tempo_stamp
+from .conftest import assert_nothing_written, post_tempo, tempo_body, tempo_signature, tempo_stamp
 
 pytestmark = pytest.mark.django_db
 
@@ -18,12 +18,6 @@ pytestmark = pytest.mark.django_db
 @pytest.fixture(autouse=True)
 def _queue(queued_tasks):
     return queued_tasks
-
-
-def assert_nothing_written(queued_tasks):
-    assert PendingChange.objects.count() == 0
-    assert SeenEvent.objects.count() == 0
-    assert queued_tasks(apply_pending_changes) == 0
 
 
 def test_delivery_it_works(client, tempo_subscription, queued_tasks):
