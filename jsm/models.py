@@ -9,6 +9,8 @@ from __future__ import annotations
 from django.conf import settings
 from django.db import models
 
+from worklog_report.month_summary import MonthSummary
+
 
 class JiraProject(models.Model):
     """A JSM project (service desk). Software projects are never stored."""
@@ -146,6 +148,15 @@ class JiraWorklog(models.Model):
 
     def __str__(self) -> str:
         return f"Jira worklog {self.jira_id} on {self.request_id}"
+
+
+class JiraWorklogMonth(MonthSummary):
+    """Jira worklogs per request and month (``approved`` always false: Jira has no
+    approvals), summed by PostgreSQL's triggers on ``JiraWorklog``
+    (``worklog_report.month_summary``); ``seconds*`` are logged seconds. Empty on SQLite."""
+
+    def __str__(self) -> str:
+        return f"Jira worklogs of {self.request_id} in {self.month:%Y-%m}"
 
 
 class Worker(models.Model):

@@ -13,9 +13,9 @@ from django.db import models
 from django.db.models import F, Q
 from django.db.models.expressions import Combinable, ExpressionWrapper
 
-from jsm.models import JiraProject, JiraWorklog, Organization
+from jsm.models import JiraProject, JiraWorklog, JiraWorklogMonth, Organization
 from sync.models import SyncRun
-from tempo_integration.models import Worklog
+from tempo_integration.models import Worklog, WorklogMonth
 
 from . import contract_sentences as sentences
 from .visibility import organization_requests
@@ -27,12 +27,13 @@ MAX_DAYS = 3653  # a contract's longest period: ten years, leap days included
 
 @dataclass(frozen=True)
 class Source:
-    """Where the hours customers see come from: the worklog model, its seconds field and the
-    sync that fills it."""
+    """Where the hours customers see come from: the worklog model, its seconds field, the
+    sync that fills it, and its month summary (``worklog_report.month_summary``)."""
 
     model: type[models.Model]
     seconds_field: str
     sync_kind: str
+    summary: type[models.Model]
 
 
 class ReportSettings(models.Model):
@@ -131,8 +132,8 @@ class ReportSettings(models.Model):
     def source(self) -> Source:
         """Tempo's billable seconds (``Worklog``) or Jira's logged time (``JiraWorklog``)."""
         if self.hours_source == self.HoursSource.JIRA_LOGGED:
-            return Source(JiraWorklog, "time_spent_seconds", SyncRun.Kind.JIRA)
-        return Source(Worklog, "billable_seconds", SyncRun.Kind.TEMPO)
+            return Source(JiraWorklog, "time_spent_seconds", SyncRun.Kind.JIRA, JiraWorklogMonth)
+        return Source(Worklog, "billable_seconds", SyncRun.Kind.TEMPO, WorklogMonth)
 
     def counted(self) -> Q:
         """Which of the source's worklogs count: all of them, or on approved timesheets only

@@ -12,15 +12,18 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass, field
 
-from django.db.models import DateField, F, QuerySet, Sum, Window
-from django.db.models.functions import Cast, DenseRank, TruncDay, TruncMonth
+from django.core.exceptions import EmptyResultSet
+from django.db import connection
+from django.db.models import DateField, QuerySet, Sum
+from django.db.models.functions import Cast, TruncDay, TruncMonth
 
 from jsm.models import JiraWorklog, Request, Worker
 from sync.models import SyncRun
 from tempo_integration.models import TempoIntegration, Worklog
+from worklog_report import month_summary
 
 from .models import ReportSettings
-from .periods import Period, add_months
+from .periods import Period, add_months, month_end
 
 
 def hours_available(report_settings: ReportSettings) -> bool:
@@ -67,17 +70,27 @@ def pending_seconds(
     report_settings: ReportSettings, requests: QuerySet[Request], period: Period
 ) -> int:
     """On approved timesheets only: the shown seconds of the period's worklogs whose
-    timesheet is not approved yet ("awaiting approval"; one query). 0 on other settings,
-    without a query."""
+    timesheet is not approved yet ("awaiting approval"; one query, over the month summary for
+    whole months on PostgreSQL as ``report_aggregate``). 0 on other settings, without a
+    query."""
     if not report_settings.approved_only:
         return 0
-    total = Worklog.objects.filter(
-        request__in=requests,
-        start_date__gte=period.start,
-        start_date__lte=period.end,
-        approved=False,
-    ).aggregate(seconds=Sum(report_settings.shown_seconds()))["seconds"]
-    return int(total or 0)
+    months = whole_months(period)
+    if months is None or not month_summary.available():
+        total = Worklog.objects.filter(
+            request__in=requests,
+            start_date__gte=period.start,
+            start_date__lte=period.end,
+            approved=False,
+        ).aggregate(seconds=Sum(report_settings.shown_seconds()))["seconds"]
+        return int(total or 0)
+    try:
+        per_month, params = _per_month_sql(report_settings, requests, period, months, False)
+    except EmptyResultSet:  # nothing visible
+        return 0
+    with connection.cursor() as cursor:
+        cursor.execute(f"SELECT SUM(per.seconds) FROM ({per_month}) per (r, m, seconds)", params)  # noqa: S608
+        return int(cursor.fetchone()[0] or 0)
 
 
 @dataclass
@@ -110,64 +123,131 @@ class Report:
         return sum(row.seconds for row in self.rows)
 
 
-def report_aggregate(report_settings, requests, period: Period):
-    """The one SQL aggregate behind the page: shown seconds per request and chart bucket.
+def report_aggregate(report_settings, requests, period: Period) -> list[tuple]:
+    """The one SQL statement behind the page's numbers, folded by the database.
 
-    Rows, total and chart are all folded from it in Python, so the worklogs are read once.
-    Each row also says where its request comes in the table (``newest``: 1 for the most
-    recently created request), numbered by the database: the bucket comes as a date and the
-    creation time not at all, because turning thousands of timestamps with a time zone into
-    Python objects was a third of the page's time at 500,000 worklogs (docs/product.md §8).
+    Rows of (request_id, key, summary, status, status_category, None, seconds) — one per
+    visible request with shown seconds in the period (more than 0), newest request first —
+    then rows of (None, None, None, None, None, bucket, seconds), one per chart bucket with
+    worklogs (``bucket``: the day, or the month's first day, as a date). Shown seconds follow
+    the project's hours source, approvals and rounding. Rows, total and chart come from it
+    without a loop over worklogs in Python: at 500,000 worklogs folding 3,000 (request,
+    month) rows in Python cost as much as the database's work (docs/product.md §8).
+
+    A period of months on PostgreSQL reads its whole months from the month summary
+    (``worklog_report.month_summary``) and only its partial edge months from the worklogs;
+    a period of days, and SQLite, read the worklogs. Either way one statement.
     """
+    months = whole_months(period)
+    try:
+        if period.by_day or months is None or not month_summary.available():
+            per_bucket, params = _per_bucket_of_worklogs(report_settings, requests, period)
+        else:
+            approved = True if report_settings.approved_only else None
+            per_bucket, params = _per_month_sql(report_settings, requests, period, months, approved)
+    except EmptyResultSet:  # nothing visible (e.g. ``Request.objects.none()``)
+        return []
+    # The parts are the ORM's own SQL with their parameters; only a table name is spliced.
+    statement = f"""
+        WITH per (request_id, bucket, seconds) AS ({per_bucket})
+        SELECT * FROM (
+            SELECT r.id, r.key, r.summary, r.status, r.status_category, NULL,
+                   CAST(t.seconds AS BIGINT),
+                   ROW_NUMBER() OVER (ORDER BY r.created DESC, r.id DESC) AS newest
+            FROM (SELECT request_id, SUM(seconds) AS seconds FROM per GROUP BY request_id) t
+            JOIN {Request._meta.db_table} r ON r.id = t.request_id
+            WHERE t.seconds > 0
+            UNION ALL
+            SELECT NULL, NULL, NULL, NULL, NULL, bucket, CAST(SUM(seconds) AS BIGINT), NULL
+            FROM per GROUP BY bucket
+        ) folded ORDER BY newest IS NULL, newest
+    """  # noqa: S608
+    with connection.cursor() as cursor:
+        cursor.execute(statement, params)
+        return [row[:7] for row in cursor.fetchall()]
+
+
+def _per_bucket_of_worklogs(report_settings, requests, period: Period) -> tuple[str, list]:
+    """SQL and parameters of rows (request_id, bucket, seconds) read from the worklogs:
+    buckets of days for a period of a month or less, else of months."""
     trunc = TruncDay if period.by_day else TruncMonth
-    return (
+    queryset = (
         worklogs_in(report_settings, requests, period)
         .annotate(bucket=Cast(trunc("start_date"), DateField()))
-        .values(
-            "request_id",
-            "request__key",
-            "request__summary",
-            "request__status",
-            "request__status_category",
-            "bucket",
-        )
+        .values("request_id", "bucket")
         .annotate(seconds=Sum(report_settings.shown_seconds()))
-        .annotate(
-            newest=Window(
-                DenseRank(), order_by=[F("request__created").desc(), F("request_id").desc()]
-            )
-        )
+        .values_list("request_id", "bucket", "seconds")
         .order_by()
     )
+    sql, params = queryset.query.sql_with_params()
+    return sql, list(params)
+
+
+def whole_months(period: Period) -> tuple[dt.date, dt.date] | None:
+    """The first days of the first and last months that lie wholly in ``period``, or None
+    when no month does."""
+    first = period.start if period.start.day == 1 else add_months(period.start.replace(day=1), 1)
+    last = period.end.replace(day=1)
+    if period.end != month_end(period.end):
+        last = add_months(last, -1)
+    return (first, last) if first <= last else None
+
+
+def _per_month_sql(report_settings, requests, period, months, approved: bool | None):
+    """SQL and parameters of rows (request_id, bucket, seconds): the shown seconds of
+    ``requests`` per month of ``period`` — the whole ``months`` from the source's summary,
+    the edges from its worklogs (PostgreSQL). ``approved``: only approved worklogs (True),
+    only the others (False), or all (None)."""
+    source = report_settings.source
+    first, last = months
+    column = month_summary.seconds_column(report_settings.rounding_minutes)
+    summary = source.summary.objects.filter(request__in=requests, month__gte=first, month__lte=last)
+    worklogs = source.model.objects.filter(request__in=requests)
+    if approved is not None:
+        summary = summary.filter(approved=approved)
+        worklogs = worklogs.filter(approved=approved)
+    parts = [
+        summary.values("request_id", "month")
+        .annotate(seconds=Sum(column))
+        .values_list("request_id", "month", "seconds")
+        .order_by()
+    ]
+    for start, end in (
+        (period.start, first - dt.timedelta(days=1)),
+        (add_months(last, 1), period.end),
+    ):
+        if start <= end:
+            parts.append(
+                worklogs.filter(start_date__gte=start, start_date__lte=end)
+                .annotate(bucket=Cast(TruncMonth("start_date"), DateField()))
+                .values("request_id", "bucket")
+                .annotate(seconds=Sum(report_settings.shown_seconds()))
+                .values_list("request_id", "bucket", "seconds")
+                .order_by()
+            )
+    sql, params = [], []
+    for queryset in parts:
+        part_sql, part_params = queryset.query.sql_with_params()
+        sql.append(f"({part_sql})")
+        params.extend(part_params)
+    return " UNION ALL ".join(sql), params
 
 
 def build_report(report_settings, requests, period: Period) -> Report:
-    rows: dict[int, RequestRow] = {}
-    place: dict[int, int] = {}
+    """The report of ``requests`` over ``period``: its rows (newest request first), chart
+    and, on approved timesheets only, the seconds awaiting approval (two queries at most)."""
+    rows: list[RequestRow] = []
     per_bucket: dict[dt.date, int] = {}
-    for r in report_aggregate(report_settings, requests, period):
-        seconds = r["seconds"] or 0
-        bucket = _as_date(r["bucket"])
-        per_bucket[bucket] = per_bucket.get(bucket, 0) + seconds
-        row = rows.get(r["request_id"])
-        if row is None:
-            row = rows[r["request_id"]] = RequestRow(
-                request_id=r["request_id"],
-                key=r["request__key"],
-                summary=r["request__summary"],
-                status=r["request__status"],
-                status_category=r["request__status_category"],
-                seconds=0,
-            )
-            place[row.request_id] = r["newest"]
-        row.seconds += seconds
-    ordered = sorted(
-        (row for row in rows.values() if row.seconds > 0),
-        key=lambda row: place[row.request_id],  # newest request first
-    )
+    for request_id, key, summary, status, category, bucket, seconds in report_aggregate(
+        report_settings, requests, period
+    ):
+        if request_id is None:
+            per_bucket[_as_date(bucket)] = seconds
+        else:
+            rows.append(RequestRow(request_id, key, summary, status, category, seconds))
     return Report(
         period=period,
-        rows=ordered,
+        rows=rows,
         bars=_bars(per_bucket, period),
         pending_seconds=pending_seconds(report_settings, requests, period),
     )
@@ -267,4 +347,7 @@ def last_updated(report_settings) -> dt.datetime | None:
 
 
 def _as_date(value) -> dt.date:
+    """A bucket as the database gave it (a date; SQLite's raw cursor: "YYYY-MM-DD")."""
+    if isinstance(value, str):
+        return dt.date.fromisoformat(value[:10])
     return value.date() if isinstance(value, dt.datetime) else value

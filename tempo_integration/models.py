@@ -13,6 +13,7 @@ from django.db.models import Q
 from django.utils import timezone
 from django.views.decorators.debug import sensitive_variables
 
+from worklog_report.month_summary import MonthSummary
 from worklog_report.redaction import register_secret
 
 from . import crypto, oauth
@@ -414,6 +415,15 @@ class Worklog(models.Model):
 
     def __str__(self) -> str:
         return f"Tempo worklog {self.tempo_id} on {self.request_id}"
+
+
+class WorklogMonth(MonthSummary):
+    """Tempo worklogs per request, month and approval, summed by PostgreSQL's triggers on
+    ``Worklog`` (``worklog_report.month_summary``); ``seconds*`` are billable seconds. Read by
+    the reports over whole months; empty on SQLite."""
+
+    def __str__(self) -> str:
+        return f"Tempo worklogs of {self.request_id} in {self.month:%Y-%m}"
 
 
 class ProjectSyncState(models.Model):

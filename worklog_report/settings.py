@@ -207,6 +207,10 @@ CACHES = {
         "CACHE_URL", default="locmemcache://" if DEBUG else "dbcache://worklog_report_cache"
     )
 }
+# How long a computed report stays in that cache at most (seconds; portal/report_cache.py): a
+# change of the data makes a new key at once, this only bounds what nobody asks for again.
+# 0 turns the report cache off.
+REPORT_CACHE_SECONDS = env.int("REPORT_CACHE_SECONDS", default=900)
 
 TASKS = {
     "default": {

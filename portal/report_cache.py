@@ -1,0 +1,124 @@
+"""The report's numbers computed once per change of the data (docs/product.md §8).
+
+Customers of one organization open the same report (This year, their organization's
+requests) again and again between two changes of the data; at 500,000 worklogs computing it
+costs tens of milliseconds of the database and Python, a cached copy one cache read. A
+``Report`` (rows, chart, seconds awaiting approval) is kept in Django's cache (``CACHES``:
+the database's cache table in production, shared by every web process) under a key made of
+everything it depends on:
+
+- the project and its hours rules (source, rounding, visibility);
+- who sees what: staff (the whole project), a customer's own requests (``mine``: the
+  customer), or the requests shared with their organizations (``organization``: the ids of
+  those organizations, so their members share one copy);
+- the period (first and last day);
+- the data: ``DataVersion`` and the newest sync run and its end, as ``portal.usage_cache``
+  keys the contract panel (bumped by every sync round, every webhook's targeted sync, and
+  any worklog, request, customer, organization or membership saved through the ORM).
+
+So a change is visible on the next page after its sync or webhook, as without the cache. An
+entry lives ``REPORT_CACHE_SECONDS`` at most (a key nobody asks for again expires). A cache
+that fails (its table missing, the database busy) costs the page nothing but the cache:
+the report is computed.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import logging
+
+from django.conf import settings
+from django.core.cache import cache
+from django.db.models import QuerySet, Subquery
+
+from jsm.models import JiraProject, Request
+from sync.models import SyncRun
+
+from . import reports
+from .models import DataVersion, ReportSettings
+from .periods import Period
+from .visibility import MINE, ORGANIZATION, customer_of
+
+logger = logging.getLogger(__name__)
+
+# Part of every key: change it when ``reports.Report`` changes shape.
+REPORT_FORMAT = 1
+
+
+def report_for(
+    user,
+    project: JiraProject,
+    report_settings: ReportSettings,
+    scope: str,
+    period: Period,
+    visible: QuerySet[Request],
+) -> reports.Report:
+    """``reports.build_report(report_settings, visible, period)``, from the cache when the
+    data has not changed since it was computed for the same viewers. ``visible`` must be
+    ``requests_visible_to(user, project, report_settings, scope)``."""
+    if settings.REPORT_CACHE_SECONDS <= 0:  # turned off
+        return reports.build_report(report_settings, visible, period)
+    key = report_key(user, project, report_settings, scope, period)
+    if key is None:  # nobody to share it with (not a customer): nothing visible
+        return reports.build_report(report_settings, visible, period)
+    try:
+        report = cache.get(key)
+    except Exception:  # noqa: BLE001 - any cache fault: compute, as without a cache
+        logger.warning("report cache unreadable", exc_info=True)
+        report = None
+    if isinstance(report, reports.Report):
+        return report
+    report = reports.build_report(report_settings, visible, period)
+    try:
+        cache.set(key, report, settings.REPORT_CACHE_SECONDS)
+    except Exception:  # noqa: BLE001
+        logger.warning("report cache not written", exc_info=True)
+    return report
+
+
+def report_key(
+    user, project: JiraProject, report_settings: ReportSettings, scope: str, period: Period
+) -> str | None:
+    """The cache key of one report (see the module), or None for a viewer who is neither
+    staff nor an active customer. Two queries: the data's version, and for the organization
+    scope the customer's organizations."""
+    if user.is_staff:
+        viewers = ("staff",)
+    else:
+        customer = customer_of(user)
+        if customer is None or not user.is_active:
+            return None
+        if scope == ORGANIZATION and report_settings.shares_with_organizations:
+            viewers = (ORGANIZATION, *sorted(customer.organizations.values_list("pk", flat=True)))
+        else:
+            viewers = (MINE, customer.pk)
+    parts = (
+        REPORT_FORMAT,
+        project.pk,
+        report_settings.hours_source,
+        report_settings.rounding_minutes,
+        report_settings.visibility,
+        viewers,
+        period.start.isoformat(),
+        period.end.isoformat(),
+        *data_version(),
+    )
+    return "report:" + hashlib.sha256(repr(parts).encode()).hexdigest()
+
+
+def data_version() -> tuple:
+    """(DataVersion, id of the newest sync run, its end): one query once the version exists."""
+    newest = SyncRun.objects.order_by("-pk")
+    row = (
+        DataVersion.objects.filter(pk=DataVersion.ROW)
+        .annotate(
+            last_run=Subquery(newest.values("pk")[:1]),
+            last_run_finished=Subquery(newest.values("finished_at")[:1]),
+        )
+        .values_list("version", "last_run", "last_run_finished")
+        .first()
+    )
+    if row is None:  # nothing bumped the version yet
+        run = newest.values_list("pk", "finished_at").first()
+        return (0, *(run or (None, None)))
+    return row

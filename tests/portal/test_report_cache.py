@@ -1,0 +1,161 @@
+"""The report is computed once per change of the data and per group of viewers
+(portal.report_cache, docs/product.md §8); the next change shows on the next page."""
+
+from __future__ import annotations
+
+import pytest
+from django.core.cache import cache
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+from django.utils import timezone
+
+from portal import report_cache
+from portal.models import ReportSettings
+from portal.periods import preset_period
+from portal.visibility import MINE, ORGANIZATION
+from sync.signals import data_changed, sync_finished
+from tempo_integration.models import Worklog
+
+from .conftest import THIS_MONTH, TODAY
+
+URL = "/portal/ITSD/worklog-report/"
+ORG_URL = URL + "?scope=organization"
+WORKLOGS = "tempo_integration_worklog"
+
+
+@pytest.fixture
+def shared(world):
+    world.settings.visibility = ReportSettings.Visibility.ORGANIZATIONS
+    world.settings.save()
+    return world
+
+
+def _worklog_reads(queries) -> int:
+    return sum(1 for q in queries.captured_queries if WORKLOGS in q["sql"])
+
+
+def _total(client, url: str = URL) -> str:
+    page = client.get(url).content.decode()
+    return page.split('<p class="total">', 1)[1].split("</p>", 1)[0]
+
+
+def _bulk_worklog(world, seconds: int, tempo_id: int = 7000) -> None:
+    """As the syncs write: in bulk, without a model signal."""
+    Worklog.objects.bulk_create(
+        [
+            Worklog(
+                tempo_id=tempo_id,
+                request=world.requests["ITSD-1"],
+                author_account_id="agent-1",
+                time_spent_seconds=seconds,
+                billable_seconds=seconds,
+                start_date=THIS_MONTH,
+                tempo_updated_at=timezone.now(),
+            )
+        ]
+    )
+
+
+def test_a_second_view_reads_no_worklog(world, as_user):
+    client = as_user("alice")
+    with CaptureQueriesContext(connection) as first:
+        assert _total(client) == "1.75 h"
+    with CaptureQueriesContext(connection) as second:
+        assert _total(client) == "1.75 h"
+    assert _worklog_reads(first) == 1
+    assert _worklog_reads(second) == 0
+    assert len(second) < len(first)
+
+
+def test_a_worklog_saved_shows_on_the_next_view(world, as_user):
+    client = as_user("alice")
+    assert _total(client) == "1.75 h"
+    Worklog.objects.create(  # through the ORM: post_save bumps the data's version
+        tempo_id=7001,
+        request=world.requests["ITSD-1"],
+        author_account_id="agent-1",
+        time_spent_seconds=3600,
+        billable_seconds=3600,
+        start_date=THIS_MONTH,
+        tempo_updated_at=timezone.now(),
+    )
+    assert _total(client) == "2.75 h"
+
+
+@pytest.mark.parametrize(
+    "announce",
+    [
+        lambda world: sync_finished.send(sender=None, outcomes=[]),
+        lambda world: data_changed.send(
+            sender=None, source="tempo", project_ids=[world.project.pk]
+        ),
+    ],
+    ids=["sync_finished", "data_changed"],
+)
+def test_a_worklog_written_in_bulk_shows_once_announced(world, as_user, announce):
+    client = as_user("alice")
+    assert _total(client) == "1.75 h"
+    _bulk_worklog(world, 1800)
+    assert _total(client) == "1.75 h"  # written, not yet announced: the cached report
+    announce(world)
+    assert _total(client) == "2.25 h"
+
+
+def test_members_of_an_organization_share_its_report_not_their_own(shared, as_user):
+    alice, bob = shared.users["alice"], shared.users["bob"]
+    period = preset_period("this_month", TODAY)
+    settings = shared.settings
+    project = shared.project
+
+    def key(user, scope):
+        return report_cache.report_key(user, project, settings, scope, period)
+
+    assert key(alice, ORGANIZATION) == key(bob, ORGANIZATION)
+    assert key(alice, MINE) != key(bob, MINE)
+    assert key(alice, MINE) != key(alice, ORGANIZATION)
+    # Their own requests differ: alice sees ITSD-1, bob ITSD-1 and ITSD-2.
+    assert _total(as_user("alice")) == "1.75 h"
+    assert _total(as_user("bob")) == "3.75 h"
+    assert _total(as_user("alice"), ORG_URL) == _total(as_user("bob"), ORG_URL) == "2.75 h"
+    carol = shared.users["carol"]
+    assert key(carol, ORGANIZATION) != key(alice, ORGANIZATION)
+    assert _total(as_user("carol"), ORG_URL) == "3.00 h"
+
+
+def test_staff_preview_and_a_stranger_do_not_share_a_customers_report(world, as_user):
+    period = preset_period("this_month", TODAY)
+    staff = world.users["alice"].__class__.objects.create_user("preview", is_staff=True)
+    stranger = world.users["alice"].__class__.objects.create_user("stranger")
+    key = report_cache.report_key
+    assert key(staff, world.project, world.settings, MINE, period) != key(
+        world.users["alice"], world.project, world.settings, MINE, period
+    )
+    assert key(stranger, world.project, world.settings, MINE, period) is None
+
+
+def test_a_change_of_the_hours_rules_is_a_new_report(world, as_user):
+    client = as_user("alice")
+    assert _total(client) == "1.75 h"
+    world.settings.rounding_minutes = 60  # 1.5 h → 2 h, 0.25 h → 1 h
+    world.settings.save()
+    assert _total(client) == "3.00 h"
+
+
+def test_a_failing_cache_costs_only_the_cache(world, as_user, monkeypatch, caplog):
+    def broken(*args, **kwargs):
+        raise ConnectionError("cache down")
+
+    monkeypatch.setattr(cache, "get", broken)
+    monkeypatch.setattr(cache, "set", broken)
+    client = as_user("alice")
+    assert _total(client) == "1.75 h"
+    assert "report cache unreadable" in caplog.text
+
+
+def test_a_zero_lifetime_turns_the_cache_off(world, as_user, settings):
+    settings.REPORT_CACHE_SECONDS = 0
+    client = as_user("alice")
+    _total(client)
+    with CaptureQueriesContext(connection) as second:
+        assert _total(client) == "1.75 h"
+    assert _worklog_reads(second) == 1

@@ -1,0 +1,164 @@
+"""Worklogs summed per request and month, kept by the database (docs/product.md §8).
+
+A report over months (This year, a quarter, the contract's year) adds up tens of thousands of
+worklogs per page at 500,000 worklogs. Its hours per request and month are the same on every
+view until a worklog changes, so on PostgreSQL a summary table holds them: one row per
+(request, month, approved) with the worklog count and the seconds summed four ways — as they
+are, and each worklog rounded up to 15, 30 and 60 minutes (the project's rounding,
+``portal.models.ReportSettings.Rounding``). A report reads whole months from the summary and
+only the period's partial edge months (and day charts) from the worklogs.
+
+Nothing in the app writes the summary. Statement-level ``AFTER INSERT / UPDATE / DELETE``
+triggers on the worklog table, with transition tables, add what a statement inserted and
+subtract what it deleted (an update does both), so every writer is covered: the syncs'
+upserts, the webhook drains, deletions, cascades, ``QuerySet.update`` of approvals, raw SQL.
+One statement costs one grouped ``INSERT … ON CONFLICT`` per direction, whatever its row
+count. Sources: PostgreSQL 15 manual, CREATE TRIGGER ("REFERENCING … TABLE", a trigger with
+transition tables may name one event only; INSERT … ON CONFLICT DO UPDATE fires the INSERT
+and the UPDATE statement triggers, each with its own rows) and §43.10 (PL/pgSQL triggers).
+
+SQLite has row-level triggers only (one upsert per worklog would slow every sync); there the
+summary stays empty and reports read the worklogs (``available``): the 500k target is
+PostgreSQL's.
+"""
+
+from __future__ import annotations
+
+from django.db import connection, migrations, models
+
+# The roundings a summary row carries, in minutes, each with its column (0: not rounded).
+ROUNDINGS = {0: "seconds", 15: "seconds_15", 30: "seconds_30", 60: "seconds_60"}
+
+
+def available(using=None) -> bool:
+    """Whether the summaries are kept: on PostgreSQL (its triggers), not on SQLite."""
+    return (using or connection).vendor == "postgresql"
+
+
+def seconds_column(rounding_minutes: int) -> str:
+    """The summary column of seconds rounded up per worklog to ``rounding_minutes`` (0, 15,
+    30 or 60); KeyError for another value (the settings' check constraint allows no other)."""
+    return ROUNDINGS[rounding_minutes]
+
+
+class MonthSummary(models.Model):
+    """One request's worklogs that started in one month (``month``: its first day, the
+    worker's local day as the worklog's ``start_date``), apart for approved and not approved
+    ones: how many, and their seconds (``seconds``: as stored; ``seconds_15|30|60``: each
+    worklog rounded up first). Written only by the database's triggers (see the module)."""
+
+    request = models.ForeignKey(
+        "jsm.Request",
+        on_delete=models.DO_NOTHING,  # its worklogs' deletion empties the row first
+        db_constraint=False,
+        db_index=False,  # the unique key below starts with it
+        related_name="+",
+    )
+    month = models.DateField()
+    approved = models.BooleanField()
+    worklogs = models.BigIntegerField()
+    seconds = models.BigIntegerField()
+    seconds_15 = models.BigIntegerField()
+    seconds_30 = models.BigIntegerField()
+    seconds_60 = models.BigIntegerField()
+
+    class Meta:
+        abstract = True
+        constraints = [
+            # The triggers' ON CONFLICT target; it also serves the reports' lookups.
+            models.UniqueConstraint(
+                fields=["request", "month", "approved"], name="%(app_label)s_%(class)s_key"
+            )
+        ]
+
+
+# Table, column and expression names below come from the migrations' constants, never from
+# input: these builders splice identifiers only (ruff's S608 is about values).
+
+
+def _sums(rows: str, sign: str, seconds: str, approved: str) -> str:
+    rounded = ", ".join(
+        f"{sign}sum(({seconds}::bigint + {m * 60 - 1}) / {m * 60} * {m * 60})" for m in (15, 30, 60)
+    )
+    return (
+        f"SELECT request_id, date_trunc('month', start_date::timestamp)::date, {approved}, "  # noqa: S608
+        f"{sign}count(*), {sign}sum({seconds}::bigint), {rounded} "
+        f"FROM {rows} GROUP BY 1, 2, 3"
+    )
+
+
+def trigger_sql(source: str, summary: str, seconds: str, approved: str = "false") -> str:
+    """The SQL creating the triggers that keep ``summary`` equal to ``source``'s worklogs.
+
+    ``source``/``summary``: table names; ``seconds``: the column summed; ``approved``: an SQL
+    expression over a worklog row (``approved`` for Tempo's, ``false`` for Jira's). Run by a
+    migration on PostgreSQL only (``available``), with ``backfill_sql`` after it.
+    """
+    columns = ", ".join(["worklogs", *ROUNDINGS.values()])
+    add = ", ".join(f"{c} = s.{c} + EXCLUDED.{c}" for c in ["worklogs", *ROUNDINGS.values()])
+    upsert = (
+        f"INSERT INTO {summary} AS s (request_id, month, approved, {columns}) {{select}} "
+        f"ON CONFLICT (request_id, month, approved) DO UPDATE SET {add};"
+    )
+    function = f"{summary}_apply"
+    return f"""
+CREATE FUNCTION {function}() RETURNS trigger LANGUAGE plpgsql AS $$
+BEGIN
+  IF TG_OP IN ('UPDATE', 'DELETE') THEN
+    {upsert.format(select=_sums("old_rows", "-", seconds, approved))}
+    DELETE FROM {summary} s USING (SELECT DISTINCT request_id,
+        date_trunc('month', start_date::timestamp)::date AS month, {approved} AS approved
+        FROM old_rows) o
+      WHERE s.request_id = o.request_id AND s.month = o.month AND s.approved = o.approved
+        AND s.worklogs = 0;
+  END IF;
+  IF TG_OP IN ('INSERT', 'UPDATE') THEN
+    {upsert.format(select=_sums("new_rows", "", seconds, approved))}
+  END IF;
+  RETURN NULL;
+END $$;
+CREATE TRIGGER {summary}_inserted AFTER INSERT ON {source}
+  REFERENCING NEW TABLE AS new_rows FOR EACH STATEMENT EXECUTE FUNCTION {function}();
+CREATE TRIGGER {summary}_updated AFTER UPDATE ON {source}
+  REFERENCING OLD TABLE AS old_rows NEW TABLE AS new_rows
+  FOR EACH STATEMENT EXECUTE FUNCTION {function}();
+CREATE TRIGGER {summary}_deleted AFTER DELETE ON {source}
+  REFERENCING OLD TABLE AS old_rows FOR EACH STATEMENT EXECUTE FUNCTION {function}();
+"""  # noqa: S608
+
+
+def backfill_sql(source: str, summary: str, seconds: str, approved: str = "false") -> str:
+    """The SQL filling ``summary`` from the worklogs already stored (after ``trigger_sql``),
+    then gathering its statistics: without them the planner takes a new table for a few
+    rows and picks nested loops over thousands (autovacuum would only analyze it later)."""
+    columns = ", ".join(["worklogs", *ROUNDINGS.values()])
+    return (
+        f"DELETE FROM {summary}; INSERT INTO {summary} (request_id, month, approved, {columns}) "  # noqa: S608
+        f"{_sums(source, '', seconds, approved)}; ANALYZE {summary};"
+    )
+
+
+def drop_sql(source: str, summary: str) -> str:
+    """The SQL removing what ``trigger_sql`` created (a migration's reverse)."""
+    return (
+        f"DROP TRIGGER IF EXISTS {summary}_inserted ON {source}; "
+        f"DROP TRIGGER IF EXISTS {summary}_updated ON {source}; "
+        f"DROP TRIGGER IF EXISTS {summary}_deleted ON {source}; "
+        f"DROP FUNCTION IF EXISTS {summary}_apply();"
+    )
+
+
+def kept_by_triggers(source: str, summary: str, seconds: str, approved: str = "false"):
+    """A migration operation that creates the triggers and fills ``summary`` on PostgreSQL
+    (nothing on SQLite: ``available``); its reverse drops them."""
+
+    def forward(apps, schema_editor):
+        if available(schema_editor.connection):
+            schema_editor.execute(trigger_sql(source, summary, seconds, approved))
+            schema_editor.execute(backfill_sql(source, summary, seconds, approved))
+
+    def backward(apps, schema_editor):
+        if available(schema_editor.connection):
+            schema_editor.execute(drop_sql(source, summary))
+
+    return migrations.RunPython(forward, backward, elidable=False)
