@@ -10,9 +10,11 @@ reads the worklogs.
 from __future__ import annotations
 
 import datetime as dt
+import io
 import random
 
 import pytest
+from django.core.management import call_command
 from django.db import connection
 from django.db.models import Count, Q, Sum
 from django.db.models.functions import TruncMonth
@@ -280,3 +282,17 @@ def test_pending_hours_from_the_summary_equal_the_worklogs(world, monkeypatch):
                 expected = reports.pending_seconds(world.settings, visible, period)
             assert reports.pending_seconds(world.settings, visible, period) == expected
     assert Worklog.objects.filter(~Q(approved=True), billable_seconds__gt=0).exists()
+
+
+def test_rebuild_month_summaries_refills_them(world):
+    out = io.StringIO()
+    if connection.vendor != "postgresql":
+        call_command("rebuild_month_summaries", stdout=out)
+        assert "Nothing to do" in out.getvalue()
+        return
+    WorklogMonth.objects.all().delete()  # as after rows written with the triggers off
+    JiraWorklogMonth.objects.all().delete()
+    call_command("rebuild_month_summaries", stdout=out)
+    assert stored(WorklogMonth) == recount(Worklog, "billable_seconds")
+    assert stored(JiraWorklogMonth) == recount(JiraWorklog, "time_spent_seconds", approved=False)
+    assert f"refilled: {WorklogMonth.objects.count() + 1} rows" in out.getvalue()
