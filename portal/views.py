@@ -21,7 +21,13 @@ from .periods import PRESETS, longer_preset, parse_period
 from .report_cache import report_for
 from .report_table import rows_html
 from .usage_cache import panel_figures
-from .visibility import MINE, ORGANIZATION, organization_scope_allowed, requests_visible_to
+from .visibility import (
+    MINE,
+    ORGANIZATION,
+    organization_scope_allowed,
+    projects_with_requests_visible_to,
+    requests_visible_to,
+)
 
 SCOPE_LABELS = {MINE: "My requests", ORGANIZATION: "Organization requests"}
 ROWS_PER_PAGE = 100
@@ -34,15 +40,7 @@ def home(request):
     enabled = JiraProject.objects.filter(report_settings__enabled=True).select_related(
         "report_settings"
     )
-    projects = [
-        project
-        for project in enabled
-        if request.user.is_staff
-        or any(
-            requests_visible_to(request.user, project, project.report_settings, scope).exists()
-            for scope in _scopes(project.report_settings)
-        )
-    ]
+    projects = projects_with_requests_visible_to(request.user, list(enabled))
     return render(request, "portal/home.html", {"projects": projects})
 
 

@@ -92,6 +92,34 @@ def requests_visible_to(
     return requests.filter(Q(reporter=customer) | Exists(participating))
 
 
+def projects_with_requests_visible_to(user, projects: list[JiraProject]) -> list[JiraProject]:
+    """Those of ``projects`` (their ``report_settings`` selected) in which ``user`` sees at
+    least one request, in any scope ``requests_visible_to`` allows there: one query, however
+    many projects (the portal's home page lists them)."""
+    if user.is_staff:
+        return list(projects)
+    customer = customer_of(user)
+    if customer is None or not user.is_active or not projects:
+        return []
+    participating = Request.participants.through.objects.filter(
+        request=OuterRef("pk"), customer=customer
+    )
+    condition = Q(reporter=customer) | Exists(participating)
+    sharing = [p.pk for p in projects if organization_scope_allowed(p.report_settings)]
+    if sharing:
+        organizations = list(customer.organizations.values_list("pk", flat=True))
+        shared = Request.organizations.through.objects.filter(
+            request=OuterRef("pk"), organization__in=organizations
+        )
+        condition |= Q(project__in=sharing) & Exists(shared)
+    visible = set(
+        JiraProject.objects.filter(pk__in=[p.pk for p in projects])
+        .filter(Exists(Request.objects.filter(condition, project=OuterRef("pk"))))
+        .values_list("pk", flat=True)
+    )
+    return [p for p in projects if p.pk in visible]
+
+
 def requests_shared_with(organization_id: int) -> QuerySet[Request]:
     """The requests shared with an organization: what its members see in ``organization``
     scope when the project allows it."""

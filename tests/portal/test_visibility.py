@@ -7,6 +7,15 @@ import io
 
 import pytest
 
+from jsm.models import JiraProject, Organization, Request
+from portal.models import ReportSettings
+from portal.visibility import (
+    ORGANIZATION,
+    organization_scope_allowed,
+    projects_with_requests_visible_to,
+    requests_visible_to,
+)
+
 URL = "/portal/ITSD/worklog-report/"
 
 # (user, scope, organization sharing on?) -> the requests they see
@@ -101,3 +110,55 @@ def test_portal_home_lists_only_projects_with_visible_requests(world, as_user):
 
 def test_anonymous_is_sent_to_sign_in(world, client):
     assert client.get(URL)["Location"].startswith("/accounts/login/")
+
+
+def test_the_homes_one_query_agrees_with_every_scope_of_every_project(
+    world, django_user_model, django_assert_num_queries
+):
+    """``projects_with_requests_visible_to`` answers what ``requests_visible_to`` says, for
+    every person, project and sharing setting, in one query for all projects."""
+    globex = Organization.objects.get(name="Globex")
+    other = JiraProject.objects.create(
+        jira_id="10001", key="SUP", name="Support", service_desk_id="2"
+    )
+    ReportSettings.objects.create(
+        project=other, enabled=True, visibility=ReportSettings.Visibility.ORGANIZATIONS
+    )
+    shared = Request.objects.create(
+        jira_id="30001",
+        key="SUP-1",
+        project=other,
+        summary="Globex only",
+        reporter=world.requests["ITSD-4"].reporter,  # dave: no organization
+        created=world.requests["ITSD-1"].created,
+        updated=world.requests["ITSD-1"].updated,
+    )
+    shared.organizations.set([globex])
+    stranger = django_user_model.objects.create_user("stranger@x.example")
+    people = [*world.users.values(), stranger]
+    for sharing in (
+        ReportSettings.Visibility.PARTICIPANTS,
+        ReportSettings.Visibility.ORGANIZATIONS,
+    ):
+        world.settings.visibility = sharing
+        world.settings.save()
+        projects = list(JiraProject.objects.select_related("report_settings"))
+        for user in people:
+            expected = [
+                p
+                for p in projects
+                if any(
+                    requests_visible_to(user, p, p.report_settings, scope).exists()
+                    for scope in (
+                        ["mine", ORGANIZATION]
+                        if organization_scope_allowed(p.report_settings)
+                        else ["mine"]
+                    )
+                )
+            ]
+            queries = 0 if user is stranger else 2  # their organizations, then the answer
+            with django_assert_num_queries(queries):
+                got = projects_with_requests_visible_to(user, projects)
+            assert got == expected, (user, sharing)
+    carol = world.users["carol"]
+    assert [p.key for p in projects_with_requests_visible_to(carol, projects)] == ["ITSD", "SUP"]
