@@ -29,15 +29,15 @@ import logging
 
 from django.conf import settings
 from django.core.cache import cache
-from django.db.models import QuerySet, Subquery
+from django.db.models import Subquery
 
-from jsm.models import JiraProject, Request
+from jsm.models import JiraProject
 from sync.models import SyncRun
 
 from . import reports
 from .models import DataVersion, ReportSettings
 from .periods import Period
-from .visibility import MINE, ORGANIZATION, customer_of
+from .visibility import MINE, ORGANIZATION, customer_of, requests_visible_to
 
 logger = logging.getLogger(__name__)
 
@@ -51,16 +51,20 @@ def report_for(
     report_settings: ReportSettings,
     scope: str,
     period: Period,
-    visible: QuerySet[Request],
 ) -> reports.Report:
-    """``reports.build_report(report_settings, visible, period)``, from the cache when the
-    data has not changed since it was computed for the same viewers. ``visible`` must be
-    ``requests_visible_to(user, project, report_settings, scope)``."""
-    if settings.REPORT_CACHE_SECONDS <= 0:  # turned off
+    """``reports.build_report`` of the requests ``user`` sees in ``scope``
+    (``requests_visible_to``) over ``period``, from the cache when the data has not changed
+    since it was computed for the same viewers; on a hit no visibility query is built."""
+
+    def compute() -> reports.Report:
+        visible = requests_visible_to(user, project, report_settings, scope)
         return reports.build_report(report_settings, visible, period)
+
+    if settings.REPORT_CACHE_SECONDS <= 0:  # turned off
+        return compute()
     key = report_key(user, project, report_settings, scope, period)
     if key is None:  # nobody to share it with (not a customer): nothing visible
-        return reports.build_report(report_settings, visible, period)
+        return compute()
     try:
         report = cache.get(key)
     except Exception:  # noqa: BLE001 - any cache fault: compute, as without a cache
@@ -68,7 +72,7 @@ def report_for(
         report = None
     if isinstance(report, reports.Report):
         return report
-    report = reports.build_report(report_settings, visible, period)
+    report = compute()
     try:
         cache.set(key, report, settings.REPORT_CACHE_SECONDS)
     except Exception:  # noqa: BLE001

@@ -61,8 +61,7 @@ def worklog_report(request, key: str):
     period, period_error = parse_period(request.GET, timezone.localdate())
     if period_error:
         messages.error(request, period_error.message)
-    visible = requests_visible_to(request.user, project, report_settings, scope)
-    report = report_for(request.user, project, report_settings, scope, period, visible)
+    report = report_for(request.user, project, report_settings, scope, period)
     if request.GET.get("format") == "csv":
         return report_csv(report, project.key, SCOPE_LABELS[scope])
     # The table shows the requests a page at a time; total, chart and CSV cover them all.
