@@ -24,6 +24,7 @@ the report is computed.
 
 from __future__ import annotations
 
+import dataclasses
 import hashlib
 import logging
 
@@ -71,7 +72,9 @@ def report_for(
         logger.warning("report cache unreadable", exc_info=True)
         report = None
     if isinstance(report, reports.Report):
-        return report
+        # The key holds the period's days, not its preset: "This month" on Dec 31 and "Last
+        # month" on Jan 1 share a report, each page names its own choice.
+        return dataclasses.replace(report, period=period)
     report = compute()
     try:
         cache.set(key, report, settings.REPORT_CACHE_SECONDS)

@@ -13,7 +13,10 @@ triggers on the worklog table, with transition tables, add what a statement inse
 subtract what it deleted (an update does both), so every writer is covered: the syncs'
 upserts, the webhook drains, deletions, cascades, ``QuerySet.update`` of approvals, raw SQL.
 One statement costs one grouped ``INSERT … ON CONFLICT`` per direction, whatever its row
-count. Sources: PostgreSQL 15 manual, CREATE TRIGGER ("REFERENCING … TABLE", a trigger with
+count; an update moves only the rows whose request, day, seconds or approval changed (a
+re-read rewriting a worklog as it was moves nothing), and a ``TRUNCATE`` empties the summary.
+Each statement takes the summary's rows in key order, so concurrent writers queue instead
+of deadlocking. Sources: PostgreSQL 15 manual, CREATE TRIGGER ("REFERENCING … TABLE", a trigger with
 transition tables may name one event only; INSERT … ON CONFLICT DO UPDATE fires the INSERT
 and the UPDATE statement triggers, each with its own rows) and §43.10 (PL/pgSQL triggers).
 
@@ -76,45 +79,80 @@ class MonthSummary(models.Model):
 # input: these builders splice identifiers only (ruff's S608 is about values).
 
 
-def _sums(rows: str, sign: str, seconds: str, approved: str) -> str:
+def _sums(rows: str, sign: str, seconds: str, approved: str | None) -> str:
+    """Rows of (request_id, month, approved, count, sums…) of ``rows`` with ``sign``, in key
+    order: every statement locks summary rows in the same order, so two writers of the same
+    rows wait for each other instead of deadlocking."""
     rounded = ", ".join(
         f"{sign}sum(({seconds}::bigint + {m * 60 - 1}) / {m * 60} * {m * 60})" for m in (15, 30, 60)
     )
     return (
-        f"SELECT request_id, date_trunc('month', start_date::timestamp)::date, {approved}, "  # noqa: S608
-        f"{sign}count(*), {sign}sum({seconds}::bigint), {rounded} "
-        f"FROM {rows} GROUP BY 1, 2, 3"
+        "SELECT request_id, date_trunc('month', start_date::timestamp)::date, "  # noqa: S608
+        f"{approved or 'false'}, {sign}count(*), {sign}sum({seconds}::bigint), {rounded} "
+        f"FROM {rows} GROUP BY 1, 2, 3 ORDER BY 1, 2, 3"
     )
 
 
-def trigger_sql(source: str, summary: str, seconds: str, approved: str = "false") -> str:
+def _changed(side: str, seconds: str, approved: str | None) -> str:
+    """The rows of an UPDATE's ``side`` (old_rows or new_rows) whose request, day, seconds
+    or approval changed: a re-read that rewrites a worklog as it was moves no sum."""
+    columns = ["request_id", "start_date", seconds, *([approved] if approved else [])]
+    old = ", ".join(f"o.{c}" for c in columns)
+    new = ", ".join(f"n.{c}" for c in columns)
+    alias = "o" if side == "old_rows" else "n"
+    return (
+        f"(SELECT {alias}.* FROM old_rows o JOIN new_rows n ON n.id = o.id "  # noqa: S608
+        f"WHERE ({old}) IS DISTINCT FROM ({new})) changed"
+    )
+
+
+def trigger_sql(source: str, summary: str, seconds: str, approved: str | None = None) -> str:
     """The SQL creating the triggers that keep ``summary`` equal to ``source``'s worklogs.
 
-    ``source``/``summary``: table names; ``seconds``: the column summed; ``approved``: an SQL
-    expression over a worklog row (``approved`` for Tempo's, ``false`` for Jira's). Run by a
-    migration on PostgreSQL only (``available``), with ``backfill_sql`` after it.
+    ``source``/``summary``: table names; ``seconds``: the column summed; ``approved``: the
+    worklog's approval column (Tempo's ``approved``), None where there is none (Jira's:
+    every row false). Run by a migration on PostgreSQL only (``available``), with
+    ``backfill_sql`` after it. The function is created from this code when the migration
+    runs: a change here needs a new migration that drops and re-creates it (``drop_sql``).
     """
     columns = ", ".join(["worklogs", *ROUNDINGS.values()])
     add = ", ".join(f"{c} = s.{c} + EXCLUDED.{c}" for c in ["worklogs", *ROUNDINGS.values()])
-    upsert = (
-        f"INSERT INTO {summary} AS s (request_id, month, approved, {columns}) {{select}} "
-        f"ON CONFLICT (request_id, month, approved) DO UPDATE SET {add};"
-    )
+
+    def upsert(rows: str, sign: str) -> str:
+        return (
+            f"INSERT INTO {summary} AS s (request_id, month, approved, {columns}) "
+            f"{_sums(rows, sign, seconds, approved)} "
+            f"ON CONFLICT (request_id, month, approved) DO UPDATE SET {add};"
+        )
+
+    def drop_empty(rows: str) -> str:
+        return f"""DELETE FROM {summary} s USING (SELECT DISTINCT request_id,
+        date_trunc('month', start_date::timestamp)::date AS month,
+        {approved or "false"} AS approved FROM {rows}) o
+      WHERE s.request_id = o.request_id AND s.month = o.month AND s.approved = o.approved
+        AND s.worklogs = 0;"""  # noqa: S608
+
     function = f"{summary}_apply"
     return f"""
 CREATE FUNCTION {function}() RETURNS trigger LANGUAGE plpgsql AS $$
 BEGIN
-  IF TG_OP IN ('UPDATE', 'DELETE') THEN
-    {upsert.format(select=_sums("old_rows", "-", seconds, approved))}
-    DELETE FROM {summary} s USING (SELECT DISTINCT request_id,
-        date_trunc('month', start_date::timestamp)::date AS month, {approved} AS approved
-        FROM old_rows) o
-      WHERE s.request_id = o.request_id AND s.month = o.month AND s.approved = o.approved
-        AND s.worklogs = 0;
+  IF TG_OP = 'INSERT' THEN
+    {upsert("new_rows", "")}
+  ELSIF TG_OP = 'DELETE' THEN
+    {upsert("old_rows", "-")}
+    {drop_empty("old_rows")}
+  ELSE
+    {upsert(_changed("old_rows", seconds, approved), "-")}
+    {upsert(_changed("new_rows", seconds, approved), "")}
+    {drop_empty(_changed("old_rows", seconds, approved))}
   END IF;
-  IF TG_OP IN ('INSERT', 'UPDATE') THEN
-    {upsert.format(select=_sums("new_rows", "", seconds, approved))}
-  END IF;
+  RETURN NULL;
+END $$;
+CREATE FUNCTION {summary}_empty() RETURNS trigger LANGUAGE plpgsql AS $$
+BEGIN
+  -- DELETE, not TRUNCATE: a TRUNCATE naming both tables (Django's flush) has the summary in
+  -- use and would refuse a second TRUNCATE of it.
+  DELETE FROM {summary};
   RETURN NULL;
 END $$;
 CREATE TRIGGER {summary}_inserted AFTER INSERT ON {source}
@@ -124,31 +162,35 @@ CREATE TRIGGER {summary}_updated AFTER UPDATE ON {source}
   FOR EACH STATEMENT EXECUTE FUNCTION {function}();
 CREATE TRIGGER {summary}_deleted AFTER DELETE ON {source}
   REFERENCING OLD TABLE AS old_rows FOR EACH STATEMENT EXECUTE FUNCTION {function}();
+CREATE TRIGGER {summary}_truncated AFTER TRUNCATE ON {source}
+  FOR EACH STATEMENT EXECUTE FUNCTION {summary}_empty();
 """  # noqa: S608
 
 
-def backfill_sql(source: str, summary: str, seconds: str, approved: str = "false") -> str:
+def backfill_sql(source: str, summary: str, seconds: str, approved: str | None = None) -> str:
     """The SQL filling ``summary`` from the worklogs already stored (after ``trigger_sql``),
     then gathering its statistics: without them the planner takes a new table for a few
-    rows and picks nested loops over thousands (autovacuum would only analyze it later)."""
+    rows and picks nested loops over thousands (autovacuum would only analyze it later).
+    The worklogs are locked against writes meanwhile (reads go on), so no write falls
+    between the recount and the summary."""
     columns = ", ".join(["worklogs", *ROUNDINGS.values()])
     return (
-        f"DELETE FROM {summary}; INSERT INTO {summary} (request_id, month, approved, {columns}) "  # noqa: S608
+        f"LOCK TABLE {source} IN SHARE MODE; DELETE FROM {summary}; "  # noqa: S608
+        f"INSERT INTO {summary} (request_id, month, approved, {columns}) "
         f"{_sums(source, '', seconds, approved)}; ANALYZE {summary};"
     )
 
 
 def drop_sql(source: str, summary: str) -> str:
     """The SQL removing what ``trigger_sql`` created (a migration's reverse)."""
-    return (
-        f"DROP TRIGGER IF EXISTS {summary}_inserted ON {source}; "
-        f"DROP TRIGGER IF EXISTS {summary}_updated ON {source}; "
-        f"DROP TRIGGER IF EXISTS {summary}_deleted ON {source}; "
-        f"DROP FUNCTION IF EXISTS {summary}_apply();"
+    triggers = ("inserted", "updated", "deleted", "truncated")
+    return " ".join(
+        [f"DROP TRIGGER IF EXISTS {summary}_{t} ON {source};" for t in triggers]
+        + [f"DROP FUNCTION IF EXISTS {summary}_apply(); DROP FUNCTION IF EXISTS {summary}_empty();"]
     )
 
 
-def kept_by_triggers(source: str, summary: str, seconds: str, approved: str = "false"):
+def kept_by_triggers(source: str, summary: str, seconds: str, approved: str | None = None):
     """A migration operation that creates the triggers and fills ``summary`` on PostgreSQL
     (nothing on SQLite: ``available``); its reverse drops them."""
 

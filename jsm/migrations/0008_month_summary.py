@@ -50,5 +50,5 @@ class Migration(migrations.Migration):
         ),
         # PostgreSQL keeps the summary with triggers on the worklogs, filled here from those
         # already stored (worklog_report.month_summary); SQLite leaves it empty.
-        kept_by_triggers("jsm_jiraworklog", "jsm_jiraworklogmonth", "time_spent_seconds", "false"),
+        kept_by_triggers("jsm_jiraworklog", "jsm_jiraworklogmonth", "time_spent_seconds"),
     ]

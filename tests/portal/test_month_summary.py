@@ -296,3 +296,29 @@ def test_rebuild_month_summaries_refills_them(world):
     assert stored(WorklogMonth) == recount(Worklog, "billable_seconds")
     assert stored(JiraWorklogMonth) == recount(JiraWorklog, "time_spent_seconds", approved=False)
     assert f"refilled: {WorklogMonth.objects.count() + 1} rows" in out.getvalue()
+
+
+@postgresql_only
+def test_a_rewrite_that_changes_nothing_counted_moves_no_sum(world):
+    """A re-read writes a worklog as it was (or only its description): no summary row is
+    touched (its row version stays), and the sums stay right."""
+    before = {r.pk: r for r in WorklogMonth.objects.all()}
+    with connection.cursor() as cursor:
+        cursor.execute(f"SELECT id, xmin::text FROM {WorklogMonth._meta.db_table}")
+        versions = dict(cursor.fetchall())
+    Worklog.objects.update(description="re-read", tempo_updated_at=timezone.now())
+    with connection.cursor() as cursor:
+        cursor.execute(f"SELECT id, xmin::text FROM {WorklogMonth._meta.db_table}")
+        assert dict(cursor.fetchall()) == versions
+    assert {r.pk: r for r in WorklogMonth.objects.all()}.keys() == before.keys()
+    assert stored(WorklogMonth) == recount(Worklog, "billable_seconds")
+
+
+@postgresql_only
+@pytest.mark.django_db(transaction=True)  # TRUNCATE refuses a table with deferred checks
+def test_truncating_the_worklogs_empties_their_summary(world):
+    assert WorklogMonth.objects.exists()
+    with connection.cursor() as cursor:
+        cursor.execute(f"TRUNCATE {Worklog._meta.db_table}")
+    assert not WorklogMonth.objects.exists()
+    assert JiraWorklogMonth.objects.exists()  # the other source's stays

@@ -11,7 +11,7 @@ from django.utils import timezone
 
 from portal import report_cache
 from portal.models import ReportSettings
-from portal.periods import preset_period
+from portal.periods import Period, preset_period
 from portal.visibility import MINE, ORGANIZATION
 from sync.signals import data_changed, sync_finished
 from tempo_integration.models import Worklog
@@ -159,3 +159,12 @@ def test_a_zero_lifetime_turns_the_cache_off(world, as_user, settings):
     with CaptureQueriesContext(connection) as second:
         assert _total(client) == "1.75 h"
     assert _worklog_reads(second) == 1
+
+
+def test_a_cached_report_names_the_period_it_was_asked_for(world):
+    alice = world.users["alice"]
+    this_month = preset_period("this_month", TODAY)
+    same_days = Period(this_month.start, this_month.end, "custom")
+    first = report_cache.report_for(alice, world.project, world.settings, MINE, this_month)
+    again = report_cache.report_for(alice, world.project, world.settings, MINE, same_days)
+    assert again.rows == first.rows and again.period.preset == "custom"

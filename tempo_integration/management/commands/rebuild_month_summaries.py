@@ -18,7 +18,7 @@ from ...models import Worklog, WorklogMonth
 
 SUMMARIES = (
     (Worklog, WorklogMonth, "billable_seconds", "approved"),
-    (JiraWorklog, JiraWorklogMonth, "time_spent_seconds", "false"),
+    (JiraWorklog, JiraWorklogMonth, "time_spent_seconds", None),
 )
 
 
