@@ -12,8 +12,9 @@ from dataclasses import dataclass
 from django.db.models import Count, Q, Sum
 
 from jsm.models import Request
+from worklog_report import month_summary
 
-from .contracts import ContractUsage
+from .contracts import ContractUsage, months_summarised
 from .models import ReportSettings
 from .visibility import (
     SCOPES,
@@ -41,11 +42,33 @@ def hours_unseen_by(user, usage: ContractUsage, report_settings: ReportSettings)
         visible = visible | requests_visible_to(
             user, report_settings.project, report_settings, scope
         )
+    if months_summarised(usage.start, usage.end):
+        return _unseen_from_summary(
+            report_settings, usage, contract.worklog_scope(), visible.values("pk")
+        )
     return _unseen(
         report_settings,
         {"x": _window(usage, report_settings) & contract.worklog_scope()},
         exclude=Q(request__in=visible.values("pk")),
     )["x"]
+
+
+def _unseen_from_summary(report_settings, usage: ContractUsage, scope: Q, visible) -> UnseenHours:
+    """``hours_unseen_by`` over whole months, from the month summaries: a summary row's
+    ``seconds`` above 0 means a worklog with seconds on its request (the worklogs' filter)."""
+    rows = report_settings.source.summary.objects.filter(
+        scope,
+        request__project_id=report_settings.project_id,
+        month__gte=usage.start,
+        month__lte=usage.end,
+    ).exclude(request__in=visible)
+    if report_settings.approved_only:
+        rows = rows.filter(approved=True)
+    totals = rows.aggregate(
+        s=Sum(month_summary.seconds_column(report_settings.rounding_minutes)),
+        n=Count("request", filter=Q(seconds__gt=0), distinct=True),
+    )
+    return UnseenHours(int(totals["s"] or 0), totals["n"] or 0)
 
 
 def hours_not_shared(

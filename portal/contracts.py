@@ -20,6 +20,7 @@ from django.db.models import F, Q, QuerySet, Sum
 from django.db.models.functions import TruncMonth
 
 from jsm.models import JiraProject
+from worklog_report import month_summary
 
 from .forecast import NO_FORECAST, Forecast, pace_days, run_out_forecast
 from .models import Contract, ReportSettings
@@ -173,7 +174,10 @@ def used_seconds_by_month(
     contracts: list[Contract], report_settings: ReportSettings
 ) -> tuple[dict[int, dict[dt.date, int]], set[dt.date]]:
     """({contract id: {first day of month: shown seconds}}, {months in which the project has
-    any worklog of the source}) from a single grouped aggregate."""
+    any worklog of the source}) from a single grouped aggregate — over the month summaries
+    when every contract spans whole months on PostgreSQL (``months_summarised``)."""
+    if all(months_summarised(c.start_date, c.end_date) for c in contracts):
+        return _used_seconds_from_summary(contracts, report_settings)
     shown = report_settings.shown_seconds()
     sums = {
         f"c{c.pk}": Sum(
@@ -205,6 +209,43 @@ def used_seconds_by_month(
         for c in contracts:
             if row[f"c{c.pk}"]:
                 result[c.pk][month] = int(row[f"c{c.pk}"])
+    return result, months_with_worklogs
+
+
+def months_summarised(start: dt.date, end: dt.date) -> bool:
+    """Whether the month summaries answer for worklogs dated ``start``…``end``: whole months,
+    on PostgreSQL (``worklog_report.month_summary``)."""
+    return month_summary.available() and start.day == 1 and end == month_end(end)
+
+
+def _used_seconds_from_summary(contracts: list[Contract], report_settings: ReportSettings):
+    """``used_seconds_by_month`` read from the month summaries (one grouped aggregate)."""
+    column = month_summary.seconds_column(report_settings.rounding_minutes)
+    counted = Q(approved=True) if report_settings.approved_only else Q()
+    sums = {
+        f"c{c.pk}": Sum(
+            column,
+            filter=Q(month__gte=c.start_date, month__lte=c.end_date) & c.worklog_scope() & counted,
+        )
+        for c in contracts
+    }
+    rows = (
+        report_settings.source.summary.objects.filter(
+            request__project_id=report_settings.project_id,
+            month__gte=min(c.start_date for c in contracts),
+            month__lte=max(c.end_date for c in contracts),
+        )
+        .values("month")
+        .annotate(**sums)
+        .order_by()
+    )
+    result: dict[int, dict[dt.date, int]] = {c.pk: {} for c in contracts}
+    months_with_worklogs = set()
+    for row in rows:  # a summary row exists only while it counts a worklog
+        months_with_worklogs.add(row["month"])
+        for c in contracts:
+            if row[f"c{c.pk}"]:
+                result[c.pk][row["month"]] = int(row[f"c{c.pk}"])
     return result, months_with_worklogs
 
 

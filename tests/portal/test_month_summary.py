@@ -322,3 +322,59 @@ def test_truncating_the_worklogs_empties_their_summary(world):
         cursor.execute(f"TRUNCATE {Worklog._meta.db_table}")
     assert not WorklogMonth.objects.exists()
     assert JiraWorklogMonth.objects.exists()  # the other source's stays
+
+
+@postgresql_only
+@pytest.mark.parametrize("source", [choice for choice, _ in ReportSettings.HoursSource.choices])
+def test_contract_usage_and_unseen_hours_from_the_summary_equal_the_worklogs(
+    world, monkeypatch, source
+):
+    """Contracts over whole months read the summaries; their used hours per month, months
+    with data and each person's unseen hours equal those read from the worklogs."""
+    from portal.contract_split import hours_unseen_by
+    from portal.contracts import contract_usages, months_summarised, used_seconds_by_month
+    from portal.models import Contract
+
+    _mixed_world(world)
+    settings = world.settings
+    settings.hours_source = source
+    settings.visibility = ReportSettings.Visibility.ORGANIZATIONS
+    acme = world.users["alice"].jsm_customer.organizations.get()
+    year = TODAY.replace(month=1, day=1)
+    contracts = [
+        Contract.objects.create(
+            project=world.project,
+            type="monthly",
+            start_date=year,
+            end_date=year.replace(month=12, day=31),
+            hours=10,
+            organization=acme,
+        ),
+        Contract.objects.create(
+            project=world.project,
+            type="fixed",
+            start_date=year.replace(year=year.year - 1),
+            end_date=year.replace(month=6, day=30),
+            hours=100,
+        ),
+    ]
+    assert all(months_summarised(c.start_date, c.end_date) for c in contracts)
+    compared = 0
+    for rounding in ReportSettings.Rounding.values:
+        settings.rounding_minutes = rounding
+        with monkeypatch.context() as patched:
+            patched.setattr(month_summary, "available", lambda using=None: False)
+            expected = used_seconds_by_month(contracts, settings)
+            usages = contract_usages(contracts, settings, TODAY)
+            unseen = {
+                (c.pk, name): hours_unseen_by(user, usages[c.pk], settings)
+                for c in contracts
+                for name, user in world.users.items()
+            }
+        assert used_seconds_by_month(contracts, settings) == expected, (source, rounding)
+        again = contract_usages(contracts, settings, TODAY)
+        for (pk, name), hours in unseen.items():
+            assert hours_unseen_by(world.users[name], again[pk], settings) == hours
+            compared += bool(hours.seconds)
+        assert any(expected[0].values())
+    assert compared  # somebody does not see some of the hours: nothing vacuous
