@@ -24,7 +24,6 @@ the report is computed.
 
 from __future__ import annotations
 
-import dataclasses
 import hashlib
 import logging
 
@@ -43,7 +42,7 @@ from .visibility import MINE, ORGANIZATION, customer_of, requests_visible_to
 logger = logging.getLogger(__name__)
 
 # Part of every key: change it when ``reports.Report`` changes shape.
-REPORT_FORMAT = 1
+REPORT_FORMAT = 2
 
 
 def report_for(
@@ -67,17 +66,20 @@ def report_for(
     if key is None:  # nobody to share it with (not a customer): nothing visible
         return compute()
     try:
-        report = cache.get(key)
+        cached = cache.get(key)
     except Exception:  # noqa: BLE001 - any cache fault: compute, as without a cache
         logger.warning("report cache unreadable", exc_info=True)
-        report = None
-    if isinstance(report, reports.Report):
+        cached = None
+    if cached is not None:
         # The key holds the period's days, not its preset: "This month" on Dec 31 and "Last
         # month" on Jan 1 share a report, each page names its own choice.
-        return dataclasses.replace(report, period=period)
+        try:
+            return reports.report_from_tuples(period, cached)
+        except (TypeError, ValueError):  # not what report_as_tuples writes: compute it
+            logger.warning("report cache entry unreadable", extra={"key": key})
     report = compute()
     try:
-        cache.set(key, report, settings.REPORT_CACHE_SECONDS)
+        cache.set(key, reports.report_as_tuples(report), settings.REPORT_CACHE_SECONDS)
     except Exception:  # noqa: BLE001
         logger.warning("report cache not written", exc_info=True)
     return report
@@ -102,9 +104,11 @@ def report_key(
     parts = (
         REPORT_FORMAT,
         project.pk,
-        report_settings.hours_source,
-        report_settings.rounding_minutes,
-        report_settings.visibility,
+        # Plain values: a settings object just saved holds its choices' enums, one read from
+        # the database their values, and the two must make one key.
+        str(report_settings.hours_source),
+        int(report_settings.rounding_minutes),
+        str(report_settings.visibility),
         viewers,
         period.start.isoformat(),
         period.end.isoformat(),

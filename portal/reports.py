@@ -10,7 +10,8 @@ each worklog rounded up, in SQL), so totals, rows, chart, CSV and contracts agre
 from __future__ import annotations
 
 import datetime as dt
-from dataclasses import dataclass, field
+from dataclasses import astuple, dataclass, field
+from functools import cached_property
 
 from django.core.exceptions import EmptyResultSet
 from django.db import connection
@@ -118,9 +119,30 @@ class Report:
     # On approved timesheets only: seconds awaiting approval, in no total, row or bar.
     pending_seconds: int = 0
 
-    @property
+    @cached_property
     def total_seconds(self) -> int:
         return sum(row.seconds for row in self.rows)
+
+
+def report_as_tuples(report: Report) -> tuple:
+    """``report`` as plain tuples, for the report cache: unpickling a thousand dataclass
+    instances cost more than the rest of a cached page (``report_from_tuples`` undoes it)."""
+    return (
+        [astuple(row) for row in report.rows],
+        [astuple(bar) for bar in report.bars],
+        report.pending_seconds,
+    )
+
+
+def report_from_tuples(period: Period, data: tuple) -> Report:
+    """The ``Report`` of ``period`` that ``report_as_tuples`` made ``data`` of."""
+    rows, bars, pending = data
+    return Report(
+        period=period,
+        rows=[RequestRow(*row) for row in rows],
+        bars=[ChartBar(*bar) for bar in bars],
+        pending_seconds=pending,
+    )
 
 
 def report_aggregate(report_settings, requests, period: Period) -> list[tuple]:

@@ -130,9 +130,9 @@ def snapshot_key(contract: Contract, report_settings: ReportSettings, today: dt.
         contract.organization_id,
         contract.carry_over,
         contract.updated_at.isoformat() if contract.updated_at else None,
-        report_settings.hours_source,
-        report_settings.rounding_minutes,
-        report_settings.visibility,
+        str(report_settings.hours_source),  # values, not enums (see report_cache.report_key)
+        int(report_settings.rounding_minutes),
+        str(report_settings.visibility),
         getattr(contract, "data_version", None) or 0,
         getattr(contract, "last_run", None),
         _iso(getattr(contract, "last_run_finished", None)),

@@ -168,3 +168,27 @@ def test_a_cached_report_names_the_period_it_was_asked_for(world):
     first = report_cache.report_for(alice, world.project, world.settings, MINE, this_month)
     again = report_cache.report_for(alice, world.project, world.settings, MINE, same_days)
     assert again.rows == first.rows and again.period.preset == "custom"
+
+
+def test_an_unreadable_entry_is_computed_again(world, as_user, caplog):
+    alice = world.users["alice"]
+    client = as_user("alice")
+    period = preset_period("this_month", TODAY)
+    key = report_cache.report_key(alice, world.project, world.settings, MINE, period)
+    cache.set(key, ("not", "a report"))
+    assert _total(client) == "1.75 h"
+    assert "report cache entry unreadable" in caplog.text
+
+
+def test_settings_saved_and_settings_read_make_one_key(world):
+    """A settings object just saved holds its choices as enums, one read from the database
+    as plain values: both must make the same key."""
+    period = preset_period("this_month", TODAY)
+    alice = world.users["alice"]
+    saved = world.settings
+    saved.rounding_minutes = ReportSettings.Rounding.QUARTER
+    saved.save()
+    read = ReportSettings.objects.get(pk=saved.pk)
+    assert report_cache.report_key(alice, world.project, saved, MINE, period) == (
+        report_cache.report_key(alice, world.project, read, MINE, period)
+    )
