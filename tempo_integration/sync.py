@@ -13,11 +13,21 @@ Tempo's largest page size, following ``metadata.next``:
 Each page is upserted in bulk as it arrives, keyed on ``tempoWorklogId``, while the next one
 is downloaded and parsed in a background thread (memory stays at two pages, whatever the
 size; the database is only touched from the sync's own thread), so a run interrupted
-half-way loses nothing and the next one completes it. Worklogs on issues that are not synced
-requests are counted and skipped; when the Jira sync brings such a request in (or one moves
-into the project), its worklogs are read directly. One project Tempo cannot read is reported
-for that project while the others are synced (docs/product.md §6). A 401 marks the
-integration Invalid and stops Tempo calls until a new token is added.
+half-way loses nothing and the next one completes it. Only new and changed worklogs are
+written: a worklog whose fields are all as stored is left as it is (no new row version,
+no index entries, nothing for the worklog table's triggers), so the daily full read of
+data that mostly did not change writes little. What a full read listed is kept out of the
+rows and out of Python's memory: every id the run reads goes into a temporary table of the
+sync's connection (``worklog_report.bulk.TemporaryIds``; a pooler must hand the sync one
+session, as PgBouncer's session mode does), and a worklog of the project neither in it nor
+written by the run was not listed. A worklog a full read did not list and could not
+confirm carries ``MISSED`` as its generation until it is listed or written again.
+
+Worklogs on issues that are not synced requests are counted and skipped; when the Jira sync
+brings such a request in (or one moves into the project), its worklogs are read directly.
+One project Tempo cannot read is reported for that project while the others are synced
+(docs/product.md §6). A 401 marks the integration Invalid and stops Tempo calls until a new
+token is added.
 """
 
 from __future__ import annotations
@@ -29,11 +39,12 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
-from django.db import transaction
+from django.db import connection, transaction
+from django.db.models.expressions import RawSQL
 from django.utils import timezone
 
 from jsm.models import JiraProject, Request
-from worklog_report.bulk import chunked, upsert
+from worklog_report.bulk import TemporaryIds, chunked, upsert
 from worklog_report.pipeline import prefetching
 from worklog_report.sentences import full_stop
 
@@ -70,6 +81,24 @@ CONFIRM_LIMIT = 200
 # Requests that joined a project since its last read whose worklogs are read one request
 # at a time; more make the project's read a full one.
 JOINED_READS = 200
+# The ``sync_generation`` of a worklog the last complete full read of its project did not
+# list and no direct read confirmed: missed once. The next full read that misses it again
+# removes it (beyond CONFIRM_LIMIT); any write of it — listed again, a webhook — clears it.
+MISSED = 0
+# What a read compares with the stored row: a listed worklog is rewritten only when one of
+# these changed (or it carries MISSED), so a daily full read writes what changed, not all.
+CONTENT = (
+    "request",
+    "author_account_id",
+    "time_spent_seconds",
+    "billable_seconds",
+    "start_date",
+    "start_time",
+    "description",
+    "tempo_updated_at",
+)
+# The temporary table (this connection's) of every worklog id the run read from Tempo.
+LISTED_TABLE = "tempo_sync_listed"
 
 
 @dataclass
@@ -166,6 +195,10 @@ def _sync(
     )
     unavailable_in_a_row = 0
     approvals = ApprovalCache()  # one read per author and period in the whole run
+    # Every worklog id this run reads, whichever project lists it (a worklog follows its
+    # issue): a full read's unlisted worklogs are its project's that are not in it.
+    listed = TemporaryIds(LISTED_TABLE)
+    listed.create()
     # Where the audit log of deletions is read from: the oldest watermark of the projects
     # read incrementally, taken before this run moves it; None when every read is full.
     audit_since = None
@@ -190,6 +223,7 @@ def _sync(
                 page_size,
                 request_pk,
                 generation,
+                listed,
             )
         except (TempoAuthError, TempoScopeError):
             raise  # the token, not the project: no other project can be read either
@@ -212,6 +246,7 @@ def _sync(
             if project.report_settings.approved_only:
                 _sync_approvals(client, lease, project, project_full, counts, generation, approvals)
         progress.advance()
+    listed.drop()  # a run that raised leaves it to its connection (the next run replaces it)
     if audit_since is not None:
         # Deletions a dropped worklog.deleted webhook would hide until the next full read.
         lease.renew()
@@ -244,14 +279,17 @@ def _sync_project(
     page_size,
     request_pk,
     generation,
+    listed: TemporaryIds,
 ) -> None:
     """Read one project's worklogs and write them page by page.
 
-    Every worklog seen is stamped with this run's ``generation`` (run ids only grow). After
-    a complete full read, a worklog of the project still carrying an older one was not
-    listed: it is removed only once Tempo confirms it (``_remove_unlisted``). An incremental
-    read also reads directly the worklogs of requests that joined the project since the
-    last read (``_read_joined``): ``updatedFrom`` would never bring back their older ones.
+    Every worklog read goes into ``listed``; those that are new or changed are written,
+    stamped with this run's ``generation`` (run ids only grow), the unchanged ones are left
+    as they are (``_write``). After a complete full read, a worklog of the project neither
+    in ``listed`` nor written by this run was not listed: it is removed only once Tempo
+    confirms it (``_remove_unlisted``). An incremental read also reads directly the
+    worklogs of requests that joined the project since the last read (``_read_joined``):
+    ``updatedFrom`` would never bring back their older ones.
     """
     joined = _joined(project, state)
     full = full or len(joined) > JOINED_READS
@@ -273,15 +311,15 @@ def _sync_project(
             del page  # the rows are all this loop needs from now on
             with transaction.atomic():
                 lease.renew()
-                counts.worklogs += upsert(Worklog, rows, unique="tempo_id")
+                counts.worklogs += _write(rows, listed)
             del rows  # before the next page arrives
     if full:
         counts.worklogs_removed += _remove_unlisted(
-            client, lease, project, state, request_pk, generation, counts
+            client, lease, project, state, request_pk, generation, counts, listed
         )
         _mark_read(project, request_pk)
     else:
-        _read_joined(client, lease, joined, counts, page_size, request_pk, generation)
+        _read_joined(client, lease, joined, counts, page_size, request_pk, generation, listed)
     with transaction.atomic():
         if full:
             state.last_full_sync_at = timezone.now()
@@ -333,7 +371,21 @@ def _mark_read(project, request_pk: dict[str, int]) -> None:
         Request.objects.filter(jira_id__in=chunk).update(tempo_worklogs_read=True)
 
 
-def _read_joined(client, lease, joined, counts, page_size, request_pk, generation) -> None:
+def _write(rows: list[dict[str, Any]], listed: TemporaryIds) -> int:
+    """One page's rows (``_rows``), in the caller's transaction: their ids added to
+    ``listed``, the new and changed ones written (``CONTENT``; a row carrying ``MISSED`` is
+    written too, which clears it); returns how many rows were read."""
+    listed.add(row["tempo_id"] for row in rows)
+    return upsert(
+        Worklog,
+        rows,
+        unique="tempo_id",
+        compare=CONTENT,
+        rewrite_stored={"sync_generation": MISSED},
+    )
+
+
+def _read_joined(client, lease, joined, counts, page_size, request_pk, generation, listed) -> None:
     """Each joined request's worklogs, read directly (``/4/worklogs/issue/{id}``).
 
     A request Jira's eventually consistent search left out for a run, one re-created after
@@ -350,34 +402,44 @@ def _read_joined(client, lease, joined, counts, page_size, request_pk, generatio
                 counts.pages += 1
                 rows = _rows(page, request_pk, generation, counts)
                 with transaction.atomic():
-                    counts.worklogs += upsert(Worklog, rows, unique="tempo_id")
+                    counts.worklogs += _write(rows, listed)
         except TempoRequestError as exc:
             if exc.status != 404:
                 raise
         Request.objects.filter(jira_id=jira_id).update(tempo_worklogs_read=True)
 
 
-def _remove_unlisted(client, lease, project, state, request_pk, generation, counts) -> int:
+def _remove_unlisted(
+    client, lease, project, state, request_pk, generation, counts, listed: TemporaryIds
+) -> int:
     """Worklogs of ``project`` a complete full read did not list: removed when confirmed.
 
-    Up to ``CONFIRM_LIMIT`` are read directly: 404 removes one, an answer keeps (and
-    refreshes) it. Beyond that, a worklog is removed once two full reads in a row missed
-    it (its generation predates the previous full read). Returns how many were removed.
+    Unlisted: the project's worklogs neither in ``listed`` (every id this run read) nor
+    written by this run (``generation``). Up to ``CONFIRM_LIMIT`` are read directly: 404
+    removes one, an answer keeps (and refreshes) it, one that cannot be read is marked
+    ``MISSED``. Beyond that, a worklog is removed once two full reads in a row missed it:
+    one already ``MISSED`` (and the project was fully read before) is removed, the others
+    are marked ``MISSED``. Returns how many were removed.
     """
-    unlisted = Worklog.objects.filter(request__project=project, sync_generation__lt=generation)
+    unlisted = Worklog.objects.filter(pk__in=_unlisted(project, generation, listed))
     ids = list(
         unlisted.order_by("tempo_id").values_list("tempo_id", flat=True)[: CONFIRM_LIMIT + 1]
     )
     if len(ids) > CONFIRM_LIMIT:
         with transaction.atomic():
-            return unlisted.filter(sync_generation__lt=state.generation).delete()[0]
-    gone, still_there = [], []
+            removed = 0
+            if state.generation:
+                removed = unlisted.filter(sync_generation=MISSED).delete()[0]
+            unlisted.exclude(sync_generation=MISSED).update(sync_generation=MISSED)
+            return removed
+    gone, still_there, unconfirmed = [], [], []
     for tempo_id in ids:
         lease.renew()
         try:
             worklog = client.worklog(tempo_id)
         except MalformedWorklog:
             counts.skipped_malformed += 1  # neither confirmed gone nor refreshed
+            unconfirmed.append(tempo_id)
             continue
         if worklog is None:
             gone.append(tempo_id)
@@ -388,7 +450,27 @@ def _remove_unlisted(client, lease, project, state, request_pk, generation, coun
             gone.append(tempo_id)  # it exists, but on an issue that is not a synced request
     with transaction.atomic():
         counts.worklogs_confirmed += upsert(Worklog, still_there, unique="tempo_id")
+        Worklog.objects.filter(tempo_id__in=unconfirmed).update(sync_generation=MISSED)
         return Worklog.objects.filter(tempo_id__in=gone).delete()[0]
+
+
+def _unlisted(project, generation: int, listed: TemporaryIds) -> RawSQL:
+    """The pks of ``project``'s worklogs that this run neither read (``listed``) nor wrote
+    (``generation``), as a subquery (an anti-join: the listed ids are never in Python)."""
+    quote = connection.ops.quote_name
+    worklog, request = Worklog._meta, Request._meta
+
+    def col(meta, name: str) -> str:
+        return quote(meta.get_field(name).column)
+
+    # Identifiers come from the models' metadata, quoted; the values are parameters.
+    sql = (
+        f"SELECT w.{col(worklog, 'id')} FROM {quote(worklog.db_table)} w "  # noqa: S608
+        f"JOIN {quote(request.db_table)} r ON r.{col(request, 'id')} = w.{col(worklog, 'request')} "
+        f"WHERE r.{col(request, 'project')} = %s AND w.{col(worklog, 'sync_generation')} < %s "
+        f"AND NOT EXISTS (SELECT 1 FROM ({listed.sql}) l WHERE l.id = w.{col(worklog, 'tempo_id')})"
+    )
+    return RawSQL(sql, (project.pk, generation))  # noqa: S611
 
 
 def _rows(

@@ -1,20 +1,27 @@
-"""Upserts through the DB-API's ``executemany``, for the syncs' hot path.
+"""Bulk writes for the syncs' hot path: upserts, and temporary tables of ids.
 
 Django's ``bulk_create(update_conflicts=True)`` builds its SQL in Python value by value
 (and SQLite's 999-parameter limit cuts a page of 5,000 worklogs into ~50 statements); for
 a Tempo page that costs more than the database work itself (see ``make bench``). Here an
-``INSERT … ON CONFLICT … DO UPDATE`` takes every row — one prepared statement through
-``executemany`` on SQLite, one ``INSERT … SELECT FROM unnest(arrays)`` on PostgreSQL — with
-values adapted once per column type.
+``INSERT … ON CONFLICT … DO UPDATE`` takes every row: on SQLite one prepared statement
+through ``executemany``; on PostgreSQL the rows are copied (``COPY … FROM STDIN``, psycopg's
+C code formats them) into a temporary table and inserted from there in one statement — not
+passed as parameters, which Django's psycopg cursor turns into SQL literals in Python
+(about half a 5,000-worklog page's write time, docs/benchmarks.md). An upsert can also
+leave unchanged rows as they are (``compare``), so a re-read of the same data writes
+nothing.
 """
 
 from __future__ import annotations
 
+import datetime as dt
+import hashlib
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from operator import itemgetter
 from typing import Any, TypeVar
 
-from django.db import connection, models
+from django.conf import settings
+from django.db import connection, models, transaction
 
 T = TypeVar("T")
 
@@ -22,6 +29,8 @@ T = TypeVar("T")
 def _adapter(field: models.Field) -> Callable[[Any], Any]:
     kind = field.get_internal_type()
     ops = connection.ops
+    if kind == "DateTimeField" and connection.vendor == "sqlite" and settings.USE_TZ:
+        return _sqlite_datetime(connection.timezone, ops.adapt_datetimefield_value)
     if kind == "DateTimeField":
         return ops.adapt_datetimefield_value
     if kind == "DateField":
@@ -31,19 +40,44 @@ def _adapter(field: models.Field) -> Callable[[Any], Any]:
     return lambda value: value
 
 
+def _sqlite_datetime(zone: dt.tzinfo, adapt: Callable[[Any], Any]) -> Callable[[Any], Any]:
+    """Django's SQLite ``adapt_datetimefield_value`` for an aware datetime (with
+    ``USE_TZ``: naive in the connection's time zone, as text), without its per-value
+    settings look-up (a third of a page's adapting); anything else goes to Django's."""
+
+    def adapted(value: Any) -> Any:
+        if isinstance(value, dt.datetime) and value.utcoffset() is not None:
+            return str(value.astimezone(zone).replace(tzinfo=None))
+        return adapt(value)
+
+    return adapted
+
+
 def upsert(
     model: type[models.Model],
     rows: Iterable[Mapping[str, Any]],
     *,
     unique: str,
     update: Sequence[str] | None = None,
+    compare: Sequence[str] | None = None,
+    rewrite_stored: Mapping[str, Any] | None = None,
 ) -> int:
     """Insert ``rows``, updating ``update`` on a ``unique`` clash; returns the rows sent.
 
     Each row maps a field name of ``model`` to its value (a foreign key by its field name,
     with the related row's pk); every row has the same names, those of the first. ``update``
     defaults to every name but ``unique``. A row with other names raises ValueError (another
-    count) or KeyError (another name).
+    count) or KeyError (another name). Two rows with the same ``unique`` value raise the
+    database's error (PostgreSQL: "ON CONFLICT DO UPDATE command cannot affect row a second
+    time").
+
+    ``compare`` (names of the rows) makes a clash update the stored row only when one of
+    them differs from what is stored (NULL equal to NULL), or when a name of
+    ``rewrite_stored`` holds the given value in the stored row: an unchanged row is then not
+    rewritten at all — no new row version, no index entries, no row in a statement
+    trigger's transition table (PostgreSQL's INSERT documentation: rows for which the ``ON
+    CONFLICT DO UPDATE … WHERE`` condition is false are not updated, only locked). Without
+    ``compare`` every clashing row is updated.
     """
     rows = rows if isinstance(rows, list) else list(rows)
     if not rows:
@@ -53,38 +87,127 @@ def upsert(
         update = [name for name in columns if name != unique]
     meta = model._meta
     quote = connection.ops.quote_name
+    table = quote(meta.db_table)
     fields = [meta.get_field(name) for name in columns]
+
+    def column(name: str) -> str:
+        return quote(meta.get_field(name).column)
+
     column_sql = ", ".join(quote(f.column) for f in fields)
-    updates = ", ".join(
-        f"{quote(meta.get_field(n).column)} = EXCLUDED.{quote(meta.get_field(n).column)}"
-        for n in update
-    )
+    updates = ", ".join(f"{column(n)} = EXCLUDED.{column(n)}" for n in update)
     # Identifiers come from the model's metadata, quoted; every value is a parameter.
-    insert = f"INSERT INTO {quote(meta.db_table)} ({column_sql}) "  # noqa: S608
-    tail = f" ON CONFLICT ({quote(meta.get_field(unique).column)}) DO UPDATE SET {updates}"
-    adapters = [_adapter(f) for f in fields]
+    tail = f" ON CONFLICT ({column(unique)}) DO UPDATE SET {updates}"
+    tail_params: list[Any] = []
+    if compare:
+        # SQLite's IS NOT is PostgreSQL's IS DISTINCT FROM (which SQLite has only since 3.39).
+        distinct = "IS DISTINCT FROM" if connection.vendor == "postgresql" else "IS NOT"
+        changed = [f"{table}.{column(n)} {distinct} EXCLUDED.{column(n)}" for n in compare]
+        for name, value in (rewrite_stored or {}).items():
+            changed.append(f"{table}.{column(name)} = %s")
+            tail_params.append(_adapter(meta.get_field(name))(value))
+        tail += f" WHERE {' OR '.join(changed)}"
     values = itemgetter(*columns) if len(columns) > 1 else lambda row: (row[columns[0]],)
     width = len(columns)
-    params = []
-    for row in rows:
+
+    def checked(row: Mapping[str, Any]) -> tuple:
         if len(row) != width:
             raise ValueError(f"Every row needs exactly the columns {columns}, not {tuple(row)}.")
-        params.append(tuple(adapt(v) for adapt, v in zip(adapters, values(row), strict=True)))
+        return values(row)
+
+    if connection.vendor == "postgresql":
+        _copy_upsert(table, column_sql, meta.db_table, map(checked, rows), tail, tail_params)
+        return len(rows)
+    adapters = [_adapter(f) for f in fields]
+    params = [
+        (*(adapt(v) for adapt, v in zip(adapters, checked(row), strict=True)), *tail_params)
+        for row in rows
+    ]
+    one_row = f"({', '.join(['%s'] * len(fields))})"
     with connection.cursor() as cursor:
-        if connection.vendor == "postgresql":
-            # One short statement per call whatever the row count: each column travels as one
-            # array and unnest() turns them back into rows, so neither psycopg nor the server
-            # parses thousands of placeholders (make bench).
-            arrays = ", ".join(f"%s::{f.cast_db_type(connection)}[]" for f in fields)
-            cursor.execute(
-                f"{insert}SELECT * FROM unnest({arrays}){tail}",  # noqa: S608
-                [list(column) for column in zip(*params, strict=True)],
-            )
-        else:
-            # SQLite runs a prepared statement per row in-process: executemany is fastest.
-            one_row = f"({', '.join(['%s'] * len(fields))})"
-            cursor.executemany(f"{insert}VALUES {one_row}{tail}", params)
+        # SQLite runs a prepared statement per row in-process: executemany is fastest.
+        cursor.executemany(
+            f"INSERT INTO {table} ({column_sql}) VALUES {one_row}{tail}",  # noqa: S608
+            params,
+        )
     return len(params)
+
+
+def _copy_upsert(
+    table: str, column_sql: str, db_table: str, rows: Iterable[tuple], tail: str, params: list
+) -> None:
+    """PostgreSQL: ``rows`` copied into a temporary staging table of these columns (one per
+    table and column list, made on first use by each connection, emptied by the statement
+    that reads it and at every commit), then inserted from it with ``tail``."""
+    digest = hashlib.sha256(f"{db_table}({column_sql})".encode()).hexdigest()[:10]
+    stage = connection.ops.quote_name(f"upsert_{db_table[:40]}_{digest}")
+    with transaction.atomic(savepoint=False), connection.cursor() as cursor:
+        cursor.execute(
+            f"CREATE TEMPORARY TABLE IF NOT EXISTS {stage} ON COMMIT DELETE ROWS "  # noqa: S608
+            f"AS SELECT {column_sql} FROM {table} WITH NO DATA"
+        )
+        # psycopg formats each row in C (its Copy.write_row); the server parses them as the
+        # staging table's column types, the table's own.
+        with cursor.cursor.copy(f"COPY {stage} ({column_sql}) FROM STDIN") as copy:
+            for row in rows:
+                copy.write_row(row)
+        cursor.execute(
+            f"WITH staged AS (DELETE FROM {stage} RETURNING {column_sql}) "  # noqa: S608
+            f"INSERT INTO {table} ({column_sql}) SELECT {column_sql} FROM staged{tail}",
+            params,
+        )
+
+
+class TemporaryIds:
+    """A temporary table of integer ids (``name``, one column ``id``, indexed) on this
+    thread's database connection: a set of ids too large to hold in Python that SQL can
+    join against (``sql``: ``SELECT id FROM …``).
+
+    ``create()`` makes it empty (replacing one of the same name this connection still has);
+    ``add(ids)`` adds ids in bulk (duplicates are harmless); ``drop()`` removes it. It lives
+    as long as the connection: a reconnection loses it, and a query that needs it then
+    raises the database's error (relation does not exist), never reads a wrong set. Adding
+    is transactional: ids added in a transaction that rolls back are not kept.
+    """
+
+    def __init__(self, name: str) -> None:
+        self.name = name
+
+    @property
+    def _table(self) -> str:
+        quoted = connection.ops.quote_name(self.name)
+        return f"pg_temp.{quoted}" if connection.vendor == "postgresql" else f"temp.{quoted}"
+
+    @property
+    def sql(self) -> str:
+        return f"SELECT id FROM {self._table}"  # noqa: S608 - the name is quoted
+
+    def create(self) -> None:
+        quote = connection.ops.quote_name
+        with connection.cursor() as cursor:
+            cursor.execute(f"DROP TABLE IF EXISTS {self._table}")
+            cursor.execute(f"CREATE TEMPORARY TABLE {quote(self.name)} (id bigint NOT NULL)")
+            index = quote(f"{self.name}_id")
+            if connection.vendor == "postgresql":
+                cursor.execute(f"CREATE INDEX {index} ON {self._table} (id)")
+            else:
+                cursor.execute(f"CREATE INDEX temp.{index} ON {quote(self.name)} (id)")
+
+    def add(self, ids: Iterable[int]) -> None:
+        with connection.cursor() as cursor:
+            if connection.vendor == "postgresql":
+                # COPY's text format: one id a line, written in one go.
+                lines = "".join(f"{int(i)}\n" for i in ids)
+                with cursor.cursor.copy(f"COPY {self._table} (id) FROM STDIN") as copy:
+                    copy.write(lines)
+            else:
+                cursor.executemany(
+                    f"INSERT INTO {self._table} (id) VALUES (%s)",  # noqa: S608
+                    [(i,) for i in ids],
+                )
+
+    def drop(self) -> None:
+        with connection.cursor() as cursor:
+            cursor.execute(f"DROP TABLE IF EXISTS {self._table}")
 
 
 # Ids per query when a list of them filters rows: far below any database's parameter limit.
