@@ -129,7 +129,10 @@ class JiraWorklog(models.Model):
     """
 
     jira_id = models.CharField(max_length=20, unique=True)
-    request = models.ForeignKey(Request, on_delete=models.CASCADE, related_name="jira_worklogs")
+    # No index of its own: (request, start_date) below starts with it.
+    request = models.ForeignKey(
+        Request, on_delete=models.CASCADE, related_name="jira_worklogs", db_index=False
+    )
     author_account_id = models.CharField(max_length=128)
     time_spent_seconds = models.PositiveIntegerField()
     start_date = models.DateField()
