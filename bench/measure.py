@@ -20,8 +20,9 @@ from dataclasses import dataclass
 from decimal import Decimal
 
 from django.contrib.auth import get_user_model
+from django.core.cache import cache
 from django.db import connection
-from django.test import Client
+from django.test import Client, override_settings
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
@@ -64,24 +65,35 @@ def side_by_side(
     return statistics.median(times_a), statistics.median(times_b)
 
 
-def prepare(sandbox, page_size: int = MAX_PAGE_SIZE, *, count: bool = True) -> Prepared:
-    """Sync Jira, store a token, enable every project with organization sharing.
+def sync_and_enable() -> None:
+    """Sync Jira, enable every project with organization sharing: what ``prepare`` sets up
+    from the sandbox alone, which bench/app_cache.py keeps between runs (no token: it is
+    minted per sandbox and encrypted with this process's keys)."""
+    run = sync_jira()
+    assert run.status == "succeeded", run.error
+    for project in JiraProject.objects.order_by("key"):
+        settings = ReportSettings.for_project(project)
+        settings.enabled = True
+        settings.visibility = ReportSettings.Visibility.ORGANIZATIONS
+        settings.save()
+
+
+def prepare(
+    sandbox, page_size: int = MAX_PAGE_SIZE, *, count: bool = True, synced: bool = False
+) -> Prepared:
+    """Sync Jira, enable every project with organization sharing (``sync_and_enable``, left
+    out when ``synced``: the database already holds it), store a new token.
 
     ``count``: download every project's worklogs once to count them (the expected number
     of sync requests); without it ``worklogs_per_project`` is empty until a
     ``download_everything(prepared, page_size, count_into=prepared.worklogs_per_project)``
     fills it (the benchmark's timed download does, saving one whole download at 500k)."""
-    run = sync_jira()
-    assert run.status == "succeeded", run.error
+    if not synced:
+        sync_and_enable()
     admin, _ = get_user_model().objects.get_or_create(username="bench-admin", is_staff=True)
     token = sandbox.client.mint_token(name="bench", scopes={"worklogs": "view"})
     TempoIntegration.store(token, admin)
     projects = list(JiraProject.objects.order_by("key"))
-    for project in projects:
-        settings = ReportSettings.for_project(project)
-        settings.enabled = True
-        settings.visibility = ReportSettings.Visibility.ORGANIZATIONS
-        settings.save()
     # The largest organization (by shared requests) and one of its members with an account.
     organization = max(Organization.objects.all(), key=lambda o: o.requests.count())
     member = Customer.objects.filter(organizations=organization, user__isnull=False).first()
@@ -199,9 +211,19 @@ def add_contract(prepared: Prepared) -> Contract:
     return contract
 
 
-def report_p95(prepared: Prepared, requests: int = 20) -> tuple[float, float, str]:
+def computing_reports():
+    """The report cache off (``REPORT_CACHE_SECONDS=0``): every page computes its report, as
+    the first page after a change of the data does (portal/report_cache.py)."""
+    return override_settings(REPORT_CACHE_SECONDS=0)
+
+
+def report_p95(
+    prepared: Prepared, requests: int = 20, *, cached: bool = False
+) -> tuple[float, float, str]:
     """(p95, median, what was shown) in seconds over ``requests`` GETs of the largest
-    organization's This year on the largest project, after one warm-up GET."""
+    organization's This year on the largest project, after one warm-up GET. Each GET
+    computes its report — the cache is emptied before it, untimed — unless ``cached``: then
+    they read the report the warm-up computed (the pages between two changes of the data)."""
     client = report_client(prepared)
     url = this_year_url(prepared, largest_project(prepared))
     first = client.get(url, secure=True)
@@ -209,6 +231,8 @@ def report_p95(prepared: Prepared, requests: int = 20) -> tuple[float, float, st
     shown = "contract panel shown" if b"contract" in first.content.lower() else "no contract"
     times = []
     for _ in range(requests):
+        if not cached:
+            cache.clear()
         started = time.perf_counter()
         response = client.get(url, secure=True)
         times.append(time.perf_counter() - started)
@@ -274,6 +298,7 @@ def report_queries(prepared: Prepared) -> int:
     client = report_client(prepared)
     url = report_url(prepared, largest_project(prepared))
     client.get(url, secure=True)  # the session is loaded once either way
+    cache.clear()  # the page computes its report (a cached one reads fewer)
     with CaptureQueriesContext(connection) as queries:
         response = client.get(url, secure=True)
     assert response.status_code == 200, response.status_code
@@ -290,7 +315,8 @@ def report_vs_aggregate(prepared: Prepared, repeat: int) -> tuple[float, float, 
     visible = requests_visible_to(prepared.customer_user, project, settings, ORGANIZATION)
 
     def page():
-        assert client.get(url, secure=True).status_code == 200
+        with computing_reports():  # the page's own aggregate, not a cached report
+            assert client.get(url, secure=True).status_code == 200
 
     def aggregate():
         list(report_aggregate(settings, visible, prepared.period))

@@ -53,21 +53,30 @@ def cache_key(seed_args: list[str], today: dt.date | None = None) -> str:
     return f"{today:%Y-%m-%d}-{args}-{seeder_hash()[:16]}"
 
 
-def cached_file(seed_args: list[str], cache_dir: Path = CACHE_DIR) -> Path:
-    return cache_dir / f"{cache_key(seed_args)}.sqlite3"
+def cached_file(
+    seed_args: list[str], cache_dir: Path = CACHE_DIR, today: dt.date | None = None
+) -> Path:
+    return cache_dir / f"{cache_key(seed_args, today)}.sqlite3"
 
 
-def seeded_sandbox(data_dir: Path, seed_args: list[str], cache_dir: Path = CACHE_DIR, **options):
+def seeded_sandbox(
+    data_dir: Path,
+    seed_args: list[str],
+    cache_dir: Path = CACHE_DIR,
+    today: dt.date | None = None,
+    **options,
+):
     """A SandboxProcess (not started) on `data_dir` whose database holds `seed_demo
-    <seed_args>`: copied from the cache when there, else seeded and then kept in it.
-    Returns (process, "cached" | "seeded")."""
+    <seed_args>`: copied from the cache when there, else seeded and then kept in it
+    (`today`: the day of the key, by default today's). Returns (process, "cached" |
+    "seeded")."""
     from sandbox.process import SandboxProcess
 
     data_dir.mkdir(parents=True, exist_ok=True)
     database = data_dir / DATABASE_NAME
     for stale in data_dir.glob(DATABASE_NAME + "*"):
         stale.unlink()
-    kept = cached_file(seed_args, cache_dir)
+    kept = cached_file(seed_args, cache_dir, today)
     process = SandboxProcess(data_dir, seed=False, **options)
     if kept.exists():
         shutil.copyfile(kept, database)
@@ -92,6 +101,6 @@ def store(database: Path, kept: Path) -> None:
         source.close()
     partial.replace(kept)
     today, same_seed = kept.name[:10], kept.name[:19]  # "<date>-<args>"
-    for other in kept.parent.glob("*.sqlite3"):
+    for other in kept.parent.glob("[0-9]*.sqlite3"):  # not bench/app_cache.py's app-*
         if other != kept and (not other.name.startswith(today) or other.name.startswith(same_seed)):
             other.unlink(missing_ok=True)  # another day's, or an older seeder's

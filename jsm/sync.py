@@ -151,11 +151,12 @@ def read_jira(
     )
     listed = {p.jira_id: p.pk for p in projects}
     known_requests = set(Request.objects.values_list("jira_id", flat=True))
+    members_read: dict[str, list[JiraUser]] = {}
     unavailable_in_a_row = 0
     for project in projects:
         lease.renew()
         try:
-            data = _read_project(client, lease, project, field_ids, listed)
+            data = _read_project(client, lease, project, field_ids, listed, members_read)
         except JiraAuthError:
             raise  # the credentials, not the project: nothing else can be read either
         except JiraError as exc:
@@ -239,8 +240,13 @@ def _read_project(
     project: JiraProject,
     field_ids: dict[str, str | None],
     listed: dict[str, int],
+    members_read: dict[str, list[JiraUser]] | None = None,
 ) -> _ProjectData:
     """Everything one project needs, read before anything is written.
+
+    An organization's members are read once per run (``members_read``, by organization id,
+    filled as the projects are read), however many projects it serves: JSM's members
+    route is the organization's, not the project's.
 
     Requests stored here that the search left out are read directly (up to
     ``CONFIRM_LIMIT``): the search is eventually consistent (JRACLOUD-96208), so only a
@@ -249,7 +255,12 @@ def _read_project(
     the Jira id of every JSM project of this run to its row's pk.
     """
     organizations = list(client.organizations(project.service_desk_id))
-    members = {org.id: list(client.organization_members(org.id)) for org in organizations}
+    members_read = {} if members_read is None else members_read
+    members = {}
+    for org in organizations:
+        if org.id not in members_read:
+            members_read[org.id] = list(client.organization_members(org.id))
+        members[org.id] = members_read[org.id]
     customers = list(client.customers(project.service_desk_id))
     issues = list(client.requests_of_project(project.jira_id, field_ids))
     data = _ProjectData(project, organizations, members, customers, issues)

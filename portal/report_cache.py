@@ -29,7 +29,7 @@ import logging
 
 from django.conf import settings
 from django.core.cache import cache
-from django.db.models import Subquery
+from django.db import connection
 
 from jsm.models import JiraProject
 from sync.models import SyncRun
@@ -118,18 +118,16 @@ def report_key(
 
 
 def data_version() -> tuple:
-    """(DataVersion, id of the newest sync run, its end): one query once the version exists."""
+    """(DataVersion, id of the newest sync run, its end), in one query whatever exists."""
+    version = DataVersion.objects.filter(pk=DataVersion.ROW).values("version")
     newest = SyncRun.objects.order_by("-pk")
-    row = (
-        DataVersion.objects.filter(pk=DataVersion.ROW)
-        .annotate(
-            last_run=Subquery(newest.values("pk")[:1]),
-            last_run_finished=Subquery(newest.values("finished_at")[:1]),
-        )
-        .values_list("version", "last_run", "last_run_finished")
-        .first()
-    )
-    if row is None:  # nothing bumped the version yet
-        run = newest.values_list("pk", "finished_at").first()
-        return (0, *(run or (None, None)))
-    return row
+    parts = [version, newest.values("pk")[:1], newest.values("finished_at")[:1]]
+    sql, params = [], []
+    for queryset in parts:
+        part_sql, part_params = queryset.query.sql_with_params()
+        sql.append(f"({part_sql})")
+        params.extend(part_params)
+    with connection.cursor() as cursor:
+        cursor.execute(f"SELECT {', '.join(sql)}", params)  # noqa: S608 - the ORM's own SQL
+        row = cursor.fetchone()
+    return (row[0] or 0, row[1], str(row[2]) if row[2] is not None else None)

@@ -86,6 +86,24 @@ def test_changes_and_deletions_in_jira_are_reflected(fake_jira, db):
     ) == ["acc-alice"]
 
 
+def test_an_organization_in_several_projects_has_its_members_read_once(fake_jira, db):
+    run = sync_jira()
+    member_reads = [
+        call.request.url
+        for call in fake_jira.rsps.calls
+        if "/rest/servicedeskapi/organization/" in call.request.url
+    ]
+    # Acme serves both projects, Globex one: one read each, not one per project.
+    assert sorted(url.split("/organization/")[1].split("/")[0] for url in member_reads) == [
+        "1",
+        "2",
+    ]
+    acme = Organization.objects.get(name="Acme")
+    assert set(acme.members.values_list("account_id", flat=True)) == {"acc-alice", "acc-bob"}
+    assert set(acme.projects.values_list("key", flat=True)) == {"ITSD", "SUP"}
+    assert run.requests_made == fake_jira.calls
+
+
 def test_query_count_does_not_grow_with_requests(fake_jira, db):
     sync_jira()
     # A run with new requests also reads their worklogs: compare one new request with 40.
@@ -195,6 +213,39 @@ def test_jira_worklogs_and_worker_names(fake_jira, db):
     assert itsd1.request.key == "ITSD-1" and itsd1.time_spent_seconds == 3600
     assert itsd1.description == "Jira work 1"
     assert Worker.objects.get(account_id="agent-1").display_name == "Agent Smith"
+
+
+def test_jira_worklogs_are_written_in_one_statement_per_list_call(fake_jira, db):
+    """A page of Jira worklogs is one upsert (``worklog_report.bulk.upsert``), not one
+    INSERT per 500 rows built by the ORM: the statements do not grow with the worklogs."""
+    from jsm.models import JiraWorklog
+
+    agent = fake_jira.worklogs["1"]["author"]
+    for n in range(900):
+        fake_jira.add_worklog(1000 + n, "20001" if n % 2 else "20004", 60 + n, agent)
+    with CaptureQueriesContext(connection) as queries:
+        run = sync_jira()
+    assert run.counts["jira_worklogs"] == 902
+    writes = [q for q in queries if 'INSERT INTO "jsm_jiraworklog" (' in q["sql"]]
+    assert len(writes) == 1  # one list call of up to 1000 ids: one statement
+    assert JiraWorklog.objects.count() == 902
+    assert JiraWorklog.objects.get(jira_id="1899").time_spent_seconds == 959
+
+
+def test_a_jira_worklog_listed_twice_is_written_once(fake_jira, db):
+    from jsm.models import JiraWorklog
+    from jsm.worklogs import _upsert
+    from sync.runs import sync_jira as run_it
+
+    run_it()
+    fake_jira.worklogs["1"]["timeSpentSeconds"] = 7200
+    records = [fake_jira.worklogs["1"], fake_jira.worklogs["1"]]
+    from jsm.records import JiraWorklog as Record
+
+    pks = dict(Request.objects.values_list("jira_id", "pk"))
+    seen: set[str] = set()
+    assert _upsert([Record.from_api(r) for r in records], pks, seen) == 1
+    assert seen == {"1"} and JiraWorklog.objects.get(jira_id="1").time_spent_seconds == 7200
 
 
 def test_jira_worklog_changes_and_deletions(fake_jira, db):
