@@ -66,7 +66,9 @@ def test_a_second_page_reads_no_worklog_for_the_panel(world, as_user):
     assert ContractUsageSnapshot.objects.count() == 1
 
 
-@pytest.mark.parametrize(
+# The two ways a bulk write of the data is announced (sync.signals): a sync round, a webhook's
+# targeted sync. Shared with test_report_cache.
+ANNOUNCEMENTS = pytest.mark.parametrize(
     "announce",
     [
         lambda world: sync_finished.send(sender=None, outcomes=[]),
@@ -76,6 +78,9 @@ def test_a_second_page_reads_no_worklog_for_the_panel(world, as_user):
     ],
     ids=["sync_finished", "data_changed"],
 )
+
+
+@ANNOUNCEMENTS
 def test_a_worklog_written_in_bulk_shows_once_announced(world, as_user, announce):
     contract(world, organization="Acme")
     client = as_user("alice")

@@ -13,10 +13,10 @@ from portal import report_cache
 from portal.models import ReportSettings
 from portal.periods import Period, preset_period
 from portal.visibility import MINE, ORGANIZATION
-from sync.signals import data_changed, sync_finished
 from tempo_integration.models import Worklog
 
 from .conftest import THIS_MONTH, TODAY
+from .test_contract_usage_cache import ANNOUNCEMENTS
 
 URL = "/portal/ITSD/worklog-report/"
 ORG_URL = URL + "?scope=organization"
@@ -82,16 +82,7 @@ def test_a_worklog_saved_shows_on_the_next_view(world, as_user):
     assert _total(client) == "2.75 h"
 
 
-@pytest.mark.parametrize(
-    "announce",
-    [
-        lambda world: sync_finished.send(sender=None, outcomes=[]),
-        lambda world: data_changed.send(
-            sender=None, source="tempo", project_ids=[world.project.pk]
-        ),
-    ],
-    ids=["sync_finished", "data_changed"],
-)
+@ANNOUNCEMENTS
 def test_a_worklog_written_in_bulk_shows_once_announced(world, as_user, announce):
     client = as_user("alice")
     assert _total(client) == "1.75 h"
