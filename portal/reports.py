@@ -193,16 +193,21 @@ def _per_bucket_of_worklogs(report_settings, requests, period: Period) -> tuple[
     """SQL and parameters of rows (request_id, bucket, seconds) read from the worklogs:
     buckets of days for a period of a month or less, else of months."""
     trunc = TruncDay if period.by_day else TruncMonth
-    queryset = (
-        worklogs_in(report_settings, requests, period)
-        .annotate(bucket=Cast(trunc("start_date"), DateField()))
+    queryset = _per_bucket(report_settings, worklogs_in(report_settings, requests, period), trunc)
+    sql, params = queryset.query.sql_with_params()
+    return sql, list(params)
+
+
+def _per_bucket(report_settings, worklogs: QuerySet, trunc) -> QuerySet:
+    """(request_id, bucket, shown seconds) of ``worklogs`` per request and ``trunc`` bucket
+    (``TruncDay`` or ``TruncMonth``), the bucket as a date."""
+    return (
+        worklogs.annotate(bucket=Cast(trunc("start_date"), DateField()))
         .values("request_id", "bucket")
         .annotate(seconds=Sum(report_settings.shown_seconds()))
         .values_list("request_id", "bucket", "seconds")
         .order_by()
     )
-    sql, params = queryset.query.sql_with_params()
-    return sql, list(params)
 
 
 def whole_months(period: Period) -> tuple[dt.date, dt.date] | None:
@@ -239,14 +244,8 @@ def _per_month_sql(report_settings, requests, period, months, approved: bool | N
         (add_months(last, 1), period.end),
     ):
         if start <= end:
-            parts.append(
-                worklogs.filter(start_date__gte=start, start_date__lte=end)
-                .annotate(bucket=Cast(TruncMonth("start_date"), DateField()))
-                .values("request_id", "bucket")
-                .annotate(seconds=Sum(report_settings.shown_seconds()))
-                .values_list("request_id", "bucket", "seconds")
-                .order_by()
-            )
+            edge = worklogs.filter(start_date__gte=start, start_date__lte=end)
+            parts.append(_per_bucket(report_settings, edge, TruncMonth))
     sql, params = [], []
     for queryset in parts:
         part_sql, part_params = queryset.query.sql_with_params()
