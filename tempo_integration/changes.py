@@ -15,6 +15,7 @@ The caller (``webhooks.draining``) holds the Tempo sync lock, so no sync runs me
 from __future__ import annotations
 
 import logging
+from collections.abc import Collection
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
@@ -41,6 +42,8 @@ class Applied:
     error that stopped the reads, if one did."""
 
     done: list[int] = field(default_factory=list)
+    # Worklogs on an issue that is not a synced request yet, left pending (``waiting``).
+    waiting: int = 0
     written: int = 0
     removed: int = 0
     skipped: int = 0
@@ -49,7 +52,11 @@ class Applied:
 
 
 def apply_worklog_changes(
-    integration: TempoIntegration, client: TempoClient, tempo_ids: list[int], lease: Lease
+    integration: TempoIntegration,
+    client: TempoClient,
+    tempo_ids: list[int],
+    lease: Lease,
+    waiting: Collection[int] = (),
 ) -> Applied:
     """Read each worklog of ``tempo_ids`` from Tempo and bring the local copy in line.
 
@@ -58,6 +65,11 @@ def apply_worklog_changes(
     ``error``, with what was read before it written. A worklog Tempo refuses on its own (a
     4xx other than 401, 403, 404) or answers unreadably is counted as skipped and done:
     the next sync reads it anyway. ``lease.renew()`` is called after every read.
+
+    A worklog of ``waiting`` (changes announced moments ago) on an issue that is not a synced
+    request is neither written nor removed, and not done: its request is most likely new,
+    and Jira's webhook for it may come after Tempo's (or be drained after it). The drain
+    reads it again with that request's change; an older one is removed as the sync does.
     """
     applied = Applied()
     found, gone = [], []
@@ -97,6 +109,11 @@ def apply_worklog_changes(
     request_of = {i: r for i, r in known.items() if r[1] in enabled}
     # On no synced request: removed, as the full sync removes it; on a request of a project
     # not synced (its report off): left as it is, as the sync leaves it.
+    early = {w.tempo_worklog_id for w in found if w.issue_id not in known} & set(waiting)
+    if early:
+        applied.waiting = len(early)
+        applied.done = [i for i in applied.done if i not in early]
+        found = [w for w in found if w.tempo_worklog_id not in early]
     gone += [w.tempo_worklog_id for w in found if w.issue_id not in known]
     applied.skipped += sum(1 for w in found if w.issue_id in known and w.issue_id not in request_of)
     found = [w for w in found if w.issue_id in request_of]

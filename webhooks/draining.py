@@ -22,6 +22,10 @@
   by its confirmation step (``tempo_integration.sync._remove_unlisted``).
 - Handed to a sync (more than ``BATCH``), a deletion waits for the next full read (at most
   ``FULL_SYNC_EVERY``, a day): an incremental read does not see deletions.
+- Jira's changes are read before Tempo's: a worklog logged on a request created moments
+  ago needs the request. One whose request is not synced yet (Jira's webhook not here yet)
+  stays pending for ``REQUEST_WAIT`` and is read again with the request's change; after
+  that it is treated as the sync treats it.
 - ``sync.signals.data_changed`` tells caches and alerts what changed.
 """
 
@@ -51,6 +55,10 @@ logger = logging.getLogger("worklog_report.webhooks")
 
 BATCH = 200
 SEEN_FOR = dt.timedelta(days=1)
+# How long a changed Tempo worklog on an issue that is not a synced request waits for the
+# request's own Jira change (a new request: Jira's webhook may come after Tempo's) before it
+# is treated as the sync treats it (removed).
+REQUEST_WAIT = dt.timedelta(minutes=10)
 Kind = PendingChange.Kind
 
 
@@ -65,8 +73,9 @@ def drain() -> dict[str, int | str]:
     if total > BATCH:
         return _fall_back(pending, total)
     outcome: dict[str, int | str] = {"pending": total}
-    outcome["tempo"] = _drain_tempo(started)
+    # Jira first: a worklog logged on a request created moments ago needs the request.
     outcome["jira"] = _drain_jira(started)
+    outcome["tempo"] = _drain_tempo(started)
     # Announced while this ran: its delivery queued a drain, but a second worker may have run
     # that one meanwhile and found the lock held by this one (no sync_finished follows a
     # drain). The task then queues one more, or the change would wait for the loop's tick.
@@ -106,13 +115,16 @@ def _forget(kind: str, remote_ids: Iterable[str], started: dt.datetime) -> None:
 
 
 def _drain_tempo(started: dt.datetime) -> str:
-    ids = list(
+    changes = list(
         PendingChange.objects.filter(kind=Kind.TEMPO_WORKLOG, received_at__lte=started)
         .order_by("received_at")
-        .values_list("remote_id", flat=True)
+        .values_list("remote_id", "received_at")
     )
-    if not ids:
+    if not changes:
         return "nothing"
+    ids = [remote_id for remote_id, _ in changes]
+    # Announced moments ago: a worklog on an issue not synced yet waits for its request.
+    waiting = {int(i) for i, received in changes if received >= started - REQUEST_WAIT}
     integration = TempoIntegration.current()
     if integration is None:
         # Revoked (its subscriptions are being deleted): nothing will ever read them here,
@@ -130,7 +142,7 @@ def _drain_tempo(started: dt.datetime) -> str:
             tempo_changes.open_client(integration) as client,
         ):
             applied = tempo_changes.apply_worklog_changes(
-                integration, client, [int(i) for i in ids], lease
+                integration, client, [int(i) for i in ids], lease, waiting
             )
     except SyncAlreadyRunning:
         return "sync running"
@@ -142,7 +154,8 @@ def _drain_tempo(started: dt.datetime) -> str:
     if applied.error is not None:
         logger.warning("tempo webhook changes left pending: %s", applied.error)
         return "error"
-    return f"{applied.written} written, {applied.removed} removed"
+    waits = f", {applied.waiting} waiting for their request" if applied.waiting else ""
+    return f"{applied.written} written, {applied.removed} removed{waits}"
 
 
 def _drain_jira(started: dt.datetime) -> str:

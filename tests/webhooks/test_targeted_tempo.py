@@ -73,9 +73,15 @@ def announced():
     data_changed.disconnect(listen)
 
 
-def pending(*tempo_ids):
+def pending(*tempo_ids, ago=dt.timedelta(0)):
     for tempo_id in tempo_ids:
-        PendingChange.objects.create(kind="tempo_worklog", remote_id=str(tempo_id))
+        PendingChange.objects.create(
+            kind="tempo_worklog", remote_id=str(tempo_id), received_at=timezone.now() - ago
+        )
+
+
+# Older than the wait for a new request's Jira change (draining.REQUEST_WAIT).
+LONG_AGO = draining.REQUEST_WAIT + dt.timedelta(minutes=1)
 
 
 def stored_worklog(tempo_id, request_jira_id="20001", generation=7):
@@ -129,10 +135,39 @@ def test_a_deleted_event_whose_worklog_still_answers_keeps_it(tempo):
 
 
 def test_a_worklog_on_an_unknown_issue_is_skipped(tempo):
-    pending(4)
+    pending(4, ago=LONG_AGO)
     draining.drain()
     assert not Worklog.objects.filter(tempo_id=4).exists()
     assert PendingChange.objects.count() == 0
+
+
+def test_a_new_worklog_on_an_issue_not_synced_yet_waits_for_its_request(tempo, projects):
+    """Logged on a request created moments ago: Tempo's webhook may be drained before
+    Jira's. The change stays pending, and the drain after the request arrives writes it."""
+    pending(4)
+    assert "1 waiting for their request" in draining.drain()["tempo"]
+    assert not Worklog.objects.filter(tempo_id=4).exists()
+    assert PendingChange.objects.filter(remote_id="4").exists()
+    Request.objects.create(  # what the drain of Jira's issue_created brings
+        jira_id="99999",
+        key="ITSD-99999",
+        project=projects[0],
+        summary="new",
+        status="Open",
+        created=timezone.now(),
+        updated=timezone.now(),
+    )
+    draining.drain()
+    assert Worklog.objects.get(tempo_id=4).request.jira_id == "99999"
+    assert not PendingChange.objects.exists()
+
+
+def test_a_stored_worklog_moved_to_an_issue_not_synced_yet_is_kept_meanwhile(tempo):
+    stored_worklog(4)  # stored on 20001; Tempo now has it on issue 99999, announced just now
+    pending(4)
+    draining.drain()
+    assert Worklog.objects.get(tempo_id=4).request.jira_id == "20001"
+    assert PendingChange.objects.filter(remote_id="4").exists()
 
 
 def test_a_worklog_of_a_project_not_enabled_is_skipped(tempo):
@@ -150,7 +185,7 @@ def test_a_stored_worklog_of_a_project_turned_off_is_left_as_it_is(tempo):
 
 def test_a_stored_worklog_moved_to_an_issue_not_synced_is_removed(tempo):
     stored_worklog(4)  # stored on 20001; Tempo now has it on issue 99999
-    pending(4)
+    pending(4, ago=LONG_AGO)
     draining.drain()
     assert not Worklog.objects.filter(tempo_id=4).exists()
 
