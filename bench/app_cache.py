@@ -192,7 +192,9 @@ def store(key: str, cache_dir: Path = CACHE_DIR) -> None:
         connection.ensure_connection()
         _sqlite_store(connection, key, cache_dir)
     else:
-        raise NotImplementedError(f"No app cache for {connection.vendor}.")
+        raise ValueError(
+            f"The bench keeps its app database on SQLite or PostgreSQL, not {connection.vendor}."
+        )
 
 
 def restore(key: str, cache_dir: Path = CACHE_DIR) -> bool:

@@ -16,7 +16,7 @@ from portal.visibility import MINE, ORGANIZATION
 from tempo_integration.models import Worklog
 
 from .conftest import THIS_MONTH, TODAY
-from .test_contract_usage_cache import ANNOUNCEMENTS
+from .test_contract_usage_cache import ANNOUNCEMENTS, _bulk_worklogs
 
 URL = "/portal/ITSD/worklog-report/"
 ORG_URL = URL + "?scope=organization"
@@ -37,23 +37,6 @@ def _worklog_reads(queries) -> int:
 def _total(client, url: str = URL) -> str:
     page = client.get(url).content.decode()
     return page.split('<p class="total">', 1)[1].split("</p>", 1)[0]
-
-
-def _bulk_worklog(world, seconds: int, tempo_id: int = 7000) -> None:
-    """As the syncs write: in bulk, without a model signal."""
-    Worklog.objects.bulk_create(
-        [
-            Worklog(
-                tempo_id=tempo_id,
-                request=world.requests["ITSD-1"],
-                author_account_id="agent-1",
-                time_spent_seconds=seconds,
-                billable_seconds=seconds,
-                start_date=THIS_MONTH,
-                tempo_updated_at=timezone.now(),
-            )
-        ]
-    )
 
 
 def test_a_second_view_reads_no_worklog(world, as_user):
@@ -86,7 +69,7 @@ def test_a_worklog_saved_shows_on_the_next_view(world, as_user):
 def test_a_worklog_written_in_bulk_shows_once_announced(world, as_user, announce):
     client = as_user("alice")
     assert _total(client) == "1.75 h"
-    _bulk_worklog(world, 1800)
+    _bulk_worklogs(world.requests["ITSD-1"], 1800)
     assert _total(client) == "1.75 h"  # written, not yet announced: the cached report
     announce(world)
     assert _total(client) == "2.25 h"
