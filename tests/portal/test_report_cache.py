@@ -166,3 +166,31 @@ def test_settings_saved_and_settings_read_make_one_key(world):
     assert report_cache.report_key(alice, world.project, saved, MINE, period) == (
         report_cache.report_key(alice, world.project, read, MINE, period)
     )
+
+
+def test_a_cached_report_reads_back_every_field():
+    """``report_as_tuples`` names each field by hand (``dataclasses.astuple`` deep-copies):
+    a field added to the report, a row or a bar and not to the tuples comes back different."""
+    import datetime as dt
+    from dataclasses import fields
+
+    from portal.reports import (
+        ChartBar,
+        Report,
+        RequestRow,
+        report_as_tuples,
+        report_from_tuples,
+    )
+
+    period = Period(dt.date(2026, 1, 1), dt.date(2026, 12, 31), "this_year")
+    report = Report(
+        period=period,
+        rows=[RequestRow(7, "ITSD-7", "Printer <b>", "Open", "new", 5400)],
+        bars=[ChartBar(dt.date(2026, 3, 1), "Mar", 5400)],
+        pending_seconds=900,
+    )
+    assert report_from_tuples(period, report_as_tuples(report)) == report
+    # Every field above was given a value no default has.
+    assert [f.name for f in fields(Report)] == ["period", "rows", "bars", "pending_seconds"]
+    assert len(fields(RequestRow)) == 6
+    assert len(fields(ChartBar)) == 3
