@@ -28,3 +28,16 @@ class EmailOrUsernameBackend(ModelBackend):
         if user.check_password(password) and self.user_can_authenticate(user):
             return user
         return None
+
+    def get_user(self, user_id):
+        """The signed-in account of a session (``AuthenticationMiddleware``, every request),
+        with the JSM customer it stands for (``user.jsm_customer``, jsm.Customer) read in the
+        same query: every portal page asks whether JSM still grants that customer the portal
+        (``portal.visibility.access_revoked``, ``customer_of``), which cost a second query per
+        page. None for an unknown or inactive account, as ``ModelBackend.get_user``."""
+        User = get_user_model()
+        try:
+            user = User._default_manager.select_related("jsm_customer").get(pk=user_id)
+        except User.DoesNotExist:
+            return None
+        return user if self.user_can_authenticate(user) else None

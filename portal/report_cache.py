@@ -51,10 +51,12 @@ def report_for(
     report_settings: ReportSettings,
     scope: str,
     period: Period,
+    version: tuple | None = None,
 ) -> reports.Report:
     """``reports.build_report`` of the requests ``user`` sees in ``scope``
     (``requests_visible_to``) over ``period``, from the cache when the data has not changed
-    since it was computed for the same viewers; on a hit no visibility query is built."""
+    since it was computed for the same viewers; on a hit no visibility query is built.
+    ``version``: ``data_version()`` when the page has read it already (else it is read)."""
 
     def compute() -> reports.Report:
         visible = requests_visible_to(user, project, report_settings, scope)
@@ -62,7 +64,7 @@ def report_for(
 
     if settings.REPORT_CACHE_SECONDS <= 0:  # turned off
         return compute()
-    key = report_key(user, project, report_settings, scope, period)
+    key = report_key(user, project, report_settings, scope, period, version)
     if key is None:  # nobody to share it with (not a customer): nothing visible
         return compute()
     try:
@@ -86,11 +88,16 @@ def report_for(
 
 
 def report_key(
-    user, project: JiraProject, report_settings: ReportSettings, scope: str, period: Period
+    user,
+    project: JiraProject,
+    report_settings: ReportSettings,
+    scope: str,
+    period: Period,
+    version: tuple | None = None,
 ) -> str | None:
     """The cache key of one report (see the module), or None for a viewer who is neither
-    staff nor an active customer. Two queries: the data's version, and for the organization
-    scope the customer's organizations."""
+    staff nor an active customer. Two queries: the data's version (none when ``version`` is
+    given), and for the organization scope the customer's organizations."""
     if user.is_staff:
         viewers = ("staff",)
     else:
@@ -112,7 +119,7 @@ def report_key(
         viewers,
         period.start.isoformat(),
         period.end.isoformat(),
-        *data_version(),
+        *(version or data_version()),
     )
     return "report:" + hashlib.sha256(repr(parts).encode()).hexdigest()
 

@@ -11,14 +11,14 @@ from django.views.decorators.http import require_GET
 from jsm.models import JiraProject, Request
 
 from . import contract_sentences, report_sentences, reports
-from .charts import build_chart
+from .charts import build_chart, chart_svg
 from .contract_sentences import HOURS_UNAVAILABLE_IN_PANEL, unseen_by_customer
 from .contracts import contract_shown_to
 from .decorators import portal_access_required, report_project_or_404
 from .exports import report_csv
 from .models import ReportSettings
 from .periods import PRESETS, longer_preset, parse_period
-from .report_cache import report_for
+from .report_cache import data_version, report_for
 from .report_table import rows_html
 from .usage_cache import panel_figures
 from .visibility import (
@@ -61,7 +61,9 @@ def worklog_report(request, key: str):
     period, period_error = parse_period(request.GET, timezone.localdate())
     if period_error:
         messages.error(request, period_error.message)
-    report = report_for(request.user, project, report_settings, scope, period)
+    # Read once: the report's cache key and the contract panel's snapshot both depend on it.
+    version = data_version()
+    report = report_for(request.user, project, report_settings, scope, period, version)
     if request.GET.get("format") == "csv":
         return report_csv(report, project.key, SCOPE_LABELS[scope])
     # The table shows the requests a page at a time; total, chart and CSV cover them all.
@@ -78,7 +80,12 @@ def worklog_report(request, key: str):
             "report": report,
             "rows": rows,
             "table": table,
-            "chart": build_chart(report.bars, report_settings.time_format),
+            "chart": chart_svg(
+                build_chart(report.bars, report_settings.time_format),
+                report.bars,
+                report.period.by_day,
+                report_settings.time_format,
+            ),
             "scope": scope,
             "scopes": [(s, SCOPE_LABELS[s]) for s in scopes],
             "presets": PRESETS.items(),
@@ -96,15 +103,17 @@ def worklog_report(request, key: str):
             if report.pending_seconds
             else "",
             "is_preview": request.user.is_staff,
-            **_contract_context(request.user, project, report_settings),
+            **_contract_context(request.user, project, report_settings, version),
         },
     )
 
 
-def _contract_context(user, project: JiraProject, report_settings: ReportSettings) -> dict:
+def _contract_context(
+    user, project: JiraProject, report_settings: ReportSettings, version: tuple
+) -> dict:
     today = timezone.localdate()
     # Read from the worklogs once per change of the data, not on every page (usage_cache).
-    figures = panel_figures(user, project, report_settings, today)
+    figures = panel_figures(user, project, report_settings, today, version)
     usage = figures.usage if figures else None
     unseen_note = forecast_note = pace_note = ""
     if figures is not None:

@@ -5,9 +5,12 @@ from __future__ import annotations
 
 import pytest
 from django.core import mail
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 from django.utils.html import escape
 
 from accounts import sentences
+from accounts.backends import EmailOrUsernameBackend
 from jsm.models import Customer
 from tests.conftest import PASSWORD
 from tests.factories import people
@@ -92,3 +95,24 @@ def test_set_password_mail_still_reaches_an_account_without_customer(client, db)
     people.user("dave@acme.example", "dave@acme.example", password=None)
     client.post("/accounts/password/set/", {"email": "dave@acme.example"})
     assert [m.to for m in mail.outbox] == [["dave@acme.example"]]
+
+
+def test_a_session_reads_the_account_and_its_customer_in_one_query(client, alice, alice_customer):
+    """accounts.backends.EmailOrUsernameBackend.get_user selects the customer with the
+    account: the revocation check of every portal page costs no query of its own."""
+    backend = EmailOrUsernameBackend()
+    with CaptureQueriesContext(connection) as queries:
+        user = backend.get_user(alice.pk)
+        assert user.jsm_customer.active
+    assert len(queries) == 1
+    revoke(alice_customer)
+    assert not backend.get_user(alice.pk).jsm_customer.active
+
+
+def test_a_session_of_an_inactive_or_deleted_account_has_no_user(alice):
+    backend = EmailOrUsernameBackend()
+    assert backend.get_user(alice.pk) == alice  # no customer linked: still the account
+    alice.is_active = False
+    alice.save(update_fields=["is_active"])
+    assert backend.get_user(alice.pk) is None
+    assert backend.get_user(alice.pk + 1000) is None
