@@ -24,15 +24,21 @@ the report is computed.
 
 from __future__ import annotations
 
+import datetime as dt
 import hashlib
 import logging
+from dataclasses import dataclass
 
 from django.conf import settings
 from django.core.cache import cache
 from django.db import connection
+from django.db.models import QuerySet
+from django.utils import timezone
+from django.utils.dateparse import parse_datetime
 
 from jsm.models import JiraProject
 from sync.models import SyncRun
+from tempo_integration.models import TempoIntegration
 
 from . import reports
 from .models import DataVersion, ReportSettings
@@ -126,9 +132,45 @@ def report_key(
 
 def data_version() -> tuple:
     """(DataVersion, id of the newest sync run, its end), in one query whatever exists."""
+    return _one_row(_version_parts())[:3]
+
+
+@dataclass(frozen=True)
+class PageState:
+    """What a report page reads before its numbers (``page_state``)."""
+
+    version: tuple  # data_version()
+    integration_active: bool  # a Tempo integration exists and Tempo has not refused it
+    last_updated: dt.datetime | None  # reports.last_updated
+
+
+def page_state(report_settings: ReportSettings) -> PageState:
+    """``data_version()``, whether the Tempo integration is active
+    (``reports.hours_available``) and ``reports.last_updated``, in one query: each alone
+    cost a query per page."""
+    active = TempoIntegration.objects.filter(slot=1, status=TempoIntegration.Status.ACTIVE).values(
+        "pk"
+    )
+    version, run, finished, integration, updated = _one_row(
+        [*_version_parts(), active, reports.last_updated_query(report_settings)]
+    )
+    # SQLite gives a subquery's datetime naive, or as text (UTC, as Django stores it).
+    if isinstance(updated, str):
+        updated = parse_datetime(updated)
+    if updated is not None and timezone.is_naive(updated):
+        updated = timezone.make_aware(updated, dt.UTC)
+    return PageState((version, run, finished), integration is not None, updated)
+
+
+def _version_parts() -> list[QuerySet]:
     version = DataVersion.objects.filter(pk=DataVersion.ROW).values("version")
     newest = SyncRun.objects.order_by("-pk")
-    parts = [version, newest.values("pk")[:1], newest.values("finished_at")[:1]]
+    return [version, newest.values("pk")[:1], newest.values("finished_at")[:1]]
+
+
+def _one_row(parts: list[QuerySet]) -> tuple:
+    """The first value of each query of ``parts`` (None where it has no row), in one
+    ``SELECT (…), (…)``; the datetime of the newest sync run's end as text (a key part)."""
     sql, params = [], []
     for queryset in parts:
         part_sql, part_params = queryset.query.sql_with_params()
@@ -137,4 +179,4 @@ def data_version() -> tuple:
     with connection.cursor() as cursor:
         cursor.execute(f"SELECT {', '.join(sql)}", params)  # noqa: S608 - the ORM's own SQL
         row = cursor.fetchone()
-    return (row[0] or 0, row[1], str(row[2]) if row[2] is not None else None)
+    return (row[0] or 0, row[1], str(row[2]) if row[2] is not None else None, *row[3:])

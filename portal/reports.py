@@ -27,7 +27,9 @@ from .models import ReportSettings
 from .periods import Period, add_months, month_end
 
 
-def hours_available(report_settings: ReportSettings) -> bool:
+def hours_available(
+    report_settings: ReportSettings, integration_active: bool | None = None
+) -> bool:
     """Whether the project's hours have a working source (docs/product.md §5.2).
 
     Tempo billable hours need a stored token that Tempo has not refused, and a sync that has
@@ -37,11 +39,12 @@ def hours_available(report_settings: ReportSettings) -> bool:
     too, and not refused (403): without them approved hours are unknown, not 0. Without
     either, a report would say "no work" where the truth is "no data". Jira's logged time is
     always available. Reads the project's ``tempo_sync_state`` (select it with the project to
-    save a query).
+    save a query), and the Tempo integration unless ``integration_active`` says whether it is
+    active (``report_cache.page_state`` reads it with the data's version).
     """
     if not report_settings.shows_tempo_hours:
         return True
-    if not tempo_worklogs_read(report_settings):
+    if not tempo_worklogs_read(report_settings, integration_active):
         return False
     if report_settings.approved_only:
         state = report_settings.project.tempo_sync_state
@@ -49,10 +52,14 @@ def hours_available(report_settings: ReportSettings) -> bool:
     return True
 
 
-def tempo_worklogs_read(report_settings: ReportSettings) -> bool:
+def tempo_worklogs_read(
+    report_settings: ReportSettings, integration_active: bool | None = None
+) -> bool:
     """A working Tempo integration has read the project's worklogs (see ``hours_available``)."""
-    integration = TempoIntegration.current()
-    if integration is None or not integration.is_active:
+    if integration_active is None:
+        integration = TempoIntegration.current()
+        integration_active = integration is not None and integration.is_active
+    if not integration_active:
         return False
     state = getattr(report_settings.project, "tempo_sync_state", None)
     return state is not None and state.last_full_sync_at is not None
@@ -355,6 +362,11 @@ def last_updated(report_settings) -> dt.datetime | None:
     project — a successful one, or one that succeeded partly while this project was read.
     A project whose last read failed (``sync_problem`` / Tempo's ``problem``) counts only
     fully successful runs, so its page never claims fresher data than it has."""
+    return last_updated_query(report_settings).first()
+
+
+def last_updated_query(report_settings) -> QuerySet:
+    """``last_updated`` as a query of one value (at most one row), to read with others."""
     source = report_settings.source
     project = report_settings.project
     if source.sync_kind == SyncRun.Kind.JIRA:
@@ -367,8 +379,7 @@ def last_updated(report_settings) -> dt.datetime | None:
     return (
         SyncRun.objects.filter(kind=source.sync_kind, status__in=statuses)
         .order_by("-finished_at")
-        .values_list("finished_at", flat=True)
-        .first()
+        .values_list("finished_at", flat=True)[:1]
     )
 
 

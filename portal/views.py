@@ -18,7 +18,7 @@ from .decorators import portal_access_required, report_project_or_404
 from .exports import report_csv
 from .models import ReportSettings
 from .periods import PRESETS, longer_preset, parse_period
-from .report_cache import data_version, report_for
+from .report_cache import page_state, report_for
 from .report_table import rows_html
 from .usage_cache import panel_figures
 from .visibility import (
@@ -56,14 +56,14 @@ def worklog_report(request, key: str):
     scope = request.GET.get("scope", MINE)
     if scope not in scopes:
         scope = MINE
-    if not reports.hours_available(report_settings):
+    # The data's version, the integration's state and the Updated time, in one query.
+    state = page_state(report_settings)
+    if not reports.hours_available(report_settings, state.integration_active):
         return _hours_unavailable(request, project, report_settings)
     period, period_error = parse_period(request.GET, timezone.localdate())
     if period_error:
         messages.error(request, period_error.message)
-    # Read once: the report's cache key and the contract panel's snapshot both depend on it.
-    version = data_version()
-    report = report_for(request.user, project, report_settings, scope, period, version)
+    report = report_for(request.user, project, report_settings, scope, period, state.version)
     if request.GET.get("format") == "csv":
         return report_csv(report, project.key, SCOPE_LABELS[scope])
     # The table shows the requests a page at a time; total, chart and CSV cover them all.
@@ -96,14 +96,15 @@ def worklog_report(request, key: str):
             else f"{period.start:%Y-%m-%d}",
             "typed_to": request.GET.get("to", "") if period_error else f"{period.end:%Y-%m-%d}",
             "longer_preset": longer_preset(period),
-            "updated": reports.last_updated(report_settings),
+            "updated": state.last_updated,
             "pending_note": report_sentences.awaiting_approval(
                 report.pending_seconds, report_settings.time_format
             )
             if report.pending_seconds
             else "",
             "is_preview": request.user.is_staff,
-            **_contract_context(request.user, project, report_settings, version),
+            # The report's cache key and the panel's snapshot share the data's version.
+            **_contract_context(request.user, project, report_settings, state.version),
         },
     )
 

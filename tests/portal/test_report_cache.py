@@ -3,17 +3,22 @@
 
 from __future__ import annotations
 
+import datetime as dt
+from dataclasses import fields
+
 import pytest
 from django.core.cache import cache
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
-from portal import report_cache
+from jsm.models import JiraProject
+from portal import report_cache, reports
 from portal.models import ReportSettings
 from portal.periods import Period, preset_period
 from portal.visibility import MINE, ORGANIZATION
-from tempo_integration.models import Worklog
+from sync.models import SyncRun
+from tempo_integration.models import TempoIntegration, Worklog
 
 from .conftest import THIS_MONTH, TODAY
 from .test_contract_usage_cache import ANNOUNCEMENTS, _bulk_worklogs
@@ -171,26 +176,61 @@ def test_settings_saved_and_settings_read_make_one_key(world):
 def test_a_cached_report_reads_back_every_field():
     """``report_as_tuples`` names each field by hand (``dataclasses.astuple`` deep-copies):
     a field added to the report, a row or a bar and not to the tuples comes back different."""
-    import datetime as dt
-    from dataclasses import fields
-
-    from portal.reports import (
-        ChartBar,
-        Report,
-        RequestRow,
-        report_as_tuples,
-        report_from_tuples,
-    )
 
     period = Period(dt.date(2026, 1, 1), dt.date(2026, 12, 31), "this_year")
-    report = Report(
+    report = reports.Report(
         period=period,
-        rows=[RequestRow(7, "ITSD-7", "Printer <b>", "Open", "new", 5400)],
-        bars=[ChartBar(dt.date(2026, 3, 1), "Mar", 5400)],
+        rows=[reports.RequestRow(7, "ITSD-7", "Printer <b>", "Open", "new", 5400)],
+        bars=[reports.ChartBar(dt.date(2026, 3, 1), "Mar", 5400)],
         pending_seconds=900,
     )
-    assert report_from_tuples(period, report_as_tuples(report)) == report
+    assert reports.report_from_tuples(period, reports.report_as_tuples(report)) == report
     # Every field above was given a value no default has.
-    assert [f.name for f in fields(Report)] == ["period", "rows", "bars", "pending_seconds"]
-    assert len(fields(RequestRow)) == 6
-    assert len(fields(ChartBar)) == 3
+    assert [f.name for f in fields(reports.Report)] == ["period", "rows", "bars", "pending_seconds"]
+    assert len(fields(reports.RequestRow)) == 6
+    assert len(fields(reports.ChartBar)) == 3
+
+
+@pytest.mark.parametrize("troubled", [False, True], ids=["read", "last-read-failed"])
+def test_the_page_state_is_what_each_read_alone_gives(world, troubled):
+    """report_cache.page_state reads in one query what data_version, the integration's state
+    (reports.hours_available) and reports.last_updated read alone, in every state of them."""
+    state = world.project.tempo_sync_state
+    state.problem = "Tempo answered 500." if troubled else ""
+    state.save(update_fields=["problem"])
+    project = JiraProject.objects.select_related("report_settings", "tempo_sync_state").get(
+        pk=world.project.pk
+    )
+    settings = project.report_settings
+
+    def same() -> None:
+        with CaptureQueriesContext(connection) as queries:
+            page = report_cache.page_state(settings)
+        assert len(queries) == 1
+        assert page.version == report_cache.data_version()
+        assert page.last_updated == reports.last_updated(settings)
+        integration = TempoIntegration.current()
+        assert page.integration_active == (integration is not None and integration.is_active)
+        assert reports.hours_available(settings, page.integration_active) == (
+            reports.hours_available(settings)
+        )
+
+    same()  # no run yet
+    now = timezone.now().replace(microsecond=123456)
+    for status, ago in [("succeeded", 3), ("partly", 2), ("failed", 1)]:
+        SyncRun.objects.create(
+            kind="tempo", status=status, finished_at=now - dt.timedelta(minutes=ago)
+        )
+        same()
+    SyncRun.objects.create(kind="jira", status="succeeded", finished_at=now)
+    same()
+    assert report_cache.page_state(settings).last_updated == now - dt.timedelta(
+        minutes=3 if troubled else 2
+    )
+    integration = TempoIntegration.current()
+    integration.status = TempoIntegration.Status.INVALID
+    integration.save(update_fields=["status"])
+    same()
+    assert not report_cache.page_state(settings).integration_active
+    TempoIntegration.objects.all().delete()
+    same()
