@@ -4,6 +4,8 @@
 from __future__ import annotations
 
 import datetime as dt
+import pickle
+import zlib
 from dataclasses import fields
 
 import pytest
@@ -149,14 +151,25 @@ def test_a_cached_report_names_the_period_it_was_asked_for(world):
     assert again.rows == first.rows and again.period.preset == "custom"
 
 
-def test_an_unreadable_entry_is_computed_again(world, as_user, caplog):
+@pytest.mark.parametrize(
+    "entry",
+    [
+        ("not", "a report"),
+        b"not compressed",
+        zlib.compress(b"not a pickle"),
+        zlib.compress(pickle.dumps(("not", "a report"))),
+    ],
+    ids=["tuple", "bytes", "not-a-pickle", "not-a-report"],
+)
+def test_an_unreadable_entry_is_computed_again(world, as_user, caplog, entry):
     alice = world.users["alice"]
     client = as_user("alice")
     period = preset_period("this_month", TODAY)
     key = report_cache.report_key(alice, world.project, world.settings, MINE, period)
-    cache.set(key, ("not", "a report"))
+    cache.set(key, entry)
     assert _total(client) == "1.75 h"
     assert "report cache entry unreadable" in caplog.text
+    assert isinstance(cache.get(key), bytes)  # computed and written again, packed
 
 
 def test_settings_saved_and_settings_read_make_one_key(world):
