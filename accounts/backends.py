@@ -41,3 +41,12 @@ class EmailOrUsernameBackend(ModelBackend):
         except User.DoesNotExist:
             return None
         return user if self.user_can_authenticate(user) else None
+
+    async def aget_user(self, user_id):
+        """``get_user`` for async code (``request.auser()``), with the customer too."""
+        User = get_user_model()
+        try:
+            user = await User._default_manager.select_related("jsm_customer").aget(pk=user_id)
+        except User.DoesNotExist:
+            return None
+        return user if self.user_can_authenticate(user) else None

@@ -55,7 +55,7 @@ from .report_cache import data_version
 logger = logging.getLogger(__name__)
 
 # Part of every key: change it when the snapshot's data changes shape.
-SNAPSHOT_FORMAT = 1
+SNAPSHOT_FORMAT = 2
 
 
 @dataclass(frozen=True)
@@ -157,8 +157,11 @@ def _read_contract(contract: Contract, report_settings: ReportSettings, today: d
 
 
 def _store(contract: Contract, key: str, data: dict) -> None:
-    """One INSERT … ON CONFLICT UPDATE: the last page to compute it wins (they agree). A
-    contract deleted meanwhile leaves nothing to keep: the page shows what it computed."""
+    """One INSERT … ON CONFLICT UPDATE: the last page to compute it wins. Two pages that read
+    different versions of the data (a sync ended between them) may overwrite each other's;
+    each key names its version, so no page shows another version's figures, and a page that
+    finds an older key computes once more. A contract deleted meanwhile leaves nothing to
+    keep: the page shows what it computed."""
     try:
         with transaction.atomic():
             ContractUsageSnapshot.objects.bulk_create(

@@ -116,3 +116,14 @@ def test_a_session_of_an_inactive_or_deleted_account_has_no_user(alice):
     alice.save(update_fields=["is_active"])
     assert backend.get_user(alice.pk) is None
     assert backend.get_user(alice.pk + 1000) is None
+
+
+@pytest.mark.django_db(transaction=True)
+def test_an_async_session_reads_the_customer_with_the_account(alice, alice_customer):
+    from asgiref.sync import async_to_sync
+
+    backend = EmailOrUsernameBackend()
+    user = async_to_sync(backend.aget_user)(alice.pk)
+    assert user == alice
+    assert user.jsm_customer == alice_customer  # selected: no lazy query in async code
+    assert async_to_sync(backend.aget_user)(alice.pk + 1000) is None

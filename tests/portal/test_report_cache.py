@@ -204,28 +204,30 @@ def test_a_cached_report_reads_back_every_field():
     assert len(fields(reports.ChartBar)) == 3
 
 
+@pytest.mark.parametrize("time_zone", ["UTC", "America/New_York"])
 @pytest.mark.parametrize("troubled", [False, True], ids=["read", "last-read-failed"])
-def test_the_page_state_is_what_each_read_alone_gives(world, troubled):
+def test_the_page_state_is_what_each_read_alone_gives(world, troubled, time_zone, settings):
     """report_cache.page_state reads in one query what data_version, the integration's state
     (reports.hours_available) and reports.last_updated read alone, in every state of them."""
+    settings.TIME_ZONE = time_zone
     state = world.project.tempo_sync_state
     state.problem = "Tempo answered 500." if troubled else ""
     state.save(update_fields=["problem"])
     project = JiraProject.objects.select_related("report_settings", "tempo_sync_state").get(
         pk=world.project.pk
     )
-    settings = project.report_settings
+    report_settings = project.report_settings
 
     def same() -> None:
         with CaptureQueriesContext(connection) as queries:
-            page = report_cache.page_state(settings)
+            page = report_cache.page_state(report_settings)
         assert len(queries) == 1
         assert page.version == report_cache.data_version()
-        assert page.last_updated == reports.last_updated(settings)
+        assert page.last_updated == reports.last_updated(report_settings)
         integration = TempoIntegration.current()
         assert page.integration_active == (integration is not None and integration.is_active)
-        assert reports.hours_available(settings, page.integration_active) == (
-            reports.hours_available(settings)
+        assert reports.hours_available(report_settings, page.integration_active) == (
+            reports.hours_available(report_settings)
         )
 
     same()  # no run yet
@@ -237,13 +239,13 @@ def test_the_page_state_is_what_each_read_alone_gives(world, troubled):
         same()
     SyncRun.objects.create(kind="jira", status="succeeded", finished_at=now)
     same()
-    assert report_cache.page_state(settings).last_updated == now - dt.timedelta(
+    assert report_cache.page_state(report_settings).last_updated == now - dt.timedelta(
         minutes=3 if troubled else 2
     )
     integration = TempoIntegration.current()
-    integration.status = TempoIntegration.Status.INVALID
-    integration.save(update_fields=["status"])
-    same()
-    assert not report_cache.page_state(settings).integration_active
+    for status in TempoIntegration.Status:  # every state the integration can be in
+        integration.status = status
+        integration.save(update_fields=["status"])
+        same()
     TempoIntegration.objects.all().delete()
     same()
