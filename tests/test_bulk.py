@@ -151,3 +151,31 @@ def test_temporary_ids(request_pk):
         assert cursor.fetchall() == [(9,)]
     ids.drop()
     ids.drop()  # idempotent
+
+
+@pytest.mark.skipif(connection.vendor != "postgresql", reason="the binary COPY is PostgreSQL's")
+def test_staging_tables_of_plain_types_are_copied_in_binary_others_as_text():
+    from worklog_report import bulk
+
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "CREATE TEMPORARY TABLE bulk_plain (a bigint, b varchar(9), c date, "
+            "d time, e timestamptz, f boolean)"
+        )
+        cursor.execute("CREATE TEMPORARY TABLE bulk_other (a bigint, b numeric(9, 2))")
+        assert bulk._binary_types(cursor, "bulk_plain") == [20, 1043, 1082, 1083, 1184, 16]
+        assert bulk._binary_types(cursor, "bulk_other") is None
+        cursor.execute("DROP TABLE bulk_plain, bulk_other")
+
+
+def test_a_page_written_in_binary_reads_back_as_sent(request_pk):
+    sent = row(request_pk, 1, description="Tab\there é ✓", start_time=dt.time(9, 30, 15))
+    sent["tempo_updated_at"] = dt.datetime(2026, 11, 2, 8, 0, 1, 123456, tzinfo=dt.UTC)
+    upsert(Worklog, [sent, row(request_pk, 2)], unique="tempo_id")
+    got = Worklog.objects.get(tempo_id=1)
+    assert (got.description, got.start_time, got.tempo_updated_at) == (
+        sent["description"],
+        sent["start_time"],
+        sent["tempo_updated_at"],
+    )
+    assert Worklog.objects.get(tempo_id=2).start_time is None
