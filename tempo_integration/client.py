@@ -181,10 +181,12 @@ class TempoClient(JsonHttpClient):
     ) -> Iterator[WorklogPage]:
         """Every page of a worklog list (``/4/worklogs/...``), read: the worklogs that could
         be read, and how many could not (counted, not raised: one bad item never stops a
-        project's sync). Raises what ``iter_pages`` raises.
+        project's sync); the list's last page says so (``WorklogPage.last``). Raises what
+        ``iter_pages`` raises.
         """
         for page in self.iter_pages(path, params):
             read = WorklogPage.from_results(page["results"])
+            read.last = not page["metadata"].get("next")
             # Drop the raw page before the caller holds the records: one page in memory.
             del page
             yield read

@@ -81,6 +81,9 @@ class WorklogPage:
     """The page's worklogs that could be read, in Tempo's order."""
     malformed: int
     """How many of the page's ``results`` could not be read (``MalformedWorklog``)."""
+    last: bool = False
+    """Whether the list ends with this page (no ``metadata.next``): ``iter_worklog_pages``
+    says so with the page, so a reader knows a list is done without asking for more."""
 
     @classmethod
     def from_results(cls, results: list[Any]) -> WorklogPage:

@@ -11,9 +11,11 @@ Tempo's largest page size, following ``metadata.next``:
   skip one).
 
 Each page is upserted in bulk as it arrives, keyed on ``tempoWorklogId``, while the next one
-is downloaded and parsed in a background thread (memory stays at two pages, whatever the
-size; the database is only touched from the sync's own thread), so a run interrupted
-half-way loses nothing and the next one completes it. Only new and changed worklogs are
+is downloaded and parsed in a background thread — across projects too: the next project's
+first page is read while this one's last page is written (memory stays at two pages,
+whatever the size; the database is only touched from the sync's own thread, and the sync's
+own direct reads of Tempo wait until that thread is idle) — so a run interrupted half-way
+loses nothing and the next one completes it. Only new and changed worklogs are
 written: a worklog whose fields are all as stored is left as it is (no new row version,
 no index entries, nothing for the worklog table's triggers), so the daily full read of
 data that mostly did not change writes little. What a full read listed is kept out of the
@@ -202,6 +204,7 @@ def _sync(
     # Where the audit log of deletions is read from: the oldest watermark of the projects
     # read incrementally, taken before this run moves it; None when every read is full.
     audit_since = None
+    reads = []
     for project in projects:
         state, _ = ProjectSyncState.objects.get_or_create(project=project)
         project_full = (
@@ -212,40 +215,41 @@ def _sync(
         if not project_full and state.updated_watermark is not None:
             since = state.updated_watermark - OVERLAP
             audit_since = since if audit_since is None else min(audit_since, since)
-        try:
-            _sync_project(
-                client,
-                lease,
-                project,
-                state,
-                project_full,
-                counts,
-                page_size,
-                request_pk,
-                generation,
-                listed,
-            )
-        except (TempoAuthError, TempoScopeError):
-            raise  # the token, not the project: no other project can be read either
-        except TempoError as exc:
-            # One project's trouble never stops the others (docs/product.md §6); but when Tempo
-            # itself is down, trying every project would only spend each one's retry budget.
-            problem = sentences.project_unreadable(project, exc)
-            ProjectSyncState.objects.filter(pk=state.pk).update(
-                problem=problem, problem_since=state.problem_since or timezone.now()
-            )
-            counts.problems.append(problem)
-            counts.projects_failed += 1
-            unavailable = isinstance(exc, TempoUnavailable)
-            unavailable_in_a_row = unavailable_in_a_row + 1 if unavailable else 0
-            if unavailable_in_a_row >= 2:
-                raise
-        else:
-            unavailable_in_a_row = 0
-            counts.projects += 1
-            if project.report_settings.approved_only:
-                _sync_approvals(client, lease, project, project_full, counts, generation, approvals)
-        progress.advance()
+        reads.append(_project_read(project, state, project_full, page_size))
+    # One background thread reads every project's pages in turn, one page ahead of the
+    # writes: the next project's first page is downloaded while this one's last is written.
+    with _pages_ahead(client, _every_project_pages(client, reads)) as pages:
+        for read in reads:
+            project = read.project
+            try:
+                _sync_project(
+                    client, lease, read, pages, counts, page_size, request_pk, generation, listed
+                )
+            except (TempoAuthError, TempoScopeError):
+                raise  # the token, not the project: no other project can be read either
+            except TempoError as exc:
+                # One project's trouble never stops the others (docs/product.md §6); but when
+                # Tempo itself is down, trying every project would only spend each one's
+                # retry budget.
+                problem = sentences.project_unreadable(project, exc)
+                ProjectSyncState.objects.filter(pk=read.state.pk).update(
+                    problem=problem, problem_since=read.state.problem_since or timezone.now()
+                )
+                counts.problems.append(problem)
+                counts.projects_failed += 1
+                unavailable = isinstance(exc, TempoUnavailable)
+                unavailable_in_a_row = unavailable_in_a_row + 1 if unavailable else 0
+                if unavailable_in_a_row >= 2:
+                    raise
+            else:
+                unavailable_in_a_row = 0
+                counts.projects += 1
+                if project.report_settings.approved_only:
+                    pages.wait_idle()  # the client is this thread's meanwhile
+                    _sync_approvals(
+                        client, lease, project, read.full, counts, generation, approvals
+                    )
+            progress.advance()
     listed.drop()  # a run that raised leaves it to its connection (the next run replaces it)
     if audit_since is not None:
         # Deletions a dropped worklog.deleted webhook would hide until the next full read.
@@ -269,19 +273,61 @@ def _sync_approvals(client, lease, project, full, counts, generation, cache) -> 
         counts.problems.append(problem)
 
 
+@dataclass
+class _ProjectRead:
+    """How one project is read this run, decided before any page is: the background
+    thread starts on a project while the previous one is still being written."""
+
+    project: JiraProject
+    state: ProjectSyncState
+    full: bool
+    joined: list[str]
+    path: str
+    params: dict[str, Any]
+
+
+def _project_read(project, state, full: bool, page_size: int) -> _ProjectRead:
+    """The project's read: full, or incremental from a little before its watermark, plus the
+    requests that joined it since its last read (more than ``JOINED_READS`` make it full)."""
+    joined = _joined(project, state)
+    full = full or len(joined) > JOINED_READS
+    params: dict = {"limit": page_size}
+    if not full and state.updated_watermark:
+        since = state.updated_watermark - OVERLAP
+        params["updatedFrom"] = since.astimezone(dt.UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+    path = f"/4/worklogs/project/{int(project.jira_id)}"
+    return _ProjectRead(project, state, full, joined, path, params)
+
+
+def _every_project_pages(
+    client, reads: list[_ProjectRead]
+) -> Iterator[tuple[_ProjectRead, WorklogPage | TempoError]]:
+    """Every project's pages in turn, each with its read; a project Tempo cannot read
+    brings its TempoError in place of its next page, and the next project follows (a
+    token's 401 or 403 ends them all, raised). The last page of each says so (``last``)."""
+    for read in reads:
+        try:
+            for page in client.iter_worklog_pages(read.path, read.params):
+                yield read, page
+                del page
+        except (TempoAuthError, TempoScopeError):
+            raise
+        except TempoError as exc:
+            yield read, exc
+
+
 def _sync_project(
     client,
     lease,
-    project,
-    state,
-    full: bool,
+    read: _ProjectRead,
+    pages,
     counts: Counts,
     page_size,
     request_pk,
     generation,
     listed: TemporaryIds,
 ) -> None:
-    """Read one project's worklogs and write them page by page.
+    """Read one project's worklogs (its items of ``pages``) and write them page by page.
 
     Every worklog read goes into ``listed``; those that are new or changed are written,
     stamped with this run's ``generation`` (run ids only grow), the unchanged ones are left
@@ -289,37 +335,47 @@ def _sync_project(
     in ``listed`` nor written by this run was not listed: it is removed only once Tempo
     confirms it (``_remove_unlisted``). An incremental read also reads directly the
     worklogs of requests that joined the project since the last read (``_read_joined``):
-    ``updatedFrom`` would never bring back their older ones.
+    ``updatedFrom`` would never bring back their older ones. Those direct reads share the
+    client with the background thread, which may be reading the next project's first page:
+    they wait until it is idle (``wait_idle``).
     """
-    joined = _joined(project, state)
-    full = full or len(joined) > JOINED_READS
-    params: dict = {"limit": page_size}
-    if not full and state.updated_watermark:
-        since = state.updated_watermark - OVERLAP
-        params["updatedFrom"] = since.astimezone(dt.UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+    project, state, full = read.project, read.state, read.full
     watermark = state.updated_watermark
-    path = f"/4/worklogs/project/{int(project.jira_id)}"
-    # The next page is downloaded and parsed in a background thread while this one is
-    # written here (this thread owns the database connection): two pages at most.
-    with _pages_ahead(client, client.iter_worklog_pages(path, params)) as pages:
-        for page in pages:
-            counts.pages += 1
-            rows = _rows(page, request_pk, generation, counts)
-            for row in rows:
-                if watermark is None or row["tempo_updated_at"] > watermark:
-                    watermark = row["tempo_updated_at"]
-            del page  # the rows are all this loop needs from now on
-            with transaction.atomic():
-                lease.renew()
-                counts.worklogs += _write(rows, listed)
-            del rows  # before the next page arrives
+    while True:
+        page_read, page = next(pages, (None, None))
+        if page_read is not read:  # the thread reads the projects in this loop's order
+            raise RuntimeError(f"The pages of {project} did not arrive in turn.")
+        if isinstance(page, TempoError):
+            raise page
+        counts.pages += 1
+        last = page.last
+        rows = _rows(page, request_pk, generation, counts)
+        for row in rows:
+            if watermark is None or row["tempo_updated_at"] > watermark:
+                watermark = row["tempo_updated_at"]
+        del page  # the rows are all this loop needs from now on
+        with transaction.atomic():
+            lease.renew()
+            counts.worklogs += _write(rows, listed)
+        del rows  # before the next page arrives
+        if last:
+            break
     if full:
         counts.worklogs_removed += _remove_unlisted(
-            client, lease, project, state, request_pk, generation, counts, listed
+            client,
+            lease,
+            project,
+            state,
+            request_pk,
+            generation,
+            counts,
+            listed,
+            quiet=pages.wait_idle,
         )
         _mark_read(project, request_pk)
-    else:
-        _read_joined(client, lease, joined, counts, page_size, request_pk, generation, listed)
+    elif read.joined:
+        pages.wait_idle()
+        _read_joined(client, lease, read.joined, counts, page_size, request_pk, generation, listed)
     with transaction.atomic():
         if full:
             state.last_full_sync_at = timezone.now()
@@ -410,7 +466,16 @@ def _read_joined(client, lease, joined, counts, page_size, request_pk, generatio
 
 
 def _remove_unlisted(
-    client, lease, project, state, request_pk, generation, counts, listed: TemporaryIds
+    client,
+    lease,
+    project,
+    state,
+    request_pk,
+    generation,
+    counts,
+    listed: TemporaryIds,
+    *,
+    quiet=lambda: None,
 ) -> int:
     """Worklogs of ``project`` a complete full read did not list: removed when confirmed.
 
@@ -419,7 +484,8 @@ def _remove_unlisted(
     removes one, an answer keeps (and refreshes) it, one that cannot be read is marked
     ``MISSED``. Beyond that, a worklog is removed once two full reads in a row missed it:
     one already ``MISSED`` (and the project was fully read before) is removed, the others
-    are marked ``MISSED``. Returns how many were removed.
+    are marked ``MISSED``. Returns how many were removed. ``quiet`` is called before the
+    first direct read (the pages' thread idle: ``_sync_project``).
     """
     unlisted = Worklog.objects.filter(pk__in=_unlisted(project, generation, listed))
     ids = list(
@@ -433,6 +499,8 @@ def _remove_unlisted(
             unlisted.exclude(sync_generation=MISSED).update(sync_generation=MISSED)
             return removed
     gone, still_there, unconfirmed = [], [], []
+    if ids:
+        quiet()
     for tempo_id in ids:
         lease.renew()
         try:

@@ -7,6 +7,7 @@ that a correct pipeline never reaches (a broken one fails instead of hanging).
 from __future__ import annotations
 
 import threading
+import time
 
 import pytest
 
@@ -255,3 +256,41 @@ def test_run_in_consumer_fails_when_the_consumer_stops():
     pipeline.close()
     assert not pipeline.producer_alive
     assert len(outcome) == 1
+
+
+def test_wait_idle_returns_once_the_next_item_is_made_and_the_source_waits():
+    asked = []
+
+    def source():
+        for number in range(1, 4):
+            asked.append(number)
+            if number == 2:
+                time.sleep(0.05)  # the producer is still busy when wait_idle starts
+            yield number
+
+    with prefetching(source()) as items:
+        assert next(items) == 1
+        items.wait_idle()
+        assert asked == [1, 2]  # item 2 made, item 3 not asked for
+        time.sleep(0.05)
+        assert asked == [1, 2]  # still: the producer waits for its turn
+        items.wait_idle()  # idempotent
+        assert list(items) == [2, 3]
+
+
+def test_wait_idle_keeps_the_sources_error_for_the_next_item():
+    def source():
+        yield 1
+        raise RuntimeError("broke off")
+
+    with prefetching(source()) as items:
+        assert next(items) == 1
+        items.wait_idle()
+        with pytest.raises(RuntimeError, match="broke off"):
+            next(items)
+
+
+def test_wait_idle_before_the_first_item_does_nothing():
+    with prefetching(iter([1])) as items:
+        items.wait_idle()
+        assert list(items) == [1]

@@ -23,6 +23,10 @@ stays at two items whatever the length of the source.
   blocks run in the thread that ran it) and exits. ``close()`` waits for that at most
   ``join_timeout`` seconds: a thread busy in a network call ends when the call does (the
   thread is a daemon, never blocking the interpreter's exit).
+- Quiet moments: ``wait_idle()`` waits until the producer has produced its next item (or
+  finished) and is waiting for its turn, without taking the item: until the caller takes
+  it, the thread does nothing, so the caller may use what the source uses (the Tempo
+  sync's direct reads share the pages' client).
 - The background thread must not use the database (Django's connections are per thread):
   whatever the source needs done on the caller's thread — an OAuth token renewal writes
   its row — goes through ``run_in_consumer``, which the caller's thread runs while it
@@ -102,6 +106,8 @@ class Prefetcher(Generic[T]):
         self._finished = False
         self._pending_calls: set[_Call] = set()
         self._calls_lock = threading.Lock()
+        # What ``wait_idle`` took from the queue before the caller asked for it.
+        self._held: tuple[str, Any] | None = None
 
     # -- the consumer's side -------------------------------------------------------------
 
@@ -114,7 +120,10 @@ class Prefetcher(Generic[T]):
         if self._thread is None:
             self._start()
         while True:
-            kind, value = self._queue.get()
+            if self._held is not None:
+                (kind, value), self._held = self._held, None
+            else:
+                kind, value = self._queue.get()
             if kind == _CALL:
                 value.run()
                 continue
@@ -129,6 +138,21 @@ class Prefetcher(Generic[T]):
                 finally:
                     value = None  # no cycle through the traceback
             raise StopIteration
+
+    def wait_idle(self) -> None:
+        """Wait until the producer is idle: its next item produced (kept for ``__next__``),
+        the source finished or failed, or nothing started yet; runs the producer's
+        ``run_in_consumer`` calls meanwhile. Until the caller next takes an item the
+        producer asks the source for nothing (one item ahead at most)."""
+        if self._finished or self._thread is None or self._held is not None:
+            return
+        while True:
+            kind, value = self._queue.get()
+            if kind == _CALL:
+                value.run()
+                continue
+            self._held = (kind, value)
+            return
 
     def __enter__(self) -> Prefetcher[T]:
         return self
@@ -155,6 +179,7 @@ class Prefetcher(Generic[T]):
         self._slot.release()  # wakes a producer waiting for its turn
         self._fail_pending_calls()
         self._join()
+        self._held = None
         # Nothing more is read; what the thread put is dropped (calls fail).
         while True:
             try:

@@ -175,11 +175,13 @@ def test_the_listed_ids_live_in_a_temporary_table_dropped_with_the_run(tempo, mo
     seen = []
     real_remove = tempo_sync._remove_unlisted
 
-    def remove(client, lease, project, state, request_pk, generation, counts, listed):
+    def remove(client, lease, project, state, request_pk, generation, counts, listed, **kw):
         with connection.cursor() as cursor:
             cursor.execute(f"SELECT id FROM ({listed.sql}) l ORDER BY id")
             seen.append([row[0] for row in cursor.fetchall()])
-        return real_remove(client, lease, project, state, request_pk, generation, counts, listed)
+        return real_remove(
+            client, lease, project, state, request_pk, generation, counts, listed, **kw
+        )
 
     monkeypatch.setattr(tempo_sync, "_remove_unlisted", remove)
     sync_tempo(full=True)
