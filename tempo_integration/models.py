@@ -393,9 +393,6 @@ class Worklog(models.Model):
         on_delete=models.CASCADE,
         related_name="tempo_worklogs",
         db_index=False,  # the covering index below starts with it: one index less to write
-        # Checked per statement by the database's triggers, not by a foreign key's check per
-        # row (a third of a first sync's database work): migrations/0012 says how and why.
-        db_constraint=False,
     )
     author_account_id = models.CharField(max_length=128)
     time_spent_seconds = models.PositiveIntegerField()
