@@ -5,7 +5,7 @@ The same reads and writes as the sync, for a few issues:
 
 - ``refresh_requests``: the issues are searched for by id (``search/jql`` with ``id in
   (…)`` and the sync's fields, plus ``project``) and written with the sync's row functions
-  (``sync._request_row``, ``sync._upsert_requests``), with their reporter, participants and
+  (``sync.request_row``, ``sync.upsert_requests``), with their reporter, participants and
   organizations. The search is eventually consistent (docs/outside-apis.md §6): an issue it
   leaves out is read directly (``JiraClient.issue``), and only that read's 404 removes the
   stored request, as the sync's ``_remove_unlisted`` does. An issue outside every stored
@@ -13,7 +13,7 @@ The same reads and writes as the sync, for a few issues:
   before the event (its index lags); the change is then forgotten with the older fields,
   and the next incremental sync (``updated`` since its watermark) brings the newer ones.
 - ``refresh_issue_worklogs``: an issue's Jira worklogs read again
-  (``GET /rest/api/3/issue/{id}/worklog``) and written as ``worklogs._upsert`` writes them; a
+  (``GET /rest/api/3/issue/{id}/worklog``) and written by ``worklogs.upsert_worklogs``; a
   stored one the issue no longer lists is removed once ``/worklog/list`` confirms it gone,
   as the sync's full read does.
 
@@ -27,12 +27,12 @@ from typing import TYPE_CHECKING
 
 from django.db import transaction
 
-from .client import JiraClient, JiraNotFound, _issue, _issue_fields
+from .client import JiraClient, JiraNotFound, issue_fields, issue_record
 from .customer_accounts import ensure_customer_accounts
 from .models import Customer, JiraProject, JiraWorklog, Organization, Request
 from .records import JiraIssue, JiraUser
-from .sync import _request_row, _upsert_requests, upsert_customers
-from .worklogs import _upsert
+from .sync import request_row, upsert_customers, upsert_requests
+from .worklogs import upsert_worklogs
 
 if TYPE_CHECKING:
     from sync.locks import Lease
@@ -61,13 +61,13 @@ def refresh_requests(client: JiraClient, issue_ids: list[str], lease: Lease) -> 
     """
     refreshed = Refreshed()
     field_ids = client.custom_field_ids()
-    fields = [*_issue_fields(field_ids), "project"]
+    fields = [*issue_fields(field_ids), "project"]
     found: dict[str, JiraIssue] = {}
     for start in range(0, len(issue_ids), SEARCH_CHUNK):
         chunk = issue_ids[start : start + SEARCH_CHUNK]
         jql = f"id in ({', '.join(str(int(i)) for i in chunk)})"
         for item in client._search_pages(jql, fields):
-            issue = _issue(item, field_ids)
+            issue = issue_record(item, field_ids)
             found[issue.id] = issue
         lease.renew()
     gone = []
@@ -111,8 +111,8 @@ def _write(issues: list[JiraIssue], projects: dict[str, int], refreshed: Refresh
     customer_pk = upsert_customers(users)
     ids = [issue.id for issue in issues]
     before = dict(Request.objects.filter(jira_id__in=ids).values_list("jira_id", "project_id"))
-    rows = [_request_row(i, projects[i.project_id], customer_pk) for i in issues]
-    _upsert_requests(rows)
+    rows = [request_row(i, projects[i.project_id], customer_pk) for i in issues]
+    upsert_requests(rows)
     # A new request, or one moved between projects, is read by the Tempo sync anew (as the
     # sync's own write does).
     moved = [r.jira_id for r in rows if r.jira_id in before and before[r.jira_id] != r.project_id]
@@ -193,7 +193,7 @@ def refresh_issue_worklogs(client: JiraClient, issue_ids: list[str], lease: Leas
             confirmed = {w.id for w in still}
             unlisted = unlisted[:1000]
         with transaction.atomic():
-            refreshed.written += _upsert(worklogs, request_pk, listed)
+            refreshed.written += upsert_worklogs(worklogs, request_pk, listed)
             refreshed.removed += JiraWorklog.objects.filter(
                 request_id=request_pk[jira_id],
                 jira_id__in=[i for i in unlisted if i not in confirmed],

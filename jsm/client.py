@@ -225,8 +225,8 @@ class JiraClient(JsonHttpClient):
         ``field_ids`` is ``custom_field_ids()``'s answer. Raises JiraUnavailable for an issue
         that cannot be read."""
         jql = f"project = {int(project_id)} ORDER BY id ASC"
-        for item in self._search_pages(jql, _issue_fields(field_ids)):
-            yield _issue(item, field_ids)
+        for item in self._search_pages(jql, issue_fields(field_ids)):
+            yield issue_record(item, field_ids)
 
     def issue(self, issue_id: str, field_ids: dict[str, str | None]) -> JiraIssue | None:
         """One issue read directly, with its project (``JiraIssue.project_id``), or None
@@ -237,7 +237,7 @@ class JiraClient(JsonHttpClient):
         moved issue answers with its new key and project (docs/outside-apis.md §6).
         Reference: GET /rest/api/3/issue/{issueIdOrKey} in Atlassian's platform v3 OpenAPI.
         """
-        fields = [*_issue_fields(field_ids), "project"]
+        fields = [*issue_fields(field_ids), "project"]
         try:
             body = self._json(
                 "GET", f"/rest/api/3/issue/{int(issue_id)}", params={"fields": ",".join(fields)}
@@ -246,7 +246,7 @@ class JiraClient(JsonHttpClient):
             return None
         if not isinstance(body, dict) or "id" not in body or "key" not in body:
             raise JiraUnavailable("Jira answered with JSON that is not an issue.")
-        return _issue(body, field_ids)
+        return issue_record(body, field_ids)
 
     def updated_worklog_pages(self, since_ms: int) -> Iterator[WorklogChanges]:
         """Ids of worklogs changed since ``since_ms`` (oldest first, 1000 a page)."""
@@ -308,11 +308,15 @@ def _read(parse, item):
         raise JiraUnavailable(str(exc)) from exc
 
 
-def _issue_fields(field_ids: dict[str, str | None]) -> list[str]:
+def issue_fields(field_ids: dict[str, str | None]) -> list[str]:
+    """The ``fields`` to ask of Jira's issue API: the standard ones this app reads and the
+    custom fields of ``field_ids`` (participants, organizations) this site has."""
     return ISSUE_FIELDS + [f for f in field_ids.values() if f]
 
 
-def _issue(item: Any, field_ids: dict[str, str | None]) -> JiraIssue:
+def issue_record(item: Any, field_ids: dict[str, str | None]) -> JiraIssue:
+    """One issue of Jira's REST API v3 (``GET /rest/api/3/issue/{id}`` or a search result)
+    as a ``JiraIssue``; raises ``JiraUnavailable`` when it is not shaped like one."""
     try:
         return JiraIssue.from_api(
             item, field_ids.get("participants"), field_ids.get("organizations")

@@ -381,7 +381,7 @@ def _write_project(data: _ProjectData, counts: Counts) -> None:
     shared_with: list[tuple[str, str]] = []
     requests = []
     for issue in data.issues:
-        requests.append(_request_row(issue, project.pk, customer_pk))
+        requests.append(request_row(issue, project.pk, customer_pk))
         for user in issue.participants:
             if user.account_id in customer_pk:
                 participants.append((issue.id, user.account_id))
@@ -390,7 +390,7 @@ def _write_project(data: _ProjectData, counts: Counts) -> None:
                 shared_with.append((issue.id, org_id))
     # A moved request keeps its row (and so its worklogs); the new project's own write
     # brings its participants and organizations.
-    moved = [_request_row(issue, target, customer_pk) for issue, target in data.moved]
+    moved = [request_row(issue, target, customer_pk) for issue, target in data.moved]
     moved_in = [
         jira_id
         for chunk in chunked([r.jira_id for r in requests])
@@ -398,7 +398,7 @@ def _write_project(data: _ProjectData, counts: Counts) -> None:
         .exclude(project=project)
         .values_list("jira_id", flat=True)
     ]
-    _upsert_requests(requests + moved)
+    upsert_requests(requests + moved)
     # A new row starts unread by Tempo; a moved one is read again in its new project.
     moved_ids = moved_in + [r.jira_id for r in moved]
     for chunk in chunked(moved_ids):
@@ -427,7 +427,9 @@ def _write_project(data: _ProjectData, counts: Counts) -> None:
     counts.requests += len(requests)
 
 
-def _request_row(issue: JiraIssue, project_pk: int, customer_pk: dict[str, int]) -> Request:
+def request_row(issue: JiraIssue, project_pk: int, customer_pk: dict[str, int]) -> Request:
+    """The unsaved ``Request`` row of ``issue`` in the project ``project_pk``; its reporter
+    by ``customer_pk`` (Atlassian account id → Customer pk), None when not a customer."""
     return Request(
         jira_id=issue.id,
         key=issue.key,
@@ -444,7 +446,7 @@ def _request_row(issue: JiraIssue, project_pk: int, customer_pk: dict[str, int])
     )
 
 
-def _upsert_requests(rows: list[Request]) -> None:
+def upsert_requests(rows: list[Request]) -> None:
     """Insert or update requests by Jira id; a listed request is no longer missing.
 
     Jira never hands a key out twice, but a row kept while unconfirmed may still hold a key

@@ -112,7 +112,7 @@ def sync_jira_worklogs(
             worklogs = client.worklogs_by_id(ids[start : start + LIST_LIMIT])
             with transaction.atomic():
                 lease.renew()
-                counts.jira_worklogs += _upsert(worklogs, request_pk, seen)
+                counts.jira_worklogs += upsert_worklogs(worklogs, request_pk, seen)
     if full:
         counts.jira_worklogs_removed = _remove_confirmed_gone(client, lease, request_pk, seen)
         cursor.last_full_sync_at = timezone.now()
@@ -125,7 +125,7 @@ def sync_jira_worklogs(
             worklogs += client.issue_worklogs(jira_id)
         if worklogs:
             with transaction.atomic():
-                counts.jira_worklogs += _upsert(worklogs, request_pk, seen)
+                counts.jira_worklogs += upsert_worklogs(worklogs, request_pk, seen)
         gone = []
         for page in client.deleted_worklog_pages(since):
             lease.check_stop()
@@ -150,12 +150,14 @@ def _remove_confirmed_gone(
         confirmed: set[str] = set()
         with transaction.atomic():
             lease.renew()
-            _upsert(found, request_pk, confirmed)
+            upsert_worklogs(found, request_pk, confirmed)
         gone += [i for i in chunk if i not in confirmed]
     return sum(JiraWorklog.objects.filter(jira_id__in=chunk).delete()[0] for chunk in chunked(gone))
 
 
-def _upsert(worklogs: list[records.JiraWorklog], request_pk: dict[str, int], seen: set[str]) -> int:
+def upsert_worklogs(
+    worklogs: list[records.JiraWorklog], request_pk: dict[str, int], seen: set[str]
+) -> int:
     """Write the worklogs on synced requests (their ids join ``seen``) and their authors'
     names; returns how many were written.
 

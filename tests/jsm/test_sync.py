@@ -234,7 +234,7 @@ def test_jira_worklogs_are_written_in_one_statement_per_list_call(fake_jira, db)
 
 def test_a_jira_worklog_listed_twice_is_written_once(fake_jira, db):
     from jsm.models import JiraWorklog
-    from jsm.worklogs import _upsert
+    from jsm.worklogs import upsert_worklogs
     from sync.runs import sync_jira as run_it
 
     run_it()
@@ -244,7 +244,7 @@ def test_a_jira_worklog_listed_twice_is_written_once(fake_jira, db):
 
     pks = dict(Request.objects.values_list("jira_id", "pk"))
     seen: set[str] = set()
-    assert _upsert([Record.from_api(r) for r in records], pks, seen) == 1
+    assert upsert_worklogs([Record.from_api(r) for r in records], pks, seen) == 1
     assert seen == {"1"} and JiraWorklog.objects.get(jira_id="1").time_spent_seconds == 7200
 
 
