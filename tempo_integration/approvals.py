@@ -154,14 +154,21 @@ def sync_approvals(
 
 
 def mark_approved(worklogs) -> int:
-    """Set ``approved`` on these worklogs from the stored approvals, in one UPDATE."""
-    approved = TimesheetApproval.objects.filter(
-        account_id=OuterRef("author_account_id"),
-        period_start__lte=OuterRef("start_date"),
-        period_end__gte=OuterRef("start_date"),
-        status=TimesheetApproval.Status.APPROVED,
+    """Set ``approved`` on these worklogs from the stored approvals; returns how many
+    changed. Two UPDATEs, each of only the rows whose flag flips: an approval read again
+    unchanged rewrites no row (no new row version on PostgreSQL, no month-summary trigger
+    work, worklog_report/month_summary.py)."""
+    is_approved = Exists(
+        TimesheetApproval.objects.filter(
+            account_id=OuterRef("author_account_id"),
+            period_start__lte=OuterRef("start_date"),
+            period_end__gte=OuterRef("start_date"),
+            status=TimesheetApproval.Status.APPROVED,
+        )
     )
-    return worklogs.update(approved=Exists(approved))
+    approved_now = worklogs.filter(is_approved, approved=False).update(approved=True)
+    approved_no_more = worklogs.filter(~is_approved, approved=True).update(approved=False)
+    return approved_now + approved_no_more
 
 
 def _read(client, lease, worklogs, cache: ApprovalCache) -> ApprovalCache:

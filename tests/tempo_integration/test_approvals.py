@@ -161,6 +161,25 @@ def test_a_reopened_timesheet_moves_hours_back_to_pending(fake):
     )
 
 
+def test_marking_writes_only_the_worklogs_whose_flag_flips(fake):
+    fake.set("agent-1", OLD, "APPROVED")
+    fake.set("agent-2", RECENT, "APPROVED")
+    sync_tempo()
+    assert approved() == {1: True, 2: False, 3: True}
+    worklogs = Worklog.objects.all()
+    # Read again unchanged: nothing flips, nothing is written.
+    assert approvals.mark_approved(worklogs) == 0
+    # agent-1's recent month approved, agent-2's reopened: one flip each way.
+    TimesheetApproval.objects.filter(account_id="agent-1", period_start=RECENT).update(
+        status=TimesheetApproval.Status.APPROVED
+    )
+    TimesheetApproval.objects.filter(account_id="agent-2").update(
+        status=TimesheetApproval.Status.OPEN
+    )
+    assert approvals.mark_approved(worklogs) == 2
+    assert approved() == {1: True, 2: True, 3: False}
+
+
 def test_an_incremental_sync_rereads_recent_periods_only_and_the_full_one_all(fake):
     sync_tempo()
     fake.calls.clear()
