@@ -391,7 +391,14 @@ def print_table(results: dict) -> None:
     if sizes:
         print_sync_and_report(results)
     print_backup(results)
-    print(f"database: {results['database']}, CPUs: {results['cpus']}\n")
+    speed = ""
+    if "python_speed" in results:
+        speed = (
+            f", Python speed {results['python_speed']['value']:.1f} ms at the start and "
+            f"{results['python_speed_at_end']['value']:.1f} ms at the end (bench/machine.py: "
+            "compare runs by it)"
+        )
+    print(f"database: {results['database']}, CPUs: {results['cpus']}{speed}\n")
 
 
 def _value(size: dict, name: str):
@@ -576,6 +583,9 @@ def main(argv: list[str] | None = None) -> int:
     from django.db import connection
 
     from bench import app_cache
+    from bench.machine import python_speed
+
+    speed_at_start = python_speed()
     from bench.measure import loglog_slope, sync_and_enable
 
     global APP_HASH
@@ -633,6 +643,8 @@ def main(argv: list[str] | None = None) -> int:
         "cpus": os.cpu_count(),
         "machine": platform.platform(),
         "python": platform.python_version(),
+        "python_speed": speed_at_start,
+        "python_speed_at_end": python_speed(),
         "page_size": args.page_size,
         "repeat": args.repeat,
         "repeat_note": f"sizes of {LARGE:,} worklogs and more are measured once (repeat 1) "

@@ -50,6 +50,7 @@ import urllib.request
 from run_dev import HOST, step, stop
 from serve import ROOT, VENV_BIN, ensure_database, local_secrets, read_procfile
 
+from bench.machine import python_speed
 from bench.seed_cache import seeded_sandbox
 from sandbox.process import SandboxProcess, SandboxStartError, free_port, port_in_use
 
@@ -443,6 +444,7 @@ def main() -> int:
         )
         return 1
     load_before = os.getloadavg()
+    speed = python_speed()  # before anything of the run is started
     seed_args, results_file = SIZES[size_name]
     shutil.rmtree(DATA_DIR / "sandbox", ignore_errors=True)
     sandbox, seeded = seeded_sandbox(DATA_DIR / "sandbox", seed_args)
@@ -533,6 +535,7 @@ def main() -> int:
         "data": prepared["size"],
         "password_hasher": prepared["hasher"],
         "cpu_count": os.cpu_count(),
+        "python_speed": speed,
         "cpu_seconds": {
             "web": {"value": round(web_cpu, 1), "unit": "s (gunicorn and its workers)"},
             "locust": {"value": round(locust_cpu, 1), "unit": "s (the load generator)"},
@@ -558,7 +561,7 @@ def main() -> int:
     print(
         f"\nCPU: web {web_cpu:.0f} s, locust {locust_cpu:.0f} s; the machine's {os.cpu_count()} "
         f"CPUs were {machine_busy:.0f} % busy during the load (load average before "
-        f"{load_before[0]:.2f})."
+        f"{load_before[0]:.2f}; Python speed {speed['value']:.1f} ms, bench/machine.py)."
     )
     print(
         f"errors {total['errors']} (target {TARGET_ERRORS}): {_verdict(errors_ok)}; "
