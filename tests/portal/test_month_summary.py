@@ -12,6 +12,7 @@ from __future__ import annotations
 import datetime as dt
 import io
 import random
+import re
 
 import pytest
 from django.core.management import call_command
@@ -378,3 +379,32 @@ def test_contract_usage_and_unseen_hours_from_the_summary_equal_the_worklogs(
             compared += bool(hours.seconds)
         assert any(expected[0].values())
     assert compared  # somebody does not see some of the hours: nothing vacuous
+
+
+@postgresql_only
+def test_an_update_after_an_upsert_that_updated_nothing_is_planned_with_its_rows(world):
+    """PL/pgSQL keeps a static statement's first plan, sized for the transition tables it
+    first saw: an upsert that updates nothing (it fires the UPDATE trigger with no rows) made
+    the join of an UPDATE's old and new rows a nested loop for the connection's life, and
+    5,000 changed worklogs then cost 25 million comparisons per join. The UPDATE's joins are
+    planned on each call (``month_summary.apply_function_sql``): auto_explain shows their
+    plans, which join the two tables by hash, not by nested loop."""
+    rows = [_tempo_row(900 + n, world.requests["ITSD-1"], TODAY, 600) for n in range(400)]
+    upsert(Worklog, rows, unique="tempo_id")
+    plans: list[str] = []
+    raw = connection.connection  # psycopg's connection: notices come to its handlers
+    raw.add_notice_handler(lambda notice: plans.append(notice.message_primary or ""))
+    with connection.cursor() as cursor:
+        cursor.execute("LOAD 'auto_explain'")
+        cursor.execute("SET LOCAL auto_explain.log_min_duration = 0")
+        cursor.execute("SET LOCAL auto_explain.log_nested_statements = on")
+        cursor.execute("SET LOCAL auto_explain.log_level = 'notice'")
+        # Rewritten as they are: the upsert's DO UPDATE … WHERE updates nothing.
+        upsert(Worklog, rows, unique="tempo_id", compare=["billable_seconds"])
+        Worklog.objects.filter(tempo_id__gte=900).update(billable_seconds=1200)
+    # The UPDATE's three statements with its 400 rows (the empty upsert's are explained too).
+    sized = re.compile(r"Named Tuplestore Scan .*rows=400 ")
+    joins = [p for p in plans if "JOIN new_rows" in p and sized.search(p)]
+    assert len(joins) == 3, plans
+    assert all("Hash Join" in p and "Nested Loop" not in p for p in joins), joins
+    assert stored(WorklogMonth) == recount(Worklog, "billable_seconds")
