@@ -19,7 +19,11 @@ Choices, each refusing with nothing written:
   leaves half an hour for clock skew and queueing. The seen ids are kept a day, well beyond
   that, so a replayed delivery is either seen or too old.
 - A delivery already seen answers **200** and nothing else: a retry of one we processed is
-  never worth retrying again.
+  never worth retrying again. Jira's identifier is a header its signature does not cover,
+  so a Jira delivery is also seen by its signed body (``body:`` and the body's SHA-256): a
+  captured delivery re-sent with a new identifier is a replay too.
+- A Jira issue or worklog event must carry its ``timestamp`` (epoch milliseconds; Jira
+  writes it in every such event): without one the age check could not run.
 """
 
 from __future__ import annotations
@@ -77,6 +81,8 @@ class Delivery:
 
     event_id: str
     change: Change | None
+    # Another id the delivery is seen by (Jira: its signed body's digest), or None.
+    also_seen_as: str | None = None
 
 
 def subscription_for(service: str, public_id: str) -> Subscription | None:
@@ -169,12 +175,16 @@ def parse_jira(body: bytes, identifier: str | None) -> Delivery:
         except (OverflowError, OSError, ValueError):  # beyond year 9999: not a time
             raise Refused(400, "Jira timestamp that is not a time") from None
         check_age(sent_at)
+    elif event in JIRA_ISSUE_EVENTS or event in JIRA_WORKLOG_EVENTS:
+        raise Refused(400, "Jira event without its timestamp (epoch milliseconds)")
+    body_id = "body:" + hashlib.sha256(body).hexdigest()
     if event in JIRA_ISSUE_EVENTS:
         issue = data.get("issue")
         issue_id = issue.get("id") if isinstance(issue, dict) else None
         if not _is_id(issue_id):
             raise Refused(400, "Jira issue event without issue.id")
-        return Delivery(identifier, Change(PendingChange.Kind.JIRA_ISSUE, str(int(issue_id))))
+        change = Change(PendingChange.Kind.JIRA_ISSUE, str(int(issue_id)))
+        return Delivery(identifier, change, also_seen_as=body_id)
     if event in JIRA_WORKLOG_EVENTS:
         worklog = data.get("worklog")
         ids = (worklog.get("id"), worklog.get("issueId")) if isinstance(worklog, dict) else ()
@@ -183,10 +193,11 @@ def parse_jira(body: bytes, identifier: str | None) -> Delivery:
         return Delivery(
             identifier,
             Change(PendingChange.Kind.JIRA_WORKLOG, str(int(ids[0])), str(int(ids[1]))),
+            also_seen_as=body_id,
         )
     if not isinstance(event, str):
         raise Refused(400, "Jira delivery without webhookEvent")
-    return Delivery(identifier, None)
+    return Delivery(identifier, None, also_seen_as=body_id)
 
 
 def _json(body: bytes) -> dict:
@@ -223,9 +234,10 @@ def accept(subscription: Subscription, delivery: Delivery) -> bool:
     now = timezone.now()
     try:
         with transaction.atomic():
-            SeenEvent.objects.create(
-                service=subscription.service, event_id=delivery.event_id, received_at=now
-            )
+            for event_id in filter(None, (delivery.event_id, delivery.also_seen_as)):
+                SeenEvent.objects.create(
+                    service=subscription.service, event_id=event_id, received_at=now
+                )
             if delivery.change is not None:
                 change = delivery.change
                 PendingChange.objects.bulk_create(
@@ -247,5 +259,5 @@ def accept(subscription: Subscription, delivery: Delivery) -> bool:
                 updates.update(status=Subscription.Status.LIVE, problem="")
             Subscription.objects.filter(pk=subscription.pk).update(**updates)
     except IntegrityError:
-        return False  # the seen id exists: a retry or a replay
+        return False  # a seen id exists: a retry or a replay
     return True

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
 
 import pytest
 from django.utils import timezone
@@ -27,11 +28,14 @@ def _queue(queued_tasks):
 
 
 def test_issue_event_it_works(client, jira_subscription, queued_tasks):
-    response = post_jira(client, jira_subscription, jira_issue_body("20001"))
+    body = jira_issue_body("20001")
+    response = post_jira(client, jira_subscription, body)
     assert response.status_code == 204
     change = PendingChange.objects.get()
     assert (change.kind, change.remote_id) == ("jira_issue", "20001")
-    assert SeenEvent.objects.get().event_id == "wh-1"
+    seen = set(SeenEvent.objects.values_list("event_id", flat=True))
+    # The identifier, and the signed body (the identifier is a header it does not cover).
+    assert seen == {"wh-1", "body:" + hashlib.sha256(body).hexdigest()}
     assert queued_tasks(apply_pending_changes) == 1
 
 
@@ -95,7 +99,36 @@ def test_it_answers_a_retry_200_and_writes_nothing_new(client, jira_subscription
     response = post_jira(client, jira_subscription, body, identifier="same")
     assert response.status_code == 200
     assert PendingChange.objects.count() == 0
-    assert SeenEvent.objects.count() == 1
+    assert SeenEvent.objects.count() == 2  # the identifier and the body, once each
+
+
+def test_a_replay_under_a_new_identifier_is_seen_by_its_body(
+    client, jira_subscription, queued_tasks
+):
+    """X-Atlassian-Webhook-Identifier is not signed: a captured delivery re-sent with a new
+    one is still the same signed body."""
+    body = jira_issue_body()
+    assert post_jira(client, jira_subscription, body, identifier="first").status_code == 204
+    PendingChange.objects.all().delete()
+    response = post_jira(client, jira_subscription, body, identifier="made-up")
+    assert response.status_code == 200
+    assert PendingChange.objects.count() == 0
+    assert not SeenEvent.objects.filter(event_id="made-up").exists()
+
+
+@pytest.mark.parametrize("timestamp", [None, '"1700000000000"', "1700000000000.5", "true"], ids=str)
+def test_an_issue_or_worklog_event_needs_its_timestamp(
+    client, jira_subscription, queued_tasks, timestamp
+):
+    field = "" if timestamp is None else f'"timestamp": {timestamp}, '
+    for event in (
+        '"webhookEvent": "jira:issue_updated", "issue": {"id": "20001"}',
+        '"webhookEvent": "worklog_updated", "worklog": {"id": "5", "issueId": "20001"}',
+    ):
+        body = ("{" + field + event + "}").encode()
+        response = post_jira(client, jira_subscription, body)
+        assert response.status_code == 400, body
+    assert_nothing_written(queued_tasks)
 
 
 @pytest.mark.parametrize(
