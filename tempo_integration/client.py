@@ -185,8 +185,7 @@ class TempoClient(JsonHttpClient):
         ``iter_pages`` raises.
         """
         for page in self.iter_pages(path, params):
-            read = WorklogPage.from_results(page["results"])
-            read.last = not page["metadata"].get("next")
+            read = WorklogPage.from_page(page)
             # Drop the raw page before the caller holds the records: one page in memory.
             del page
             yield read

@@ -86,6 +86,15 @@ class WorklogPage:
     says so with the page, so a reader knows a list is done without asking for more."""
 
     @classmethod
+    def from_page(cls, page: dict[str, Any]) -> WorklogPage:
+        """Read one page of a worklog list as ``TempoClient.get_page`` returns it (Tempo's
+        envelope, checked: a ``results`` list and a ``metadata`` object): its worklogs, and
+        whether it is the list's last (no ``metadata.next``; API-CONTRACTS.md §1)."""
+        read = cls.from_results(page["results"])
+        read.last = not page["metadata"].get("next")
+        return read
+
+    @classmethod
     def from_results(cls, results: list[Any]) -> WorklogPage:
         """Read a page's ``results``, counting the items that cannot be read."""
         worklogs = []

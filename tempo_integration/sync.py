@@ -39,7 +39,7 @@ import logging
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, TypeVar
 
 from django.db import connection, transaction
 from django.db.models.expressions import RawSQL
@@ -47,7 +47,7 @@ from django.utils import timezone
 
 from jsm.models import JiraProject, Request
 from worklog_report.bulk import TemporaryIds, chunked, upsert
-from worklog_report.pipeline import prefetching
+from worklog_report.pipeline import Prefetcher, prefetching
 from worklog_report.sentences import full_stop
 
 from . import sentences
@@ -72,6 +72,8 @@ if TYPE_CHECKING:  # the sync app runs this module and hands it these
     from sync.progress import Progress
 
 logger = logging.getLogger(__name__)
+
+T = TypeVar("T")
 
 # How far before the last high-water mark an incremental read starts.
 OVERLAP = dt.timedelta(minutes=5)
@@ -301,13 +303,20 @@ def _project_read(project, state, full: bool, page_size: int) -> _ProjectRead:
 
 def _every_project_pages(
     client, reads: list[_ProjectRead]
-) -> Iterator[tuple[_ProjectRead, WorklogPage | TempoError]]:
-    """Every project's pages in turn, each with its read; a project Tempo cannot read
-    brings its TempoError in place of its next page, and the next project follows (a
-    token's 401 or 403 ends them all, raised). The last page of each says so (``last``)."""
+) -> Iterator[tuple[_ProjectRead, dict[str, Any] | TempoError]]:
+    """Every project's pages in turn, each with its read: Tempo's JSON envelope, parsed and
+    checked (``TempoClient.iter_pages``); a project Tempo cannot read brings its TempoError
+    in place of its next page, and the next project follows (a token's 401 or 403 ends them
+    all, raised).
+
+    The background thread does only this — download and parse, what the sync's limit in
+    ``make bench`` measures — so the next request leaves as soon as a page is parsed: the
+    worklogs are read into records (``WorklogPage.from_page``) by the writing thread,
+    while this one waits for Tempo's next answer.
+    """
     for read in reads:
         try:
-            for page in client.iter_worklog_pages(read.path, read.params):
+            for page in client.iter_pages(read.path, read.params):
                 yield read, page
                 del page
         except (TempoAuthError, TempoScopeError):
@@ -342,11 +351,13 @@ def _sync_project(
     project, state, full = read.project, read.state, read.full
     watermark = state.updated_watermark
     while True:
-        page_read, page = next(pages, (None, None))
+        page_read, payload = next(pages, (None, None))
         if page_read is not read:  # the thread reads the projects in this loop's order
             raise RuntimeError(f"The pages of {project} did not arrive in turn.")
-        if isinstance(page, TempoError):
-            raise page
+        if isinstance(payload, TempoError):
+            raise payload
+        page = WorklogPage.from_page(payload)
+        del payload  # the records are all this loop needs from now on
         counts.pages += 1
         last = page.last
         rows = _rows(page, request_pk, generation, counts)
@@ -386,7 +397,7 @@ def _sync_project(
 
 
 @contextmanager
-def _pages_ahead(client, pages: Iterator[WorklogPage]) -> Iterator[Iterator[WorklogPage]]:
+def _pages_ahead(client, pages: Iterator[T]) -> Iterator[Prefetcher[T]]:
     """``pages`` read one page ahead in a background thread (``worklog_report.pipeline``).
 
     The thread only talks to Tempo. An OAuth token renewal after a 401 writes the

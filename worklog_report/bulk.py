@@ -17,6 +17,7 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
+from itertools import repeat
 from operator import itemgetter
 from typing import Any, TypeVar
 
@@ -26,7 +27,10 @@ from django.db import connection, models, transaction
 T = TypeVar("T")
 
 
-def _adapter(field: models.Field) -> Callable[[Any], Any]:
+def _adapter(field: models.Field) -> Callable[[Any], Any] | None:
+    """How the database backend adapts a value of ``field`` for a query (Django's
+    ``DatabaseOperations.adapt_*field_value``); None for a field whose values go as they
+    are."""
     kind = field.get_internal_type()
     ops = connection.ops
     if kind == "DateTimeField" and connection.vendor == "sqlite" and settings.USE_TZ:
@@ -37,7 +41,20 @@ def _adapter(field: models.Field) -> Callable[[Any], Any]:
         return ops.adapt_datefield_value
     if kind == "TimeField":
         return ops.adapt_timefield_value
-    return lambda value: value
+    return None
+
+
+def _adapted(
+    rows: Iterable[tuple], adapters: Sequence[Callable[[Any], Any] | None], tail: Sequence[Any]
+) -> list[tuple]:
+    """The parameters of one statement per row: each row's values adapted column by column
+    (``_adapter``; the columns that need none are not touched value by value), then the
+    ``tail`` values, the same for every row. ``rows`` is not empty."""
+    columns: list[Sequence[Any]] = list(zip(*rows, strict=True))
+    for index, adapt in enumerate(adapters):
+        if adapt is not None:
+            columns[index] = list(map(adapt, columns[index]))
+    return list(zip(*columns, *(repeat(value, len(columns[0])) for value in tail), strict=True))
 
 
 def _sqlite_datetime(zone: dt.tzinfo, adapt: Callable[[Any], Any]) -> Callable[[Any], Any]:
@@ -109,7 +126,8 @@ def upsert(
         changed = [f"{table}.{column(n)} {distinct} EXCLUDED.{column(n)}" for n in compare]
         for name, value in (rewrite_stored or {}).items():
             changed.append(f"{table}.{column(name)} = %s")
-            tail_params.append(_adapter(meta.get_field(name))(value))
+            adapt = _adapter(meta.get_field(name))
+            tail_params.append(value if adapt is None else adapt(value))
         tail += f" WHERE {' OR '.join(changed)}"
     values = itemgetter(*columns) if len(columns) > 1 else lambda row: (row[columns[0]],)
     width = len(columns)
@@ -122,11 +140,7 @@ def upsert(
     if connection.vendor == "postgresql":
         _copy_upsert(table, column_sql, meta.db_table, map(checked, rows), tail, tail_params)
         return len(rows)
-    adapters = [_adapter(f) for f in fields]
-    params = [
-        (*(adapt(v) for adapt, v in zip(adapters, checked(row), strict=True)), *tail_params)
-        for row in rows
-    ]
+    params = _adapted(map(checked, rows), [_adapter(f) for f in fields], tail_params)
     one_row = f"({', '.join(['%s'] * len(fields))})"
     with connection.cursor() as cursor:
         # SQLite runs a prepared statement per row in-process: executemany is fastest.

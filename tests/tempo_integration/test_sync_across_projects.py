@@ -13,6 +13,7 @@ from sync.runs import sync_tempo
 from tempo_integration import sync as tempo_sync
 from tempo_integration.client import TempoClient
 from tempo_integration.models import Worklog, WorklogMonth
+from tempo_integration.records import WorklogPage
 from worklog_report import month_summary
 
 from .fake_tempo import worklog
@@ -27,9 +28,9 @@ def enable_sup():
 def test_the_next_projects_first_page_is_read_while_the_last_page_is_written(tempo, monkeypatch):
     enable_sup()
     sup_read = threading.Event()
-    real_iter = TempoClient.iter_worklog_pages
+    real_iter = TempoClient.iter_pages
 
-    def iter_worklog_pages(self, path, params=None):
+    def iter_pages(self, path, params=None):
         for page in real_iter(self, path, params):
             if path.endswith(f"/{SUP}"):
                 sup_read.set()
@@ -43,7 +44,7 @@ def test_the_next_projects_first_page_is_read_while_the_last_page_is_written(tem
             overlapped.append(sup_read.wait(5))
         return real_write(rows, listed)
 
-    monkeypatch.setattr(TempoClient, "iter_worklog_pages", iter_worklog_pages)
+    monkeypatch.setattr(TempoClient, "iter_pages", iter_pages)
     monkeypatch.setattr(tempo_sync, "_write", write)
 
     run = sync_tempo(full=True)
@@ -93,3 +94,30 @@ def test_a_project_tempo_cannot_read_leaves_the_next_one_synced(tempo):
 
     assert run.counts["projects_failed"] == 1 and run.counts["projects"] == 1
     assert list(Worklog.objects.values_list("tempo_id", flat=True)) == [5]
+
+
+def test_the_pages_thread_only_downloads_and_parses(tempo, monkeypatch):
+    """The background thread does what the sync's limit in ``make bench`` measures
+    (download and parse); reading the worklogs into records is the writing thread's work,
+    done while the next page downloads (docs/benchmarks.md, fifth stop)."""
+    enable_sup()
+    threads = {"pages": set(), "records": set()}
+    real_iter, real_from_page = TempoClient.iter_pages, WorklogPage.from_page
+
+    def iter_pages(self, path, params=None):
+        for page in real_iter(self, path, params):
+            threads["pages"].add(threading.current_thread().name)
+            yield page
+
+    def from_page(page):
+        threads["records"].add(threading.current_thread().name)
+        return real_from_page(page)
+
+    monkeypatch.setattr(TempoClient, "iter_pages", iter_pages)
+    monkeypatch.setattr(WorklogPage, "from_page", staticmethod(from_page))
+
+    run = sync_tempo(full=True)
+
+    assert run.status == "succeeded", run.error
+    assert threads == {"pages": {"tempo-pages"}, "records": {threading.current_thread().name}}
+    assert sorted(Worklog.objects.values_list("tempo_id", flat=True)) == [1, 2, 3, 5]
