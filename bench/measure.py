@@ -36,6 +36,7 @@ from sync.runs import sync_jira, sync_tempo
 from tempo_integration.client import MAX_PAGE_SIZE, TempoClient
 from tempo_integration.models import ProjectSyncState, TempoIntegration, Worklog, WorklogMonth
 from tempo_integration.sync import enabled_projects
+from worklog_report.heap import long_lived_objects_frozen
 
 
 @dataclass
@@ -121,8 +122,10 @@ def download_everything(
 
 
 def download_everything_with(token, projects, page_size: int, count_into: dict | None) -> int:
+    """The pages read as the sync reads them: through one client, under the sync's garbage
+    collection (``sync.runs``: the objects alive before are frozen)."""
     total = 0
-    with TempoClient(token) as client:
+    with TempoClient(token) as client, long_lived_objects_frozen():
         for project in projects:
             n = sum(len(page["results"]) for page in download_pages(client, project, page_size))
             if count_into is not None:

@@ -27,6 +27,7 @@ from worklog_report.database_outage import (
     log_lost_connection,
     reconnect,
 )
+from worklog_report.heap import long_lived_objects_frozen
 
 from .locks import Lease, SyncAlreadyRunning, SyncStopped, sync_lock
 from .log import log_sync_already_running, log_sync_database_unavailable, log_sync_run
@@ -131,7 +132,8 @@ def _recorded(
         try:
             if own_client:
                 client = open_client()
-            read(client, lease, run)
+            with long_lived_objects_frozen():  # full collections skip what was alive before
+                read(client, lease, run)
             if counts.problems:
                 error, partly = " ".join(counts.problems), counts.projects > 0
         except SyncStopped:
