@@ -287,7 +287,8 @@ class JiraClient(JsonHttpClient):
 
 
 def _worklog_change_pages(client: JiraClient, path: str, since_ms: int) -> Iterator[dict]:
-    """``/worklog/updated`` or ``/worklog/deleted`` pages, following ``nextPage`` verbatim."""
+    """``/worklog/updated`` or ``/worklog/deleted`` pages, following ``nextPage`` verbatim
+    (a link that is not on Jira's address raises JiraUnavailable: ``next_link``)."""
     page = client._json("GET", path, params={"since": since_ms})
     for _ in range(MAX_PAGES):
         if not isinstance(page, dict) or not isinstance(page.get("values"), list):
@@ -295,7 +296,7 @@ def _worklog_change_pages(client: JiraClient, path: str, since_ms: int) -> Itera
         yield page
         if page.get("lastPage", True) or not page.get("nextPage"):
             return
-        page = client._json("GET", page["nextPage"])
+        page = client._json("GET", client.next_link(page["nextPage"]))
     raise JiraUnavailable(f"Jira kept returning pages after {MAX_PAGES}; stopped.")
 
 

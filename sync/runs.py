@@ -29,7 +29,7 @@ from worklog_report.database_outage import (
 )
 from worklog_report.heap import long_lived_objects_frozen
 
-from .locks import Lease, SyncAlreadyRunning, SyncStopped, sync_lock
+from .locks import Lease, LockLost, SyncAlreadyRunning, SyncStopped, sync_lock
 from .log import log_sync_already_running, log_sync_database_unavailable, log_sync_run
 from .models import STOPPED, SyncRun
 from .progress import Progress, Silent
@@ -138,6 +138,13 @@ def _recorded(
                 error, partly = " ".join(counts.problems), counts.projects > 0
         except SyncStopped:
             error = STOPPED
+        except LockLost as exc:
+            # Its lease ran out and another run took the lock: a sentence, not a bug.
+            logger.warning("%s sync: %s", run.get_kind_display(), exc)
+            error = (
+                f"The {run.get_kind_display()} sync lost its lock to another run: it stopped "
+                "there, and what it had written is kept."
+            )
         except CONNECTION_ERRORS as exc:
             log_lost_connection(kind, exc)
             reconnect()

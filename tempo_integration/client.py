@@ -191,7 +191,8 @@ class TempoClient(JsonHttpClient):
             yield read
 
     def iter_pages(self, path: str, params: dict[str, Any] | None = None) -> Iterator[dict]:
-        """Every page of a list, following ``metadata.next`` verbatim until it is absent."""
+        """Every page of a list, following ``metadata.next`` verbatim until it is absent;
+        a link that is not on Tempo's address raises TempoUnavailable (``next_link``)."""
         page = self.get_page(path, params)
         for _ in range(MAX_PAGES):
             next_url = page["metadata"].get("next")
@@ -200,5 +201,5 @@ class TempoClient(JsonHttpClient):
             page = None
             if not next_url:
                 return
-            page = self.get_page(next_url)
+            page = self.get_page(self.next_link(next_url))
         raise TempoUnavailable(f"Tempo kept returning pages after {MAX_PAGES}; stopped.")

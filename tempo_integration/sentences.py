@@ -61,7 +61,9 @@ def project_unreadable(project, exc: Exception) -> str:
     """Why one project's worklogs could not be read, for the Sync tab and its page.
 
     Tempo answers 404 "Project cannot be found in the system" while its permissions have not
-    caught up with a project yet (Tempo's help: this "can take a while"; docs/outside-apis.md §6).
+    caught up with a project yet (Tempo's help: this "can take a while"), and for a project
+    whose worklogs the token's user may not view (docs/outside-apis.md §6): a project read
+    before can answer it too.
     """
     from worklog_report.sentences import full_stop
 
@@ -69,8 +71,9 @@ def project_unreadable(project, exc: Exception) -> str:
     if getattr(exc, "status", None) == 404:
         return (
             f"Tempo cannot read {name} yet: {full_stop(str(exc))} Tempo can take a while to "
-            "catch up with a new project's permissions; its last synced worklogs are kept and "
-            "the next run tries again."
+            "catch up with a new project's permissions, and does not show a project whose "
+            "worklogs the token's user may not view; its last synced worklogs are kept and the "
+            "next run tries again."
         )
     return (
         f"Tempo could not be read for {name}: {full_stop(str(exc))} Its last synced worklogs "

@@ -4,6 +4,7 @@ collector's passes until it ends, and nothing is leaked."""
 from __future__ import annotations
 
 import gc
+import threading
 import weakref
 
 import pytest
@@ -71,3 +72,33 @@ def test_a_process_that_froze_its_objects_itself_is_left_frozen():
     with long_lived_objects_frozen():
         assert collected(made_after_its_freeze)  # the block froze nothing more
     assert gc.get_freeze_count() > 0  # nor unfroze the server's objects
+
+
+def test_overlapping_blocks_in_two_threads_stay_frozen_until_the_last_leaves():
+    first_in, second_in, first_out = threading.Event(), threading.Event(), threading.Event()
+    seen = {}
+
+    def second():
+        first_in.wait(5)
+        with long_lived_objects_frozen():
+            second_in.set()
+            first_out.wait(5)
+            seen["after the first left"] = gc.get_freeze_count()
+
+    thread = threading.Thread(target=second)
+    thread.start()
+    with long_lived_objects_frozen():
+        first_in.set()
+        second_in.wait(5)
+    first_out.set()
+    thread.join(5)
+    assert seen["after the first left"] > 0
+    assert gc.get_freeze_count() == 0
+
+
+def test_nested_blocks_unfreeze_once_the_outer_one_ends():
+    with long_lived_objects_frozen():
+        with long_lived_objects_frozen():
+            pass
+        assert gc.get_freeze_count() > 0
+    assert gc.get_freeze_count() == 0

@@ -16,8 +16,15 @@ visits every tracked object of the process: Django's, the app's and the pages'. 
 from __future__ import annotations
 
 import gc
+import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
+
+# The blocks running now, in every thread, and whether the first of them froze the objects
+# (then the last to leave puts them back).
+_lock = threading.Lock()
+_holders = 0
+_froze = False
 
 
 @contextmanager
@@ -27,15 +34,24 @@ def long_lived_objects_frozen() -> Iterator[None]:
     leaving, they go back to the oldest generation (``gc.unfreeze``), where a later full
     collection frees those that became garbage meanwhile: nothing is leaked.
 
-    A process that already holds frozen objects (a server that freezes after start-up to
-    share memory with its forks, or an enclosing block) is left as it is: unfreezing here
-    would undo its freeze. Never raises.
+    Blocks may overlap, in one thread or several: the first to enter freezes, the last to
+    leave unfreezes. A process that already held frozen objects when the first entered (a
+    server that freezes after start-up to share memory with its forks) is left as it is:
+    unfreezing would undo its freeze. (A ``gc.freeze`` made by other code inside a block is
+    undone with the block's: the collector keeps one permanent generation.) Never raises.
     """
-    if gc.get_freeze_count():
-        yield
-        return
-    gc.freeze()
+    global _holders, _froze
+    with _lock:
+        if _holders == 0:
+            _froze = gc.get_freeze_count() == 0
+            if _froze:
+                gc.freeze()
+        _holders += 1
     try:
         yield
     finally:
-        gc.unfreeze()
+        with _lock:
+            _holders -= 1
+            if _holders == 0 and _froze:
+                gc.unfreeze()
+                _froze = False

@@ -190,6 +190,27 @@ class JsonHttpClient:
     def url(self, path_or_url: str) -> str:
         return path_or_url if "://" in path_or_url else f"{self.base_url}{path_or_url}"
 
+    def next_link(self, link: Any) -> str:
+        """A list's link to its next page as the service sent it (Tempo's ``metadata.next``,
+        Jira's ``nextPage``: full URLs on the address that was called), checked before it is
+        followed: a string, an absolute URL with the base URL's scheme, host and port — the
+        credentials go with the request, so never to another address. Anything else raises
+        the client's unavailable error, a sentence without the link."""
+        base = urlsplit(self.base_url)
+        try:
+            parts = urlsplit(link) if isinstance(link, str) else None
+        except ValueError:  # e.g. an unbalanced "[" in the host
+            parts = None
+        if parts is None or (parts.scheme, parts.netloc.lower()) != (
+            base.scheme,
+            base.netloc.lower(),
+        ):
+            raise self.unavailable_error(
+                f"{self.service} answered with a link to its next page that is not on "
+                f"{self.service}'s address; it was not followed."
+            )
+        return link
+
     @sensitive_variables("kwargs")
     def request_json(self, method: str, path_or_url: str, **kwargs: Any) -> Any:
         """One call, retried within the budget; the parsed JSON body (None for a 204 No

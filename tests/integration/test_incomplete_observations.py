@@ -122,7 +122,8 @@ def test_project_tempo_cannot_read_yet_does_not_stop_the_others(sandbox):
     sentence = (
         "Tempo cannot read IT Service Desk (ITSD) yet: Tempo refused the request (404): "
         "Project cannot be found in the system. Tempo can take a while to catch up with a new "
-        "project's permissions; its last synced worklogs are kept and the next run tries again."
+        "project's permissions, and does not show a project whose worklogs the token's user "
+        "may not view; its last synced worklogs are kept and the next run tries again."
     )
     assert run.error == sentence
     admin = Client()

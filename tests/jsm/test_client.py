@@ -103,3 +103,31 @@ def test_jql_takes_only_a_numeric_project_id():
     jira, _ = client()
     with pytest.raises(ValueError):
         list(jira.requests_of_project("10000 OR 1=1", {}))
+
+
+@pytest.mark.parametrize(
+    "link",
+    [
+        "https://elsewhere.test/rest/api/3/worklog/updated?since=2",  # another host
+        "/rest/api/3/worklog/updated?since=2",  # not a full URL
+        123,
+    ],
+)
+@responses.activate
+def test_a_worklog_feeds_next_page_off_jiras_address_is_not_followed(link):
+    """The credentials go with every request: Jira's ``nextPage`` on another address is not
+    followed, and the read ends with a sentence."""
+    responses.get(
+        f"{BASE}/rest/api/3/worklog/updated",
+        json={"values": [], "since": 1, "until": 2, "lastPage": False, "nextPage": link},
+    )
+    jira, _ = client()
+    pages = jira.updated_worklog_pages(1)
+    next(pages)
+    with pytest.raises(JiraUnavailable) as caught:
+        next(pages)
+    assert str(caught.value) == (
+        "Jira answered with a link to its next page that is not on Jira's address; it was "
+        "not followed."
+    )
+    assert len(responses.calls) == 1

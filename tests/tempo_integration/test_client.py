@@ -227,6 +227,40 @@ def test_paging_follows_next_verbatim_until_absent():
     assert client.request_count == 2
 
 
+@pytest.mark.parametrize(
+    "link",
+    [
+        "https://elsewhere.test/tempo/4/worklogs?offset=2",  # another host: not the token's
+        "https://tempo.test/tempo/4/worklogs?offset=2",  # another scheme
+        "http://tempo.test:8443/tempo/4/worklogs?offset=2",  # another port
+        "/4/worklogs?offset=2",  # not a full URL
+        "not a url",
+        "http://[tempo.test/4/worklogs",  # unreadable
+        123,
+        {"href": f"{BASE}/4/worklogs?offset=2"},
+        ["x"],
+    ],
+)
+@responses.activate
+def test_a_next_link_off_tempos_address_is_not_followed(link):
+    """The token goes with every request: a ``metadata.next`` on another address (or one
+    that is not a URL at all) ends the list with a sentence, and nothing is sent there."""
+    responses.get(
+        WORKLOGS,
+        json={**PAGE, "metadata": {**PAGE["metadata"], "next": link}},
+    )
+    client, _ = make_client()
+    pages = client.iter_pages("/4/worklogs", {"limit": 1})
+    assert next(pages)["results"] == []
+    with pytest.raises(TempoUnavailable) as caught:
+        next(pages)
+    assert str(caught.value) == (
+        "Tempo answered with a link to its next page that is not on Tempo's address; it was "
+        "not followed."
+    )
+    assert len(responses.calls) == 1
+
+
 def test_requests_are_spaced_to_stay_under_five_per_second(monkeypatch):
     waits: list[float] = []
     client = TempoClient("tok", base_url=BASE, sleep=waits.append)

@@ -10,6 +10,7 @@ import threading
 import time
 
 from portal.models import ReportSettings
+from sync.models import SyncLock, SyncRun
 from sync.runs import sync_tempo
 from tempo_integration import sync as tempo_sync
 from tempo_integration.client import TempoClient
@@ -142,3 +143,29 @@ def test_the_sync_reads_with_the_long_lived_objects_frozen(tempo, monkeypatch):
     assert run.status == "succeeded", run.error
     assert len(frozen_during) == 1 and frozen_during[0] > 0
     assert gc.get_freeze_count() == 0
+
+
+def test_a_sync_that_loses_its_lock_mid_run_says_so(tempo, monkeypatch, caplog):
+    """Its lease ran out and another run took the lock: the run ends at its next page with
+    a sentence (not "failed unexpectedly" and a traceback), keeping what it wrote."""
+    enable_sup()
+    real_write = tempo_sync._write
+    writes = []
+
+    def write(rows, listed):
+        writes.append(len(rows))
+        if len(writes) == 1:  # another run takes the lock while this page is written
+            SyncLock.objects.update(owner="another-run")
+        return real_write(rows, listed)
+
+    monkeypatch.setattr(tempo_sync, "_write", write)
+
+    run = sync_tempo(full=True)
+
+    assert run.status == SyncRun.Status.FAILED
+    assert run.error == (
+        "The Tempo sync lost its lock to another run: it stopped there, and what it had "
+        "written is kept."
+    )
+    assert Worklog.objects.count() == writes[0]  # the first page's worklogs are kept
+    assert not [r for r in caplog.records if r.exc_info]

@@ -36,7 +36,8 @@ def test_project_tempo_cannot_read_yet_does_not_stop_the_others(tempo, both_enab
     assert problem == (
         "Tempo cannot read Alpha (AAA) yet: Tempo refused the request (404): Project cannot "
         "be found in the system. Tempo can take a while to catch up with a new project's "
-        "permissions; its last synced worklogs are kept and the next run tries again."
+        "permissions, and does not show a project whose worklogs the token's user may not "
+        "view; its last synced worklogs are kept and the next run tries again."
     )
     assert run.error == problem
     assert ProjectSyncState.objects.get(project__key="BBB").problem == ""
